@@ -1,0 +1,333 @@
+import Foundation
+
+/// A post (岗位) that may act on a case. Open-ended because each department names its own
+/// posts; the constants are the ones the standard definitions use.
+public struct ProcessRole: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+
+    /// The citizen or organisation that filed the application.
+    public static let applicant: ProcessRole = "applicant"
+    /// 受理人员: the front-desk (窗口) official.
+    public static let acceptor: ProcessRole = "acceptor"
+    /// 审查人员
+    public static let reviewer: ProcessRole = "reviewer"
+    /// 决定人员: the official who signs the decision.
+    public static let decisionMaker: ProcessRole = "decisionMaker"
+}
+
+public enum StepKind: String, Sendable, Codable, CaseIterable {
+    case acceptance, review, jointReview, decision, conclusion, delivery
+}
+
+public enum ActionKind: String, Sendable, Codable, CaseIterable {
+    case submit, accept, refuseToAccept, requestSupplement, resubmit
+    case approve, reject, returnToPreviousStep, conclude, deliver, withdraw
+    case giveOpinion, suspend, resume
+
+    /// Taken by the applicant on their own case; a definition cannot grant them to staff.
+    public var isApplicantAction: Bool { [.submit, .resubmit, .withdraw].contains(self) }
+
+    /// The action whose roles govern this one: whoever may suspend a clock may resume it.
+    var permission: ActionKind { self == .resume ? .suspend : self }
+
+    var allowedStepKinds: Set<StepKind> {
+        switch self {
+        case .accept, .refuseToAccept: [.acceptance]
+        case .requestSupplement: [.acceptance, .review, .jointReview]
+        case .approve, .reject: [.review, .jointReview, .decision]
+        case .returnToPreviousStep, .suspend: [.review, .jointReview, .decision]
+        case .giveOpinion: [.jointReview]
+        case .conclude: [.conclusion]
+        case .deliver: [.delivery]
+        case .submit, .resubmit, .withdraw, .resume: []
+        }
+    }
+
+    /// Actions that move the case along a transition.
+    var movesCase: Bool { [.accept, .approve, .reject, .conclude, .deliver].contains(self) }
+
+    /// Moving actions that may end the case instead (a transition with no next step).
+    var mayEndCase: Bool { self == .conclude || self == .deliver }
+}
+
+/// How a joint review's opinions combine: all must agree (AND) or one suffices (ANY).
+public enum JoinMode: String, Sendable, Codable {
+    case all, any
+}
+
+public struct JointParticipant: Sendable, Codable, Equatable {
+    public var departmentCode: String
+    /// This department's own limit for giving its opinion, in working days.
+    public var timeLimit: Int
+
+    public init(departmentCode: String, timeLimit: Int) {
+        self.departmentCode = departmentCode
+        self.timeLimit = timeLimit
+    }
+}
+
+public struct JointReview: Sendable, Codable, Equatable {
+    public var participants: [JointParticipant]
+    public var joinMode: JoinMode
+    /// 牵头部门: the only department that closes the joint review.
+    public var leadDepartment: String
+
+    public init(participants: [JointParticipant], joinMode: JoinMode, leadDepartment: String) {
+        self.participants = participants
+        self.joinMode = joinMode
+        self.leadDepartment = leadDepartment
+    }
+}
+
+public struct StepAction: Sendable, Codable, Equatable {
+    public var kind: ActionKind
+    public var roles: [ProcessRole]
+    /// The step the case moves to; nil on a closing `conclude`/`deliver`, which ends the case.
+    public var next: String?
+
+    public init(_ kind: ActionKind, roles: [ProcessRole], next: String? = nil) {
+        self.kind = kind
+        self.roles = roles
+        self.next = next
+    }
+}
+
+public struct Step: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    public var kind: StepKind
+    /// Working days this step may take.
+    public var timeLimit: Int
+    /// When set, only staff of this department act at this step (e.g. the lead's decision).
+    public var department: String?
+    public var actions: [StepAction]
+    public var jointReview: JointReview?
+
+    public init(id: String, name: String, kind: StepKind, timeLimit: Int, department: String? = nil,
+                actions: [StepAction], jointReview: JointReview? = nil) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.timeLimit = timeLimit
+        self.department = department
+        self.actions = actions
+        self.jointReview = jointReview
+    }
+
+    public func action(_ kind: ActionKind) -> StepAction? { actions.first { $0.kind == kind } }
+}
+
+/// How an item's applications move (流程): stored as versioned JSON and edited by
+/// administrators, hence `validate()` before any case runs on it.
+public struct ProcessDefinition: Sendable, Codable, Equatable {
+    public static let currentSchemaVersion = 1
+
+    /// Version of this JSON format.
+    public var schemaVersion: Int
+    public var id: String
+    /// Revision of this definition; a case keeps running on the revision it started with.
+    public var version: Int
+    public var name: String
+    /// Whole-case limit in working days from acceptance (statutory or promised).
+    public var timeLimit: Int
+    public var initialStep: String
+    public var steps: [Step]
+
+    public init(id: String, version: Int = 1, name: String, timeLimit: Int, initialStep: String, steps: [Step],
+                schemaVersion: Int = ProcessDefinition.currentSchemaVersion) {
+        self.schemaVersion = schemaVersion
+        self.id = id
+        self.version = version
+        self.name = name
+        self.timeLimit = timeLimit
+        self.initialStep = initialStep
+        self.steps = steps
+    }
+
+    public func step(_ id: String) -> Step? { steps.first { $0.id == id } }
+
+    /// Decodes stored JSON and validates it, reporting both kinds of problem as issues.
+    public static func decode(json: Data) throws(ValidationFailure) -> ProcessDefinition {
+        let definition: ProcessDefinition
+        do {
+            definition = try JSONDecoder().decode(ProcessDefinition.self, from: json)
+        } catch {
+            throw ValidationFailure(.decoding(error))
+        }
+        try definition.validate()
+        return definition
+    }
+
+    public func validate() throws(ValidationFailure) {
+        var issues = IssueCollector()
+        if schemaVersion != ProcessDefinition.currentSchemaVersion {
+            issues.add(FieldIssue(field: "schemaVersion", code: "unsupported",
+                                  zh: "不支持的流程格式版本 \(schemaVersion)",
+                                  en: "unsupported process format version \(schemaVersion)"))
+        }
+        if id.workflowIsBlank { issues.add(.required("id")) }
+        if name.workflowIsBlank { issues.add(.required("name")) }
+        if version < 1 { issues.add(.notPositive("version")) }
+        if timeLimit < 1 { issues.add(.notPositive("timeLimit")) }
+        if steps.isEmpty { issues.add(.required("steps")) }
+
+        var indexByID: [String: Int] = [:]
+        for (i, step) in steps.enumerated() {
+            if step.id.workflowIsBlank {
+                issues.add(.required("steps/\(i)/id"))
+            } else if indexByID[step.id] != nil {
+                issues.add(FieldIssue(field: "steps/\(i)/id", code: "duplicate",
+                                      zh: "环节编号 \(step.id) 重复", en: "step id \(step.id) is used twice"))
+            } else {
+                indexByID[step.id] = i
+            }
+        }
+        if let initial = indexByID[initialStep] {
+            if steps[initial].kind != .acceptance {
+                issues.add(FieldIssue(field: "initialStep", code: "notAcceptance",
+                                      zh: "首个环节必须是受理环节", en: "the initial step must be an acceptance step"))
+            }
+        } else {
+            issues.add(.unknownStep("initialStep", initialStep))
+        }
+        for (i, step) in steps.enumerated() {
+            issues.add(contentsOf: step.issues(at: "steps/\(i)", knownSteps: indexByID))
+        }
+        issues.add(contentsOf: graphIssues(indexByID: indexByID))
+        if !issues.issues.isEmpty { throw ValidationFailure(issues.issues) }
+    }
+
+    /// Dead steps, steps from which the case can never end, and a missing decision.
+    private func graphIssues(indexByID: [String: Int]) -> [FieldIssue] {
+        guard let initial = indexByID[initialStep] else { return [] }
+        var successors = Array(repeating: [Int](), count: steps.count)
+        var predecessors = Array(repeating: [Int](), count: steps.count)
+        var ending: [Int] = []
+        for (i, step) in steps.enumerated() where indexByID[step.id] == i {
+            for action in step.actions where action.kind.movesCase {
+                if let next = action.next, let j = indexByID[next] {
+                    successors[i].append(j)
+                    predecessors[j].append(i)
+                } else if action.next == nil, action.kind.mayEndCase {
+                    ending.append(i)
+                }
+            }
+        }
+        let reachable = Self.closure(from: [initial], along: successors)
+        let canEnd = Self.closure(from: ending, along: predecessors)
+        var issues: [FieldIssue] = []
+        for i in steps.indices where indexByID[steps[i].id] == i {
+            if !reachable.contains(i) {
+                issues.append(FieldIssue(field: "steps/\(i)", code: "unreachable",
+                                         zh: "环节 \(steps[i].id) 无法到达", en: "step \(steps[i].id) can never be reached"))
+            } else if !canEnd.contains(i) {
+                issues.append(FieldIssue(field: "steps/\(i)", code: "noReachableEnd",
+                                         zh: "从环节 \(steps[i].id) 无法到达办结", en: "no end can be reached from step \(steps[i].id)"))
+            }
+        }
+        if !reachable.contains(where: { steps[$0].kind == .decision }) {
+            issues.append(FieldIssue(field: "steps", code: "noDecision",
+                                     zh: "流程缺少可到达的决定环节", en: "no reachable decision step"))
+        }
+        return issues
+    }
+
+    private static func closure(from start: [Int], along edges: [[Int]]) -> Set<Int> {
+        var seen = Set(start)
+        var pending = start
+        while let node = pending.popLast() {
+            for next in edges[node] where seen.insert(next).inserted { pending.append(next) }
+        }
+        return seen
+    }
+}
+
+extension Step {
+    fileprivate func issues(at path: String, knownSteps: [String: Int]) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        if name.workflowIsBlank { issues.append(.required("\(path)/name")) }
+        if timeLimit < 1 { issues.append(.notPositive("\(path)/timeLimit")) }
+        var seenKinds = Set<ActionKind>()
+        for (j, action) in actions.enumerated() {
+            let actionPath = "\(path)/actions/\(j)"
+            if !seenKinds.insert(action.kind).inserted {
+                issues.append(FieldIssue(field: "\(actionPath)/kind", code: "duplicate",
+                                         zh: "动作 \(action.kind.rawValue) 重复", en: "action \(action.kind.rawValue) appears twice"))
+            }
+            if !action.kind.allowedStepKinds.contains(kind) {
+                issues.append(FieldIssue(field: "\(actionPath)/kind", code: "actionNotAllowedInStep",
+                                         zh: "\(kind.rawValue) 环节不能配置动作 \(action.kind.rawValue)",
+                                         en: "action \(action.kind.rawValue) is not allowed in a \(kind.rawValue) step"))
+            }
+            if action.roles.allSatisfy({ $0.rawValue.workflowIsBlank }) {
+                issues.append(FieldIssue(field: "\(actionPath)/roles", code: "noRole",
+                                         zh: "动作 \(action.kind.rawValue) 未指定可执行的角色",
+                                         en: "action \(action.kind.rawValue) has no role that may take it"))
+            }
+            if let next = action.next {
+                if !action.kind.movesCase {
+                    issues.append(FieldIssue(field: "\(actionPath)/next", code: "unexpected",
+                                             zh: "动作 \(action.kind.rawValue) 不流转环节",
+                                             en: "action \(action.kind.rawValue) does not move the case"))
+                } else if knownSteps[next] == nil {
+                    issues.append(.unknownStep("\(actionPath)/next", next))
+                }
+            } else if action.kind.movesCase, !action.kind.mayEndCase {
+                issues.append(.required("\(actionPath)/next"))
+            }
+        }
+        switch (kind, jointReview) {
+        case (.jointReview, nil):
+            issues.append(.required("\(path)/jointReview"))
+        case (.jointReview, let joint?):
+            issues.append(contentsOf: joint.issues(at: "\(path)/jointReview"))
+            if action(.giveOpinion) == nil { issues.append(.required("\(path)/actions/giveOpinion")) }
+        case (_, .some):
+            issues.append(FieldIssue(field: "\(path)/jointReview", code: "unexpected",
+                                     zh: "只有联合审查环节可以配置参与部门",
+                                     en: "only a joint review step has participants"))
+        case (_, nil):
+            break
+        }
+        return issues
+    }
+}
+
+extension JointReview {
+    fileprivate func issues(at path: String) -> [FieldIssue] {
+        var issues: [FieldIssue] = []
+        if participants.count < 2 {
+            issues.append(FieldIssue(field: "\(path)/participants", code: "tooFew",
+                                     zh: "联合审查至少需要两个部门", en: "a joint review needs at least two departments"))
+        }
+        var seen = Set<String>()
+        for (k, participant) in participants.enumerated() {
+            let field = "\(path)/participants/\(k)"
+            if participant.departmentCode.workflowIsBlank {
+                issues.append(.required("\(field)/departmentCode"))
+            } else if !seen.insert(participant.departmentCode).inserted {
+                issues.append(FieldIssue(field: "\(field)/departmentCode", code: "duplicate",
+                                         zh: "部门 \(participant.departmentCode) 重复", en: "department \(participant.departmentCode) appears twice"))
+            }
+            if participant.timeLimit < 1 { issues.append(.notPositive("\(field)/timeLimit")) }
+        }
+        if !seen.contains(leadDepartment) {
+            issues.append(FieldIssue(field: "\(path)/leadDepartment", code: "notParticipant",
+                                     zh: "牵头部门必须是参与部门之一", en: "the lead department must be a participant"))
+        }
+        return issues
+    }
+}
+
+extension FieldIssue {
+    fileprivate static func notPositive(_ field: String) -> FieldIssue {
+        FieldIssue(field: field, code: "notPositive", zh: "\(field) 必须为正整数", en: "\(field) must be a positive integer")
+    }
+
+    fileprivate static func unknownStep(_ field: String, _ id: String) -> FieldIssue {
+        FieldIssue(field: field, code: "unknownStep", zh: "环节 \(id) 不存在", en: "step \(id) does not exist")
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// Everything the process needs to know before it starts, gathered from flags and the
+/// environment in one place so `main` and the tests build the application the same way.
+public struct AppConfiguration: Sendable {
+    public enum Store: Sendable, Equatable {
+        /// Embedded SQLite file inside the data directory.
+        case sqlite(path: String)
+        /// PostgreSQL, for production and for several server processes sharing one store.
+        case postgres(url: String)
+    }
+
+    public var host: String
+    public var port: Int
+    public var dataDirectory: URL
+    public var store: Store
+    /// Base64 of 32 bytes; when nil a key file is created in the data directory.
+    public var dataKey: String?
+    public var loadDemoData: Bool
+    /// bcrypt work factor; tests lower it because each hash otherwise costs ~250 ms.
+    public var bcryptCost: UInt8
+    public var bearerTokenLifetime: TimeInterval
+    public var sessionLifetime: TimeInterval
+    public var logLevel: Logger.Level
+    /// Lets tests and demo runs pin "now" so expiry and lock-out rules are reproducible.
+    public var clock: @Sendable () -> Date
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        dataDirectory: URL = URL(fileURLWithPath: "data"),
+        store: Store? = nil,
+        dataKey: String? = nil,
+        loadDemoData: Bool = false,
+        bcryptCost: UInt8 = 11,
+        bearerTokenLifetime: TimeInterval = 12 * 3600,
+        sessionLifetime: TimeInterval = 8 * 3600,
+        logLevel: Logger.Level = .info,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.store = store ?? .sqlite(path: dataDirectory.appendingPathComponent("tongban.sqlite").path)
+        self.dataKey = dataKey
+        self.loadDemoData = loadDemoData
+        self.bcryptCost = bcryptCost
+        self.bearerTokenLifetime = bearerTokenLifetime
+        self.sessionLifetime = sessionLifetime
+        self.logLevel = logLevel
+        self.clock = clock
+    }
+
+    /// Reads `TONGBAN_DATA_DIR`, `DATABASE_URL` and `TONGBAN_DATA_KEY`; explicit flags win.
+    public static func fromEnvironment(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        dataDirectory: String? = nil,
+        loadDemoData: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> AppConfiguration {
+        let dir = URL(fileURLWithPath: dataDirectory ?? environment["TONGBAN_DATA_DIR"] ?? "data")
+        var store: Store? = nil
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            store = .postgres(url: url)
+        }
+        let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return AppConfiguration(
+            host: host, port: port, dataDirectory: dir, store: store,
+            dataKey: environment["TONGBAN_DATA_KEY"], loadDemoData: loadDemoData, logLevel: level
+        )
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import Logging
+import SQLKit
+import ServiceLifecycle
+import TongbanCore
+
+/// The assembled services of one server process; tests reach the database and the route
+/// declarations through it.
+public struct TongbanServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: AppDatabase
+    public let protector: FieldProtector
+    public let audit: any AuditLog
+    public let reference: any ReferenceStore
+    public let accounts: any AccountStore
+    public let identity: IdentityService
+    /// Demo log-ins when this start loaded the demo data set.
+    public let demoLogins: [DemoData.Login]?
+
+    /// Opens and migrates the database, loads reference data (and demo data when asked).
+    public static func start(_ config: AppConfiguration, logger: Logger) async throws -> TongbanServices {
+        let database = try AppDatabase.open(config.store, logger: logger)
+        do {
+            try await database.migrate()
+            let loaded = try await DivisionLoader.loadIfEmpty(database)
+            if loaded > 0 { logger.info("loaded \(loaded) divisions") }
+            let protector = try FieldProtector.load(configured: config.dataKey, dataDirectory: config.dataDirectory)
+            let audit = SQLAuditLog(database: database, clock: config.clock)
+            let reference = SQLReferenceStore(database: database)
+            let accounts = SQLAccountStore(database: database)
+            let codes = try await database.sql.select().column("code").from("divisions").all()
+                .map { try $0.decode(column: "code", as: String.self) }
+            let identity = IdentityService(
+                database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
+                protector: protector, audit: audit, bcryptCost: config.bcryptCost,
+                bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
+            var demo: [DemoData.Login]?
+            if config.loadDemoData {
+                demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
+                                                      accounts: accounts, protector: protector, clock: config.clock)
+            }
+            return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
+                                   reference: reference, accounts: accounts, identity: identity, demoLogins: demo)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}
+
+public struct TongbanApplication: Sendable {
+    public let services: TongbanServices
+    public let application: Application<RouterResponder<TongbanContext>>
+    /// Every route with the access rule it declared.
+    public let declaredRoutes: [SecuredRouter.Declaration: Access]
+    /// Every route the router actually serves, as "METHOD /path".
+    public let registeredRoutes: [String]
+}
+
+/// Builds the whole application. `tongban serve` and the tests both call this.
+public func buildApplication(_ config: AppConfiguration) async throws -> TongbanApplication {
+    var logger = Logger(label: "tongban")
+    logger.logLevel = config.logLevel
+    let services = try await TongbanServices.start(config, logger: logger)
+    let views = try await ViewRenderer.load()
+    let router = Router(context: TongbanContext.self)
+    router.middlewares.add(RequestLogMiddleware())
+    router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(ProblemMiddleware(views: views))
+    router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
+
+    let audit = services.audit
+    let routes = SecuredRouter(router: router) { request, context, access in
+        // A refused request is a security event, recorded with who tried what.
+        try? await audit.append(
+            AuditRecord("security.access.denied", targetType: "route", targetID: "\(request.method) \(request.uri.path)",
+                        outcome: .denied, detail: "requires \(access)"),
+            actor: context.auditActor)
+    }
+
+    let identityAPI = IdentityAPI(identity: services.identity, accounts: services.accounts, reference: services.reference,
+                                  protector: services.protector, audit: audit)
+    SystemRoutes(database: services.database, openAPI: try BundledResources.data("openapi.json"),
+                 stylesheet: try BundledResources.data("static/app.css")).register(routes)
+    ReferenceRoutes(store: services.reference, audit: audit, database: services.database, clock: config.clock).register(routes)
+    identityAPI.register(routes)
+    IdentityWeb(identity: services.identity, api: identityAPI, accounts: services.accounts, reference: services.reference,
+                views: views, secureCookies: false).register(routes)
+    StaffAdminWeb(identity: services.identity, accounts: services.accounts, reference: services.reference, views: views).register(routes)
+    AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
+        logger: logger)
+    app.addServices(DatabaseShutdownService(database: services.database))
+    return TongbanApplication(
+        services: services, application: app, declaredRoutes: routes.declared,
+        registeredRoutes: router.routes.map { "\($0.method) \($0.path)" })
+}

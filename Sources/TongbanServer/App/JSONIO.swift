@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TongbanCore
+
+/// Reads JSON bodies strictly: size cap, malformed JSON, wrong types and unknown enum
+/// values all become 4xx problems that name the field, never a 500.
+enum JSONBody {
+    static let limit = 1 << 20
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw Problem(.contentTooLarge, code: "too-large", zh: "请求内容过大（上限 1 MiB）", en: "request body too large (limit 1 MiB)")
+        }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        if data.isEmpty {
+            throw Problem.badRequest("请求体为空，应为 JSON", "request body is empty; JSON expected")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw Problem.badRequest("请求内容格式有误", "malformed request body", issues: [issue(for: error)])
+        } catch {
+            throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
+        }
+    }
+
+    static func issue(for error: DecodingError) -> FieldIssue {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return FieldIssue(field: field, code: "required", zh: "缺少必填字段 \(field)", en: "missing required field \(field)")
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return FieldIssue(field: field, code: "type", zh: "字段 \(field) 类型错误", en: "field \(field) must be of type \(type)")
+        case .valueNotFound(_, let context):
+            let field = path(context.codingPath)
+            return FieldIssue(field: field, code: "required", zh: "字段 \(field) 不能为空", en: "field \(field) must not be null")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty {
+                return FieldIssue(field: "", code: "syntax", zh: "JSON 语法错误", en: "JSON syntax error")
+            }
+            return FieldIssue(field: field, code: "invalid", zh: "字段 \(field) 的值无效", en: "field \(field) has an invalid value")
+        @unknown default:
+            return FieldIssue(field: "", code: "invalid", zh: "请求内容无效", en: "invalid body")
+        }
+    }
+}
+
+/// Shared list envelope of every JSON list: `{"items", "total", "page", "pageSize"}`.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var page: Int
+    public var pageSize: Int
+}
+
+/// Page and page size from the query string, validated so that bad paging is a 400.
+public struct Paging: Sendable {
+    public var page: Int
+    public var pageSize: Int
+    public var offset: Int { (page - 1) * pageSize }
+
+    public init(page: Int = 1, pageSize: Int = 20) {
+        self.page = page
+        self.pageSize = pageSize
+    }
+
+    public init(_ request: Request, defaultSize: Int = 20, maxSize: Int = 200) throws {
+        var issues: [FieldIssue] = []
+        let q = request.uri.queryParameters
+        page = 1
+        pageSize = defaultSize
+        if let raw = q.get("page") {
+            if let v = Int(raw), v >= 1 { page = v } else {
+                issues.append(FieldIssue(field: "page", code: "range", zh: "page 必须是不小于 1 的整数", en: "page must be an integer >= 1"))
+            }
+        }
+        if let raw = q.get("pageSize") {
+            if let v = Int(raw), (1...maxSize).contains(v) { pageSize = v } else {
+                issues.append(FieldIssue(field: "pageSize", code: "range", zh: "pageSize 必须在 1 到 \(maxSize) 之间", en: "pageSize must be between 1 and \(maxSize)"))
+            }
+        }
+        if !issues.isEmpty { throw Problem.badRequest("分页参数有误", "invalid paging parameters", issues: issues) }
+    }
+}
+
+enum JSONOut {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Request {
+    func query(_ name: String) -> String? {
+        guard let s = uri.queryParameters.get(name), !s.isEmpty else { return nil }
+        return s
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Maps every error to HTTP in one place: RFC 9457 problem JSON for the API and a
+/// friendly Chinese page for the browser. Unknown errors are logged as server faults.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = TongbanContext
+    let views: ViewRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem: Problem
+            if let known = Problem.from(error) {
+                problem = known
+                if problem.status.code >= 500 { context.logger.error("request failed: \(String(reflecting: error))") }
+            } else {
+                context.logger.error("unhandled error: \(String(reflecting: error))")
+                problem = Problem(.internalServerError, code: "internal", zh: "服务器内部错误，请稍后再试", en: "internal server error")
+            }
+            return render(problem, request: request, context: context)
+        }
+    }
+
+    func render(_ problem: Problem, request: Request, context: Context) -> Response {
+        var headers: HTTPFields = [:]
+        if problem.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tongban\"" }
+        if Self.wantsJSON(request) {
+            headers[.contentType] = "application/problem+json; charset=utf-8"
+            let body = problem.json(instance: request.uri.path, requestID: context.id)
+            return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        if problem.status == .unauthorized {
+            return Response(status: .seeOther, headers: [.location: "/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"])
+        }
+        let html = views.render("error", ErrorPage(problem: problem, requestID: context.id), principal: context.principal)
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func wantsJSON(_ request: Request) -> Bool {
+        let path = request.uri.path
+        if path.hasPrefix("/api/") || path.hasPrefix("/open311/") || path == "/healthz" || path == "/readyz" { return true }
+        return request.headers[.accept]?.contains("application/json") ?? false
+    }
+
+    struct ErrorPage: Sendable {
+        var title: String
+        var titleEn: String
+        var status: Int
+        var issues: [[String: String]]
+        var requestID: String
+
+        init(problem: Problem, requestID: String) {
+            title = problem.titleZh
+            titleEn = problem.titleEn
+            status = Int(problem.status.code)
+            issues = problem.issues.map { ["field": $0.field, "message": $0.messageZh] }
+            self.requestID = requestID
+        }
+    }
+}
+
+/// Strict browser security policy on every response, plus the request id for support.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = TongbanContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
+        response.headers[HTTPField.Name("X-Request-Id")!] = context.id
+        if response.headers[.cacheControl] == nil, context.principal != nil {
+            response.headers[.cacheControl] = "no-store"
+        }
+        return response
+    }
+}
+
+/// One log line per request, carrying the request id like every other line of it.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = TongbanContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)",
+                            metadata: ["ms": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)"])
+        return response
+    }
+}

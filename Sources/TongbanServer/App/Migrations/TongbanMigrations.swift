@@ -1,0 +1,27 @@
+import FluentKit
+import SQLKit
+
+/// Every migration in the order it was added. Migrations are added, never edited: a
+/// deployed database has already run the old text.
+enum TongbanMigrations {
+    static func all(engine: AppDatabase.Engine) -> Migrations {
+        let migrations = Migrations()
+        migrations.add(M001Foundation(engine: engine))
+        return migrations
+    }
+}
+
+/// Fluent hands migrations a `Database`; ours speak SQLKit so the DDL is visible.
+protocol SQLMigration: AsyncMigration {
+    func prepare(sql: any SQLDatabase) async throws
+    func revert(sql: any SQLDatabase) async throws
+}
+
+extension SQLMigration {
+    func prepare(on database: any Database) async throws {
+        try await prepare(sql: database as! any SQLDatabase)
+    }
+    func revert(on database: any Database) async throws {
+        try await revert(sql: database as! any SQLDatabase)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import TongbanCore
+
+/// Server-rendered pages (Simplified Chinese, no JavaScript needed) from the mustache
+/// templates that ship in the package resources.
+public struct ViewRenderer: Sendable {
+    let library: MustacheLibrary
+
+    static func load() async throws -> ViewRenderer {
+        guard let dir = BundledResources.url("templates") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "templates"])
+        }
+        return ViewRenderer(library: try await MustacheLibrary(directory: dir.path))
+    }
+
+    /// What every page's layout needs besides the page's own data.
+    struct Envelope: Sendable {
+        var page: any Sendable
+        var user: UserBadge?
+        var csrf: String
+    }
+
+    struct UserBadge: Sendable {
+        var name: String
+        var isStaff: Bool
+        var isAdmin: Bool
+        var isSupervisor: Bool
+        var roles: String
+    }
+
+    func render(_ template: String, _ page: any Sendable, principal: Principal?, csrf: String = "") -> String {
+        let badge = principal.map {
+            UserBadge(name: $0.displayName, isStaff: $0.kind == .staff, isAdmin: $0.has(.systemAdmin),
+                      isSupervisor: $0.hasAny([.supervisor, .systemAdmin]),
+                      roles: $0.roles.map(\.zh).sorted().joined(separator: "、"))
+        }
+        return library.render(Envelope(page: page, user: badge, csrf: csrf), withTemplate: template)
+            ?? "<!doctype html><title>模板缺失</title><p>页面模板 \(template) 缺失</p>"
+    }
+
+    /// Renders a page with a CSRF token, setting the token cookie on first visit.
+    func page(_ template: String, _ page: any Sendable, request: Request, context: TongbanContext,
+              status: HTTPResponse.Status = .ok) -> Response {
+        let (token, cookie) = CSRF.token(for: request)
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+        if let cookie { headers[.setCookie] = cookie.description }
+        let html = render(template, page, principal: context.principal, csrf: token)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func redirect(_ location: String, cookies: [Cookie] = []) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
+    }
+}
+
+/// URL-encoded form bodies of the no-JavaScript pages.
+enum FormBody {
+    static func read(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: JSONBody.limit)
+        let text = String(buffer: buffer)
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            result[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        try CSRF.check(request, submitted: result[CSRF.field])
+        return result
+    }
+}

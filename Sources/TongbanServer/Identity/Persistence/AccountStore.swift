@@ -1,0 +1,165 @@
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// An account row as stored: identifiers only in encrypted form plus their blind indexes.
+public struct AccountRecord: Codable, Sendable {
+    public var id: String
+    public var kind: String
+    public var displayName: String
+    public var username: String?
+    public var idNumberEnc: String?
+    public var idNumberIdx: String?
+    public var mobileEnc: String?
+    public var mobileIdx: String?
+    public var passwordHash: String
+    public var departmentCode: String?
+    public var post: String?
+    /// Comma-separated role names; one column keeps the table the same on both engines.
+    public var roles: String
+    public var totpSecretEnc: String?
+    public var totpLastCounter: Int64?
+    public var failedLogins: Int
+    public var firstFailedAt: Int64?
+    public var lockedUntil: Int64?
+    public var active: Int
+    public var createdAt: Int64
+
+    public var roleSet: Set<Role> {
+        Set(roles.split(separator: ",").compactMap { Role(rawValue: String($0)) })
+    }
+}
+
+public struct OrganizationRecord: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public var creditCodeEnc: String
+    public var creditCodeIdx: String
+    public var divisionCode: String
+    public var legalRepresentativeId: String
+    public var createdAt: Int64
+}
+
+public struct SessionRecord: Codable, Sendable {
+    public var tokenHash: String
+    public var accountId: String
+    public var kind: String
+    public var createdAt: Int64
+    public var expiresAt: Int64
+    public var revokedAt: Int64?
+}
+
+public struct StaffFilter: Sendable {
+    public var departments: [String]?
+    public init(departments: [String]? = nil) { self.departments = departments }
+}
+
+public protocol AccountStore: Sendable {
+    func insert(_ account: AccountRecord, on db: any SQLDatabase) async throws
+    func account(id: String) async throws -> AccountRecord?
+    func account(idNumberIndex: String) async throws -> AccountRecord?
+    func account(mobileIndex: String) async throws -> AccountRecord?
+    func account(username: String) async throws -> AccountRecord?
+    func recordFailure(id: String, failedLogins: Int, firstFailedAt: Int64?, lockedUntil: Int64?, on db: any SQLDatabase) async throws
+    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws
+    func staff(_ filter: StaffFilter, paging: Paging) async throws -> (items: [AccountRecord], total: Int)
+
+    func insert(_ organization: OrganizationRecord, agent: String, on db: any SQLDatabase, now: Int64) async throws
+    func organization(id: String) async throws -> OrganizationRecord?
+    func organization(creditCodeIndex: String) async throws -> OrganizationRecord?
+    func organizations(agent accountID: String) async throws -> [OrganizationRecord]
+
+    func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws
+    func session(tokenHash: String) async throws -> SessionRecord?
+    func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws
+}
+
+struct SQLAccountStore: AccountStore {
+    let database: AppDatabase
+    private var sql: any SQLDatabase { database.sql }
+
+    func insert(_ account: AccountRecord, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    private func one(_ column: String, _ value: String) async throws -> AccountRecord? {
+        try await sql.select().column("*").from("accounts").where(SQLIdentifier(column), .equal, SQLBind(value))
+            .first(decoding: AccountRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func account(id: String) async throws -> AccountRecord? { try await one("id", id) }
+    func account(idNumberIndex: String) async throws -> AccountRecord? { try await one("id_number_idx", idNumberIndex) }
+    func account(mobileIndex: String) async throws -> AccountRecord? { try await one("mobile_idx", mobileIndex) }
+    func account(username: String) async throws -> AccountRecord? { try await one("username", username) }
+
+    func recordFailure(id: String, failedLogins: Int, firstFailedAt: Int64?, lockedUntil: Int64?, on db: any SQLDatabase) async throws {
+        try await db.update("accounts")
+            .set("failed_logins", to: failedLogins)
+            .set("first_failed_at", to: SQLBind(firstFailedAt))
+            .set("locked_until", to: SQLBind(lockedUntil))
+            .where("id", .equal, id).run()
+    }
+
+    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws {
+        let q = db.update("accounts")
+            .set("failed_logins", to: 0)
+            .set("first_failed_at", to: SQLLiteral.null)
+            .set("locked_until", to: SQLLiteral.null)
+        if let totpCounter { q.set("totp_last_counter", to: totpCounter) }
+        try await q.where("id", .equal, id).run()
+    }
+
+    func staff(_ filter: StaffFilter, paging: Paging) async throws -> (items: [AccountRecord], total: Int) {
+        struct Count: Decodable { var n: Int }
+        func scoped<Q: SQLPredicateBuilder>(_ q: Q) -> Q {
+            q.where("kind", .equal, "staff")
+            if let d = filter.departments { q.where("department_code", .in, d) }
+            return q
+        }
+        let total = try await scoped(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("accounts"))
+            .first(decoding: Count.self)?.n ?? 0
+        let items = try await scoped(sql.select().column("*").from("accounts"))
+            .orderBy("department_code").orderBy("username").limit(paging.pageSize).offset(paging.offset)
+            .all(decoding: AccountRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return (items, total)
+    }
+
+    func insert(_ organization: OrganizationRecord, agent: String, on db: any SQLDatabase, now: Int64) async throws {
+        try await db.insert(into: "organizations").model(organization, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "organization_agents").columns("organization_id", "account_id", "created_at")
+            .values(SQLBind(organization.id), SQLBind(agent), SQLBind(now)).run()
+    }
+
+    func organization(id: String) async throws -> OrganizationRecord? {
+        try await sql.select().column("*").from("organizations").where("id", .equal, id)
+            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func organization(creditCodeIndex: String) async throws -> OrganizationRecord? {
+        try await sql.select().column("*").from("organizations").where("credit_code_idx", .equal, creditCodeIndex)
+            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func organizations(agent accountID: String) async throws -> [OrganizationRecord] {
+        try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("o")))
+            .from(SQLAlias(SQLIdentifier("organizations"), as: SQLIdentifier("o")))
+            .join(SQLAlias(SQLIdentifier("organization_agents"), as: SQLIdentifier("a")),
+                  on: SQLColumn("id", table: "o"), .equal, SQLColumn("organization_id", table: "a"))
+            .where(SQLColumn("account_id", table: "a"), .equal, SQLBind(accountID))
+            .orderBy(SQLColumn("name", table: "o"))
+            .all(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "sessions").model(session, keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    func session(tokenHash: String) async throws -> SessionRecord? {
+        try await sql.select().column("*").from("sessions").where("token_hash", .equal, tokenHash)
+            .first(decoding: SessionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("sessions").set("revoked_at", to: at).where("token_hash", .equal, tokenHash).run()
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// What a caller says happened; the store adds the sequence, time and chain hashes.
+public struct AuditRecord: Sendable {
+    public var action: String
+    public var targetType: String?
+    public var targetID: String?
+    public var outcome: AuditOutcome
+    public var detail: String?
+
+    public init(_ action: String, targetType: String? = nil, targetID: String? = nil,
+                outcome: AuditOutcome = .success, detail: String? = nil) {
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+public enum AuditOutcome: String, Sendable, Codable, CaseIterable {
+    case success, denied, failure
+}
+
+/// Filters a supervisor may apply when reading the log.
+public struct AuditFilter: Sendable {
+    public var actorID: String?
+    public var action: String?
+    public var targetType: String?
+    public var targetID: String?
+    public var outcome: AuditOutcome?
+    public var from: Date?
+    public var to: Date?
+    /// Restricts to entries of these departments; nil means every department.
+    public var departments: [String]?
+
+    public init() {}
+}
+
+public protocol AuditLog: Sendable {
+    /// Appends inside the caller's transaction so the entry and the change it records are
+    /// stored together or not at all.
+    func append(_ record: AuditRecord, actor: AuditActor, on db: any SQLDatabase) async throws
+    /// Appends in a transaction of its own (reads and security events).
+    func append(_ record: AuditRecord, actor: AuditActor) async throws
+    func list(_ filter: AuditFilter, paging: Paging) async throws -> (entries: [AuditEntry], total: Int)
+    /// Streams the whole chain in sequence order through a verifier.
+    func verify() async throws -> AuditVerification
+}
+
+struct SQLAuditLog: AuditLog {
+    let database: AppDatabase
+    let clock: @Sendable () -> Date
+
+    private struct Row: Codable {
+        var sequence: Int64
+        var occurredAt: Int64
+        var actorId: String?
+        var actorRole: String?
+        var departmentCode: String?
+        var action: String
+        var targetType: String?
+        var targetId: String?
+        var outcome: String
+        var clientAddress: String?
+        var requestId: String?
+        var detail: String?
+        var previousHash: String
+        var hash: String
+
+        init(_ e: AuditEntry) {
+            sequence = e.sequence
+            occurredAt = e.occurredAtMilliseconds
+            actorId = e.actorID; actorRole = e.actorRole; departmentCode = e.departmentCode
+            action = e.action; targetType = e.targetType; targetId = e.targetID
+            outcome = e.outcome; clientAddress = e.clientAddress; requestId = e.requestID
+            detail = e.detail; previousHash = e.previousHash; hash = e.hash
+        }
+
+        var entry: AuditEntry {
+            var e = AuditEntry(
+                sequence: sequence, occurredAt: Date(timeIntervalSince1970: Double(occurredAt) / 1000),
+                actorID: actorId, actorRole: actorRole, departmentCode: departmentCode, action: action,
+                targetType: targetType, targetID: targetId, outcome: outcome, clientAddress: clientAddress,
+                requestID: requestId, detail: detail, previousHash: previousHash, hash: hash)
+            e.occurredAtMilliseconds = occurredAt
+            return e
+        }
+    }
+
+    private struct Head: Decodable { var sequence: Int64; var hash: String }
+
+    func append(_ record: AuditRecord, actor: AuditActor, on db: any SQLDatabase) async throws {
+        if database.engine == .postgres {
+            // Serialises appends across every server process sharing the database; the lock
+            // is released when the surrounding transaction ends.
+            try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
+        }
+        let head = try await db.select().column("sequence").column("hash").from("audit_log")
+            .orderBy("sequence", .descending).limit(1)
+            .first(decoding: Head.self)
+        let millis = Int64((clock().timeIntervalSince1970 * 1000).rounded())
+        var entry = AuditEntry(
+            sequence: (head?.sequence ?? 0) + 1,
+            occurredAt: Date(timeIntervalSince1970: Double(millis) / 1000),
+            actorID: actor.accountID, actorRole: actor.role, departmentCode: actor.departmentCode,
+            action: record.action, targetType: record.targetType, targetID: record.targetID,
+            outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestID: actor.requestID,
+            detail: record.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
+        entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
+        try await db.insert(into: "audit_log").model(Row(entry), keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    func append(_ record: AuditRecord, actor: AuditActor) async throws {
+        try await database.transaction { db in
+            try await append(record, actor: actor, on: db)
+        }
+    }
+
+    func list(_ filter: AuditFilter, paging: Paging) async throws -> (entries: [AuditEntry], total: Int) {
+        func apply<Q: SQLPredicateBuilder>(_ q: Q) -> Q {
+            if let v = filter.actorID { q.where("actor_id", .equal, v) }
+            if let v = filter.action { q.where("action", .like, v.hasSuffix("*") ? String(v.dropLast()) + "%" : v) }
+            if let v = filter.targetType { q.where("target_type", .equal, v) }
+            if let v = filter.targetID { q.where("target_id", .equal, v) }
+            if let v = filter.outcome { q.where("outcome", .equal, v.rawValue) }
+            if let v = filter.from { q.where("occurred_at", .greaterThanOrEqual, Int64(v.timeIntervalSince1970 * 1000)) }
+            if let v = filter.to { q.where("occurred_at", .lessThan, Int64(v.timeIntervalSince1970 * 1000)) }
+            if let v = filter.departments { q.where("department_code", .in, v) }
+            return q
+        }
+        struct Count: Decodable { var n: Int }
+        let sql = database.sql
+        let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log"))
+            .first(decoding: Count.self)?.n ?? 0
+        let rows = try await apply(sql.select().column("*").from("audit_log"))
+            .orderBy("sequence", .descending).limit(paging.pageSize).offset(paging.offset)
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return (rows.map(\.entry), total)
+    }
+
+    func verify() async throws -> AuditVerification {
+        var verifier = AuditChainVerifier()
+        var after: Int64 = -1
+        let sql = database.sql
+        // Pages by sequence so millions of entries never sit in memory at once.
+        while true {
+            let rows = try await sql.select().column("*").from("audit_log")
+                .where("sequence", .greaterThan, after)
+                .orderBy("sequence").limit(5000)
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            if rows.isEmpty { break }
+            for row in rows where !verifier.feed(row.entry) {
+                return verifier.result
+            }
+            after = rows.last!.sequence
+        }
+        return verifier.result
+    }
+}

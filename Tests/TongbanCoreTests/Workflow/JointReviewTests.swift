@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import TongbanCore
+
+@Suite struct JointReviewTests {
+    static let lead = "scjgj"
+    static let fire = "xfjg"
+    static let health = "wsjkw"
+
+    static func reviewer(_ department: String) -> WorkflowActor {
+        WorkflowActor(role: .reviewer, departmentCode: department)
+    }
+
+    static func definition(_ mode: JoinMode) -> ProcessDefinition {
+        .withJointReview(id: "restaurant", name: "开办餐馆", timeLimit: 15,
+                         participants: [JointParticipant(departmentCode: lead, timeLimit: 5),
+                                        JointParticipant(departmentCode: fire, timeLimit: 3),
+                                        JointParticipant(departmentCode: health, timeLimit: 4)],
+                         leadDepartment: lead, joinMode: mode, jointReviewDays: 5, decisionDays: 3)
+    }
+
+    private func inJointReview(_ mode: JoinMode) throws -> CaseRun {
+        var run = try CaseRun(Self.definition(mode), on: try day("2026-03-02"))
+        try run.act(.submit, by: .applicant)
+        try run.act(.accept, by: WorkflowActor(role: .acceptor, departmentCode: Self.lead))
+        #expect(run.current.state == .accepted(step: "jointReview"))
+        return run
+    }
+
+    private let agree = CaseAction.giveOpinion(JointOpinion(.agree, comment: "符合要求"))
+    private let disagree = CaseAction.giveOpinion(JointOpinion(.disagree, comment: "消防通道不达标"))
+    private let reject = CaseAction.reject(reason: "消防验收不合格", legalBasis: "《消防法》第十五条")
+
+    @Test func joinEvaluation() {
+        let parties = ["a", "b", "c"]
+        #expect(JoinResult.evaluate(.all, participants: parties, verdicts: ["a": .agree, "b": .agree]) == .pending)
+        #expect(JoinResult.evaluate(.all, participants: parties, verdicts: ["a": .agree, "b": .agree, "c": .agree]) == .agreed)
+        #expect(JoinResult.evaluate(.all, participants: parties, verdicts: ["b": .disagree]) == .disagreed)
+        #expect(JoinResult.evaluate(.any, participants: parties, verdicts: ["a": .disagree, "b": .disagree]) == .pending)
+        #expect(JoinResult.evaluate(.any, participants: parties, verdicts: ["c": .agree]) == .agreed)
+        #expect(JoinResult.evaluate(.any, participants: parties, verdicts: ["a": .disagree, "b": .disagree, "c": .disagree]) == .disagreed)
+        #expect(JoinResult.evaluate(.all, participants: parties, verdicts: ["x": .disagree]) == .pending, "outsiders do not count")
+    }
+
+    @Test func andJoinNeedsEveryAgreement() throws {
+        var run = try inJointReview(.all)
+        try run.act(agree, by: Self.reviewer(Self.lead))
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        run.refuses(.approve, by: Self.reviewer(Self.lead), with: .jointReviewPending)
+        try run.act(agree, by: Self.reviewer(Self.health))
+        #expect(run.events.last?.kind == .jointReviewSettled(.agreed))
+        run.refuses(.approve, by: Self.reviewer(Self.fire), with: .notLeadDepartment(department: Self.fire))
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(run.current.state == .accepted(step: "decision"))
+        #expect(run.current.opinions.isEmpty, "opinions belong to the joint step only")
+    }
+
+    @Test func andJoinDisagreementRecommendsRejection() throws {
+        var run = try inJointReview(.all)
+        try run.act(disagree, by: Self.reviewer(Self.fire))
+        #expect(run.events.suffix(2).map(\.kind) == [
+            .opinionGiven(department: Self.fire, JointOpinion(.disagree, comment: "消防通道不达标")),
+            .jointReviewSettled(.disagreed),
+        ])
+        run.refuses(.approve, by: Self.reviewer(Self.lead), with: .contradictsJointResult)
+        run.refuses(.reject(reason: "消防验收不合格", legalBasis: " "), by: Self.reviewer(Self.lead), with: .missingLegalBasis)
+        // Later opinions are still recorded but do not settle the review again.
+        try run.act(agree, by: Self.reviewer(Self.health))
+        #expect(run.events.last?.kind == .opinionGiven(department: Self.health, JointOpinion(.agree, comment: "符合要求")))
+        try run.act(reject, by: Self.reviewer(Self.lead))
+        #expect(run.current.state == .accepted(step: "decision"))
+        #expect(run.current.decision == nil, "the joint review only recommends")
+    }
+
+    @Test func anyJoinSettlesOnTheFirstAgreement() throws {
+        var run = try inJointReview(.any)
+        try run.act(disagree, by: Self.reviewer(Self.health))
+        run.refuses(.reject(reason: "x", legalBasis: "y"), by: Self.reviewer(Self.lead), with: .jointReviewPending)
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        #expect(run.events.last?.kind == .jointReviewSettled(.agreed))
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(run.current.state == .accepted(step: "decision"))
+    }
+
+    @Test func anyJoinDisagreesOnlyWhenEveryoneDisagrees() throws {
+        var run = try inJointReview(.any)
+        for department in [Self.lead, Self.fire] { try run.act(disagree, by: Self.reviewer(department)) }
+        #expect(!run.events.contains { $0.kind == .jointReviewSettled(.disagreed) })
+        try run.act(disagree, by: Self.reviewer(Self.health))
+        #expect(run.events.last?.kind == .jointReviewSettled(.disagreed))
+        run.refuses(.approve, by: Self.reviewer(Self.lead), with: .contradictsJointResult)
+    }
+
+    @Test func opinionFailures() throws {
+        var run = try inJointReview(.all)
+        run.refuses(agree, by: Self.reviewer("fgw"), with: .departmentNotParticipant(department: "fgw"))
+        run.refuses(agree, by: WorkflowActor(role: .reviewer, departmentCode: nil), with: .departmentNotParticipant(department: nil))
+        run.refuses(agree, by: WorkflowActor(role: .acceptor, departmentCode: Self.fire),
+                    with: .roleNotPermitted(role: .acceptor, action: .giveOpinion))
+        run.refuses(.giveOpinion(JointOpinion(.disagree, comment: "")), by: Self.reviewer(Self.fire), with: .missingReason)
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        run.refuses(disagree, by: Self.reviewer(Self.fire), with: .opinionAlreadyGiven(department: Self.fire))
+    }
+
+    @Test func onlyTheLeadDepartmentDecides() throws {
+        var run = try inJointReview(.all)
+        for department in [Self.lead, Self.fire, Self.health] { try run.act(agree, by: Self.reviewer(department)) }
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        let fireChief = WorkflowActor(role: .decisionMaker, departmentCode: Self.fire)
+        run.refuses(.approve, by: fireChief, with: .departmentNotPermitted(department: Self.fire, step: "decision"))
+        run.refuses(reject, by: fireChief, with: .departmentNotPermitted(department: Self.fire, step: "decision"))
+        try run.act(.approve, by: WorkflowActor(role: .decisionMaker, departmentCode: Self.lead))
+        #expect(run.current.state == .approved(step: "conclusion"))
+        #expect(run.current.decision?.departmentCode == Self.lead)
+    }
+
+    @Test func returningToTheJointReviewStartsItAfresh() throws {
+        var run = try inJointReview(.all)
+        for department in [Self.lead, Self.fire, Self.health] { try run.act(agree, by: Self.reviewer(department)) }
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        try run.act(.returnToPreviousStep(reason: "需补充卫生意见"), by: WorkflowActor(role: .decisionMaker, departmentCode: Self.lead))
+        #expect(run.current.state == .accepted(step: "jointReview"))
+        #expect(run.current.opinions.isEmpty)
+        run.refuses(.approve, by: Self.reviewer(Self.lead), with: .jointReviewPending)
+    }
+
+    @Test func eachParticipantHasItsOwnClock() throws {
+        var run = try inJointReview(.all)
+        try run.act(agree, by: Self.reviewer(Self.fire), on: try day("2026-03-03"))
+        let clocks = run.engine.pendingParticipantClocks(of: run.current)
+        #expect(Set(clocks.keys) == [Self.lead, Self.health])
+        let health = try #require(clocks[Self.health])
+        let status = health.status(asOf: try day("2026-03-06"), calendar: try officialCalendar())
+        #expect(status.limit == 4)
+        #expect(status.elapsed == 4)
+        #expect(status.dueDate == (try day("2026-03-06")))
+        #expect(health.withLimit(5).status(asOf: try day("2026-03-09"), calendar: .weekendsOnly).elapsed == 5)
+
+        let standard = try CaseRun(ProcessDefinitionTests.standard, on: try day("2026-03-02"))
+        #expect(standard.engine.pendingParticipantClocks(of: standard.current).isEmpty)
+    }
+}
