@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(
             name: "TongbanCoreTests",
             dependencies: ["TongbanCore"],
+            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -31,8 +31,6 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Load the demo data set when the database is empty.") var demo = false
 
     func run() async throws {
-        // Line-buffered so the demo log-ins show at once even when output goes to a file.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let app = try await buildApplication(store.configuration(host: host, port: port, demo: demo))
         if let logins = app.services.demoLogins {
             print("演示数据已加载 / demo data loaded. Password for every demo account: \(DemoData.password)")
@@ -44,6 +42,8 @@ struct Serve: AsyncParsableCommand {
             print("The database already holds data; demo data not loaded again. Demo password: \(DemoData.password)")
         }
         print("Tongban listening on http://\(host):\(port)")
+        // Show the log-ins at once even when output goes to a file or pipe.
+        fflush(nil)
         try await app.application.runService()
     }
 }

@@ -87,6 +87,8 @@ public struct CatalogSearchIndex: Sendable {
         /// A rewrite through the synonym table scores this much of the words typed.
         public var synonymWeight: Float = 0.8
         public var snippetLength = 60
+        /// Relative drift of average field lengths tolerated before norms are recomputed.
+        public var normDrift: Float = 0.05
         public static let maxPageSize = 100
         /// Longer queries are cut: per-document hit counters are bytes, and nobody types more.
         public static let maxQueryLength = 100
@@ -113,23 +115,39 @@ public struct CatalogSearchIndex: Sendable {
         var item: ServiceItem
         var departmentName: String
         var terms: [Int32]
-        var kind: Int
-        var department: Int
-        var division: Int
-        var code: Int
-        var level: CatalogScope.Level
-        var lifeEvents: UInt16
+    }
+
+    /// What filters and facets read of a document, free of references so that scanning
+    /// tens of thousands of candidates costs no reference counting.
+    private struct Attributes {
+        var live = false
+        var kind: UInt8 = 0
+        var status: UInt8 = 0
+        var applicant: UInt8 = 0
+        var onlineFull = false
+        var lifeEvents: UInt16 = 0
+        var visits: Int32 = 0
+        var department: Int32 = 0
+        var division: Int32 = 0
+        var code: Int32 = 0
+        /// Another live record has the same item code, so scope must pick the competent one.
+        var sharesCode = false
     }
 
     public let synonyms: SynonymTable
     public let tuning: Tuning
 
     private var docs: [Doc?] = []
-    /// Dense per-slot field lengths, read on every posting, kept apart from `docs` for locality.
+    private var attributes: [Attributes] = []
     private var fieldLengths: [SIMD4<Float>] = []
+    /// Per slot, field weight / BM25 length norm, read on every posting. Norms use the
+    /// field-length averages of `normAverages` and are all recomputed only when the live
+    /// averages drift from them by more than `Tuning.normDrift`, so a search never divides.
+    private var weightedNorms: [SIMD4<Float>] = []
+    private var normAverages = SIMD4<Float>(repeating: 0)
     private var freeSlots: [Int32] = []
     private var slotByKey: [ItemKey: Int32] = [:]
-    private var termIDs: [String: Int32] = [:]
+    private var termIDs: [TermKey: Int32] = [:]
     private var postings: [[Posting]] = []
     private var lengthTotals = SIMD4<Float>(repeating: 0)
     private var departments = Interner()
@@ -166,7 +184,9 @@ public struct CatalogSearchIndex: Sendable {
         } else {
             slot = Int32(docs.count)
             docs.append(nil)
+            attributes.append(Attributes())
             fieldLengths.append(.zero)
+            weightedNorms.append(.zero)
         }
         insert(item, departmentName: departmentName, at: slot)
         slotByKey[key] = slot
@@ -200,38 +220,42 @@ public struct CatalogSearchIndex: Sendable {
             item.materials.map(\.name).joined(separator: " "),
             departmentName,
         ]
-        var frequencies: [String: SIMD4<UInt8>] = [:]
+        var frequencies: [TermKey: SIMD4<UInt8>] = [:]
         var lengths = SIMD4<Float>(repeating: 0)
         for (field, text) in texts.enumerated() {
-            let tokens = SearchText.tokenize(text)
-            lengths[field] = Float(tokens.count)
-            for token in tokens {
-                var tf = frequencies[token.text, default: .zero]
+            SearchText.scan(text, query: false) { key, _, _ in
+                lengths[field] += 1
+                var tf = frequencies[key, default: .zero]
                 if tf[field] < .max { tf[field] += 1 }
-                frequencies[token.text] = tf
+                frequencies[key] = tf
             }
         }
         var terms: [Int32] = []
         terms.reserveCapacity(frequencies.count)
-        for (text, tf) in frequencies {
-            let id = termID(text)
+        for (key, tf) in frequencies {
+            let id = termID(key)
             postings[Int(id)].append(Posting(slot: slot, tf: tf))
             terms.append(id)
         }
         let code = codes.id(item.itemCode)
         if code == slotsByCode.count { slotsByCode.append([]) }
+        docs[Int(slot)] = Doc(item: item, departmentName: departmentName, terms: terms)
+        attributes[Int(slot)] = Attributes(
+            live: true,
+            kind: Self.ordinal(item.kind), status: Self.ordinal(item.status), applicant: Self.ordinal(item.applicantType),
+            onlineFull: item.onlineFull,
+            lifeEvents: item.lifeEvents.reduce(0) { $0 | Self.bit($1) },
+            visits: Int32(clamping: item.visits),
+            department: Int32(departments.id(item.departmentCode)),
+            division: Int32(divisions.id(item.divisionCode)),
+            code: Int32(code))
         slotsByCode[code].append(slot)
-        docs[Int(slot)] = Doc(
-            item: item, departmentName: departmentName, terms: terms,
-            kind: ItemKind.allCases.firstIndex(of: item.kind)!,
-            department: departments.id(item.departmentCode),
-            division: divisions.id(item.divisionCode),
-            code: code,
-            level: CatalogScope.level(of: item.divisionCode) ?? .national,
-            lifeEvents: item.lifeEvents.reduce(0) { $0 | Self.bit($1) })
+        markSharedCode(code)
         fieldLengths[Int(slot)] = lengths
         lengthTotals += lengths
         count += 1
+        weightedNorms[Int(slot)] = weightedNorm(lengths)
+        refreshNormsIfDrifted()
     }
 
     private mutating func erase(_ slot: Int32) {
@@ -243,30 +267,62 @@ public struct CatalogSearchIndex: Sendable {
                 postings[t].removeLast()
             }
         }
-        slotsByCode[doc.code].removeAll { $0 == slot }
+        let code = Int(attributes[Int(slot)].code)
+        slotsByCode[code].removeAll { $0 == slot }
+        attributes[Int(slot)] = Attributes()
+        markSharedCode(code)
         lengthTotals -= fieldLengths[Int(slot)]
         fieldLengths[Int(slot)] = .zero
+        weightedNorms[Int(slot)] = .zero
         docs[Int(slot)] = nil
         count -= 1
+        refreshNormsIfDrifted()
     }
 
-    private mutating func termID(_ text: String) -> Int32 {
-        if let id = termIDs[text] { return id }
+    private mutating func markSharedCode(_ code: Int) {
+        let shared = slotsByCode[code].count > 1
+        for slot in slotsByCode[code] { attributes[Int(slot)].sharesCode = shared }
+    }
+
+    private func weightedNorm(_ lengths: SIMD4<Float>) -> SIMD4<Float> {
+        let b = tuning.lengthNormalization
+        // An average of 0 means the field is empty everywhere; its lengths are 0 too.
+        let ratio = (lengths / normAverages).replacing(with: 0, where: normAverages .== 0)
+        return tuning.fieldWeights / (1 - b + b * ratio)
+    }
+
+    private mutating func refreshNormsIfDrifted() {
+        let averages = count > 0 ? lengthTotals / Float(count) : .zero
+        let diff = averages - normAverages
+        let drift = diff.replacing(with: -diff, where: diff .< 0) / pointwiseMax(normAverages, SIMD4(repeating: 1))
+        guard drift.max() > tuning.normDrift else { return }
+        normAverages = averages
+        for slot in attributes.indices where attributes[slot].live {
+            weightedNorms[slot] = weightedNorm(fieldLengths[slot])
+        }
+    }
+
+    private mutating func termID(_ key: TermKey) -> Int32 {
+        if let id = termIDs[key] { return id }
         let id = Int32(postings.count)
-        termIDs[text] = id
+        termIDs[key] = id
         postings.append([])
         return id
     }
 
     private static func bit(_ event: LifeEvent) -> UInt16 {
-        1 << UInt16(LifeEvent.allCases.firstIndex(of: event)!)
+        1 << UInt16(ordinal(event))
+    }
+
+    private static func ordinal<T: CaseIterable & Equatable>(_ value: T) -> UInt8 {
+        UInt8(T.allCases.firstIndex(of: value).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) }!)
     }
 
     // MARK: - Search
 
     /// One way of reading a query segment: its terms and how much a full match is worth.
     private struct Alternative {
-        var terms: [String]
+        var terms: [TermKey]
         var weight: Float
     }
 
@@ -280,14 +336,14 @@ public struct CatalogSearchIndex: Sendable {
         try Self.checkPaging(page: page, pageSize: pageSize, filters: filters)
         let clauses = SearchText.normalize(String(query.prefix(Tuning.maxQueryLength))).split(separator: " ").map { segment -> [Alternative] in
             let typed = String(segment)
-            return [Alternative(terms: SearchText.queryTerms(typed), weight: 1)]
-                + synonyms.alternatives(for: typed).map { Alternative(terms: SearchText.queryTerms($0), weight: tuning.synonymWeight) }
+            return [Alternative(terms: SearchText.queryKeys(typed), weight: 1)]
+                + synonyms.alternatives(for: typed).map { Alternative(terms: SearchText.queryKeys($0), weight: tuning.synonymWeight) }
         }
         let eligible = Eligibility(filters: filters, index: self)
 
         var candidates: [(slot: Int32, score: Float)] = []
         if clauses.isEmpty {
-            for slot in docs.indices where docs[slot] != nil && eligible.admits(Int32(slot)) {
+            for slot in attributes.indices where eligible.admits(Int32(slot)) {
                 candidates.append((Int32(slot), 0))
             }
         } else {
@@ -330,52 +386,53 @@ public struct CatalogSearchIndex: Sendable {
         var altScore = [Float](repeating: 0, count: slots)
         var altHits = [UInt8](repeating: 0, count: slots)
         let n = Float(max(count, 1))
-        let averages = lengthTotals / n
-        let b = tuning.lengthNormalization
-        let one = SIMD4<Float>(repeating: 1)
-        // An empty field's length is 0; dividing by a zero average must not happen.
-        let inverseAverages = SIMD4<Float>(
-            averages[0] > 0 ? 1 / averages[0] : 0, averages[1] > 0 ? 1 / averages[1] : 0,
-            averages[2] > 0 ? 1 / averages[2] : 0, averages[3] > 0 ? 1 / averages[3] : 0)
-        let weights = tuning.fieldWeights
         let k1 = tuning.k1
 
-        for alternatives in clauses {
-            var clauseTouched: [Int32] = []
-            for alternative in alternatives where !alternative.terms.isEmpty {
-                var altTouched: [Int32] = []
-                for term in alternative.terms {
-                    guard let id = termIDs[term] else { continue }
-                    let list = postings[Int(id)]
-                    let df = Float(list.count)
-                    let idf = log(1 + (n - df + 0.5) / (df + 0.5))
-                    for posting in list {
-                        let s = Int(posting.slot)
-                        let norm = one - b + b * fieldLengths[s] * inverseAverages
-                        let tf = (weights * SIMD4<Float>(posting.tf) / norm).sum()
-                        if altHits[s] == 0 { altTouched.append(posting.slot) }
-                        altHits[s] &+= 1
-                        altScore[s] += idf * tf / (k1 + tf)
+        best.withUnsafeMutableBufferPointer { best in
+        altScore.withUnsafeMutableBufferPointer { altScore in
+        altHits.withUnsafeMutableBufferPointer { altHits in
+        weightedNorms.withUnsafeBufferPointer { norms in
+            for alternatives in clauses {
+                var clauseTouched: [Int32] = []
+                for alternative in alternatives where !alternative.terms.isEmpty {
+                    var altTouched: [Int32] = []
+                    altTouched.reserveCapacity(alternative.terms.compactMap { termIDs[$0] }.map { postings[Int($0)].count }.max() ?? 0)
+                    for term in alternative.terms {
+                        guard let id = termIDs[term] else { continue }
+                        postings[Int(id)].withUnsafeBufferPointer { list in
+                            let df = Float(list.count)
+                            let idf = log(1 + (n - df + 0.5) / (df + 0.5))
+                            for posting in list {
+                                let s = Int(posting.slot)
+                                let tf = (SIMD4<Float>(posting.tf) * norms[s]).sum()
+                                if altHits[s] == 0 { altTouched.append(posting.slot) }
+                                altHits[s] &+= 1
+                                altScore[s] += idf * tf / (k1 + tf)
+                            }
+                        }
+                    }
+                    let termCount = Float(alternative.terms.count)
+                    for slot in altTouched {
+                        let s = Int(slot)
+                        let coverage = Float(altHits[s]) / termCount
+                        let value = alternative.weight * altScore[s] * coverage * coverage
+                        if best[s] == 0 { clauseTouched.append(slot) }
+                        best[s] = max(best[s], value)
+                        altScore[s] = 0
+                        altHits[s] = 0
                     }
                 }
-                let termCount = Float(alternative.terms.count)
-                for slot in altTouched {
+                for slot in clauseTouched {
                     let s = Int(slot)
-                    let coverage = Float(altHits[s]) / termCount
-                    let value = alternative.weight * altScore[s] * coverage * coverage
-                    if best[s] == 0 { clauseTouched.append(slot) }
-                    best[s] = max(best[s], value)
-                    altScore[s] = 0
-                    altHits[s] = 0
+                    if matched[s] == 0 { touched.append(slot) }
+                    matched[s] += 1
+                    totals[s] += best[s]
+                    best[s] = 0
                 }
             }
-            for slot in clauseTouched {
-                let s = Int(slot)
-                if matched[s] == 0 { touched.append(slot) }
-                matched[s] += 1
-                totals[s] += best[s]
-                best[s] = 0
-            }
+        }
+        }
+        }
         }
         return (totals, matched, touched)
     }
@@ -385,20 +442,22 @@ public struct CatalogSearchIndex: Sendable {
         var departmentCounts = [Int](repeating: 0, count: departments.values.count)
         var divisionCounts = [Int](repeating: 0, count: divisions.values.count)
         var events = [Int](repeating: 0, count: LifeEvent.allCases.count)
-        var visits: [Int: Int] = [:]
+        var visits: [Int] = []
         var online = [0, 0]
         for slot in slots {
-            let doc = docs[Int(slot)]!
-            kinds[doc.kind] += 1
-            departmentCounts[doc.department] += 1
-            divisionCounts[doc.division] += 1
-            var mask = doc.lifeEvents
+            let a = attributes[Int(slot)]
+            kinds[Int(a.kind)] += 1
+            departmentCounts[Int(a.department)] += 1
+            divisionCounts[Int(a.division)] += 1
+            var mask = a.lifeEvents
             while mask != 0 {
                 events[mask.trailingZeroBitCount] += 1
                 mask &= mask - 1
             }
-            visits[doc.item.visits, default: 0] += 1
-            online[doc.item.onlineFull ? 1 : 0] += 1
+            let v = Int(a.visits)
+            if v >= visits.count { visits += [Int](repeating: 0, count: v + 1 - visits.count) }
+            visits[v] += 1
+            online[a.onlineFull ? 1 : 0] += 1
         }
         func ranked(_ pairs: [(String, Int)]) -> [FacetCount] {
             pairs.filter { $0.1 > 0 }
@@ -410,7 +469,7 @@ public struct CatalogSearchIndex: Sendable {
             department: ranked(zip(departments.values, departmentCounts).map { ($0, $1) }),
             division: ranked(zip(divisions.values, divisionCounts).map { ($0, $1) }),
             lifeEvent: ranked(zip(LifeEvent.allCases.map(\.rawValue), events).map { ($0, $1) }),
-            visits: ranked(visits.map { (String($0.key), $0.value) }),
+            visits: ranked(visits.enumerated().map { (String($0.offset), $0.element) }),
             onlineFull: ranked([("false", online[0]), ("true", online[1])]))
     }
 
@@ -425,7 +484,7 @@ public struct CatalogSearchIndex: Sendable {
         return heap.elements.sorted(by: better)
     }
 
-    private func hit(slot: Int32, score: Float, terms: Set<String>) -> CatalogSearchHit {
+    private func hit(slot: Int32, score: Float, terms: Set<TermKey>) -> CatalogSearchHit {
         let doc = docs[Int(slot)]!
         let item = doc.item
         let others = [
@@ -435,65 +494,94 @@ public struct CatalogSearchIndex: Sendable {
         ]
         // The field matching most distinct terms; the earlier field wins ties.
         let snippet = others
-            .map { SearchText.highlight($0, terms: terms, maxLength: tuning.snippetLength) }
+            .map { SearchText.highlight($0, keys: terms, maxLength: tuning.snippetLength) }
             .filter(\.matched)
             .max { $0.distinctMatches < $1.distinctMatches }?.html
         return CatalogSearchHit(
             itemCode: item.itemCode, divisionCode: item.divisionCode, departmentCode: item.departmentCode,
             name: item.name, score: Double(score),
-            title: SearchText.highlight(item.name, terms: terms).html, snippet: snippet)
+            title: SearchText.highlight(item.name, keys: terms, maxLength: nil).html, snippet: snippet)
     }
 
     // MARK: - Filtering
 
-    /// Filters resolved once per search into interned ids and bit masks.
+    /// Filters resolved once per search into bit masks and dense per-id tables, so the
+    /// per-candidate test does no hashing.
     private struct Eligibility {
-        let index: CatalogSearchIndex
-        let filters: CatalogSearchFilters
-        let kinds: Set<Int>
-        let departments: Set<Int>?
-        let divisions: Set<Int>?
+        let attributes: [Attributes]
+        let slotsByCode: [[Int32]]
+        let statuses: UInt32
+        let kinds: UInt32
+        let applicants: UInt32
+        /// Indexed by interned id; nil when the filter is off.
+        let departments: [Bool]?
+        let divisions: [Bool]?
         let lifeEvents: UInt16
-        /// Interned division ids visible to the citizen, with their chain rank (0 = most local).
-        let visibleRank: [Int: Int]?
+        let maxVisits: Int32?
+        let onlineFull: Bool?
+        /// Chain rank (0 = most local) by interned division id, -1 where the citizen cannot see.
+        let visibleRank: [Int8]?
 
         init(filters: CatalogSearchFilters, index: CatalogSearchIndex) {
-            self.index = index
-            self.filters = filters
-            kinds = Set(filters.kinds.map { ItemKind.allCases.firstIndex(of: $0)! })
-            departments = filters.departmentCodes.isEmpty ? nil : Set(filters.departmentCodes.compactMap { index.departments.existingID($0) })
-            divisions = filters.divisionCodes.isEmpty ? nil : Set(filters.divisionCodes.compactMap { index.divisions.existingID($0) })
+            attributes = index.attributes
+            slotsByCode = index.slotsByCode
+            statuses = Self.mask(filters.statuses)
+            kinds = Self.mask(filters.kinds)
+            applicants = filters.applicantType.map { wanted in Self.mask(ApplicantType.allCases.filter { $0.serves(wanted) }) } ?? .max
+            departments = Self.table(filters.departmentCodes, index.departments)
+            divisions = Self.table(filters.divisionCodes, index.divisions)
             lifeEvents = filters.lifeEvents.reduce(0) { $0 | CatalogSearchIndex.bit($1) }
+            maxVisits = filters.maxVisits.map { Int32(clamping: $0) }
+            onlineFull = filters.onlineFull
             visibleRank = filters.citizenDivision.map { division in
-                var ranks: [Int: Int] = [:]
+                var ranks = [Int8](repeating: -1, count: index.divisions.values.count)
                 for (rank, code) in CatalogScope.chain(of: division).enumerated() {
-                    if let id = index.divisions.existingID(code) { ranks[id] = rank }
+                    if let id = index.divisions.existingID(code) { ranks[id] = Int8(rank) }
                 }
                 return ranks
             }
         }
 
-        func admits(_ slot: Int32) -> Bool {
-            guard let doc = index.docs[Int(slot)], basic(doc) else { return false }
-            guard let visibleRank else { return true }
-            guard let rank = visibleRank[doc.division] else { return false }
-            // Competent implementation: no more local visible record of the same code.
-            return !index.slotsByCode[doc.code].contains { other in
-                guard other != slot, let otherDoc = index.docs[Int(other)], let otherRank = visibleRank[otherDoc.division] else { return false }
-                return otherRank < rank && basic(otherDoc)
-            }
+        /// Empty means any: all bits set.
+        private static func mask<S: Sequence>(_ values: S) -> UInt32 where S.Element: CaseIterable & Equatable {
+            let bits = values.reduce(UInt32(0)) { $0 | 1 << UInt32(CatalogSearchIndex.ordinal($1)) }
+            return bits == 0 ? .max : bits
         }
 
-        private func basic(_ doc: Doc) -> Bool {
-            let item = doc.item
-            if !filters.statuses.isEmpty, !filters.statuses.contains(item.status) { return false }
-            if !kinds.isEmpty, !kinds.contains(doc.kind) { return false }
-            if let departments, !departments.contains(doc.department) { return false }
-            if let divisions, !divisions.contains(doc.division) { return false }
-            if lifeEvents != 0, doc.lifeEvents & lifeEvents == 0 { return false }
-            if let maxVisits = filters.maxVisits, item.visits > maxVisits { return false }
-            if let online = filters.onlineFull, item.onlineFull != online { return false }
-            if let type = filters.applicantType, !item.applicantType.serves(type) { return false }
+        private static func table(_ codes: Set<String>, _ interner: Interner) -> [Bool]? {
+            guard !codes.isEmpty else { return nil }
+            var table = [Bool](repeating: false, count: interner.values.count)
+            for code in codes { if let id = interner.existingID(code) { table[id] = true } }
+            return table
+        }
+
+        func admits(_ slot: Int32) -> Bool {
+            let a = attributes[Int(slot)]
+            guard basic(a) else { return false }
+            guard let visibleRank else { return true }
+            let rank = visibleRank[Int(a.division)]
+            guard rank >= 0 else { return false }
+            guard a.sharesCode else { return true }
+            // Competent implementation: no more local visible record of the same code.
+            for other in slotsByCode[Int(a.code)] where other != slot {
+                let b = attributes[Int(other)]
+                let otherRank = visibleRank[Int(b.division)]
+                if otherRank >= 0, otherRank < rank, basic(b) { return false }
+            }
+            return true
+        }
+
+        private func basic(_ a: Attributes) -> Bool {
+            guard a.live,
+                  statuses & (1 << UInt32(a.status)) != 0,
+                  kinds & (1 << UInt32(a.kind)) != 0,
+                  applicants & (1 << UInt32(a.applicant)) != 0
+            else { return false }
+            if let departments, !departments[Int(a.department)] { return false }
+            if let divisions, !divisions[Int(a.division)] { return false }
+            if lifeEvents != 0, a.lifeEvents & lifeEvents == 0 { return false }
+            if let maxVisits, a.visits > maxVisits { return false }
+            if let onlineFull, a.onlineFull != onlineFull { return false }
             return true
         }
     }

@@ -40,17 +40,8 @@ public enum SearchText {
     /// Index tokens: every CJK unigram and adjacent bigram, and every word.
     public static func tokenize(_ text: String) -> [SearchToken] {
         var tokens: [SearchToken] = []
-        forEachRun(fold(text)) { run, isCJK in
-            if !isCJK {
-                tokens.append(wordToken(run))
-                return
-            }
-            for i in run.indices {
-                tokens.append(SearchToken(text: String(run[i].scalar!), kind: .unigram, range: run[i].source..<(run[i].source + 1)))
-                if i + 1 < run.endIndex {
-                    tokens.append(bigram(run[i], run[i + 1]))
-                }
-            }
+        scan(text, query: false) { key, kind, range in
+            tokens.append(SearchToken(text: key.text, kind: kind, range: range))
         }
         return tokens
     }
@@ -58,37 +49,38 @@ public enum SearchText {
     /// Query terms: a CJK run of two or more characters is searched by its bigrams only
     /// (precise, and short posting lists); a single character falls back to its unigram.
     public static func queryTerms(_ text: String) -> [String] {
-        var terms: [String] = []
-        var seen: Set<String> = []
-        forEachRun(fold(text)) { run, isCJK in
-            let cut: [String]
-            if !isCJK {
-                cut = [wordToken(run).text]
-            } else if run.count == 1 {
-                cut = [String(run[run.startIndex].scalar!)]
-            } else {
-                cut = (run.startIndex..<(run.endIndex - 1)).map { bigram(run[$0], run[$0 + 1]).text }
-            }
-            for term in cut where seen.insert(term).inserted { terms.append(term) }
-        }
-        return terms
+        queryKeys(text).map(\.text)
     }
 
     /// Escapes `text` for HTML and wraps every run of tokens found in `terms` in `<mark>`.
     /// With `maxLength` (in characters) a long text is cut to a window around the first
     /// match, with "…" where it was cut.
     public static func highlight(_ text: String, terms: Set<String>, maxLength: Int? = nil) -> HighlightedText {
-        let scalars = Array(text.unicodeScalars)
+        highlight(text, keys: Set(terms.map(TermKey.init)), maxLength: maxLength)
+    }
+
+    static func queryKeys(_ text: String) -> [TermKey] {
+        var keys: [TermKey] = []
+        var seen: Set<TermKey> = []
+        scan(text, query: true) { key, _, _ in
+            if seen.insert(key).inserted { keys.append(key) }
+        }
+        return keys
+    }
+
+    static func highlight(_ text: String, keys: Set<TermKey>, maxLength: Int?) -> HighlightedText {
         var marks: [Range<Int>] = []
-        var found: Set<String> = []
-        for token in tokenize(text) where terms.contains(token.text) {
-            found.insert(token.text)
-            if let last = marks.last, token.range.lowerBound <= last.upperBound {
-                marks[marks.count - 1] = last.lowerBound..<max(last.upperBound, token.range.upperBound)
+        var found: Set<TermKey> = []
+        scan(text, query: false) { key, _, range in
+            guard keys.contains(key) else { return }
+            found.insert(key)
+            if let last = marks.last, range.lowerBound <= last.upperBound {
+                marks[marks.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
             } else {
-                marks.append(token.range)
+                marks.append(range)
             }
         }
+        let scalars = Array(text.unicodeScalars)
         var window = 0..<scalars.count
         if let maxLength, scalars.count > maxLength {
             let anchor = marks.first?.lowerBound ?? 0
@@ -112,6 +104,31 @@ public enum SearchText {
         if open { html += "</mark>" }
         if window.upperBound < scalars.count { html += "…" }
         return HighlightedText(html: html, distinctMatches: found.count)
+    }
+
+    /// Cuts `text` into terms, calling `body` in text order. Index mode emits each CJK
+    /// unigram followed by the bigram starting there; query mode emits bigrams only, or the
+    /// unigram of a one-character run.
+    static func scan(_ text: String, query: Bool, _ body: (TermKey, SearchToken.Kind, Range<Int>) -> Void) {
+        forEachRun(fold(text)) { run, isCJK in
+            let first = run.startIndex, last = run.endIndex - 1
+            if !isCJK {
+                var word = String.UnicodeScalarView()
+                for unit in run { word.append(unit.scalar!) }
+                body(.word(String(word)), .word, run[first].source..<(run[last].source + 1))
+                return
+            }
+            for i in run.indices {
+                let a = run[i]
+                if !query || first == last {
+                    body(.unigram(a.scalar!), .unigram, a.source..<(a.source + 1))
+                }
+                if i < last {
+                    let b = run[i + 1]
+                    body(.bigram(a.scalar!, b.scalar!), .bigram, a.source..<(b.source + 1))
+                }
+            }
+        }
     }
 
     // MARK: - Folding
@@ -200,19 +217,6 @@ public enum SearchText {
         }
     }
 
-    private static func wordToken(_ run: ArraySlice<Unit>) -> SearchToken {
-        var text = String.UnicodeScalarView()
-        for unit in run { text.append(unit.scalar!) }
-        return SearchToken(text: String(text), kind: .word, range: run.first!.source..<(run.last!.source + 1))
-    }
-
-    private static func bigram(_ a: Unit, _ b: Unit) -> SearchToken {
-        var text = String.UnicodeScalarView()
-        text.append(a.scalar!)
-        text.append(b.scalar!)
-        return SearchToken(text: String(text), kind: .bigram, range: a.source..<(b.source + 1))
-    }
-
     private static func appendEscaped(_ scalar: Unicode.Scalar, to html: inout String) {
         switch scalar {
         case "&": html += "&amp;"
@@ -221,6 +225,47 @@ public enum SearchText {
         case "\"": html += "&quot;"
         case "'": html += "&#39;"
         default: html.unicodeScalars.append(scalar)
+        }
+    }
+}
+
+/// A term as the index keys it: CJK unigrams and bigrams packed into an integer, words as
+/// text. Hashing a `String` normalises it first, which dominated indexing and highlighting.
+enum TermKey: Hashable, Sendable {
+    case chars(UInt64)
+    case word(String)
+
+    private static let bigramFlag: UInt64 = 1 << 63
+
+    static func unigram(_ a: Unicode.Scalar) -> TermKey { .chars(UInt64(a.value)) }
+
+    static func bigram(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> TermKey {
+        .chars(bigramFlag | UInt64(a.value) << 21 | UInt64(b.value))
+    }
+
+    /// The key of a term spelled as `tokenize` and `queryTerms` spell it.
+    init(_ text: String) {
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count == 1, SearchText.isCJK(scalars[0]) {
+            self = .unigram(scalars[0])
+        } else if scalars.count == 2, SearchText.isCJK(scalars[0]), SearchText.isCJK(scalars[1]) {
+            self = .bigram(scalars[0], scalars[1])
+        } else {
+            self = .word(text)
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .word(let word):
+            return word
+        case .chars(let packed):
+            var out = String.UnicodeScalarView()
+            if packed & Self.bigramFlag != 0 {
+                out.append(Unicode.Scalar(UInt32((packed >> 21) & 0x1F_FFFF))!)
+            }
+            out.append(Unicode.Scalar(UInt32(packed & 0x1F_FFFF))!)
+            return String(out)
         }
     }
 }

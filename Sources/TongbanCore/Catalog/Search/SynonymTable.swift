@@ -61,7 +61,7 @@ public struct SynonymTable: Sendable, Hashable, Codable {
         var out: [String] = []
         var seen: Set<String> = [segment]
         for group in normalizedGroups {
-            guard let found = group.first(where: { segment.contains($0) }) else { continue }
+            guard let found = group.first(where: { Self.contains(segment, $0) }) else { continue }
             for other in group where other != found {
                 let rewritten = segment.replacingOccurrences(of: found, with: other)
                 if seen.insert(rewritten).inserted {
@@ -71,5 +71,15 @@ public struct SynonymTable: Sendable, Hashable, Codable {
             }
         }
         return out
+    }
+
+    /// Scalar-wise substring test: both sides are already normalised, and Foundation's
+    /// `contains` would decompose them again on every query.
+    private static func contains(_ text: String, _ part: String) -> Bool {
+        let hay = Array(text.unicodeScalars), needle = Array(part.unicodeScalars)
+        guard !needle.isEmpty, needle.count <= hay.count else { return needle.isEmpty }
+        return (0...(hay.count - needle.count)).contains { start in
+            hay[start..<(start + needle.count)].elementsEqual(needle)
+        }
     }
 }

@@ -1,0 +1,198 @@
+import Foundation
+import HTTPTypes
+import SQLKit
+import Testing
+import TongbanCore
+@testable import TongbanServer
+
+@Suite("Identity over HTTP")
+struct IdentityTests {
+    @Test(arguments: TestEngine.available)
+    func registerLogInAndReadMe(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let (token, id) = try await s.registerPerson(name: "赵六", idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            let me = try await s.call(.get, "/api/v1/me", token: token)
+            #expect(me.status == .ok)
+            #expect(me.json["id"] as? String == id)
+            #expect(me.json["idNumber"] as? String == "330106********0012")
+            #expect(me.json["mobile"] as? String == "138****0011")
+            #expect(me.json["roles"] as? [String] == ["person"])
+            // The ID number also works as the log-in.
+            _ = try await s.logIn(Fixtures.idNumbers[0], password: "Zhejiang#2026pass")
+            // The owner reads the full record.
+            let own = try await s.call(.get, "/api/v1/persons/\(id)", token: token)
+            #expect(own.json["idNumber"] as? String == Fixtures.idNumbers[0])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func registrationNamesEveryBadFieldAndStoresNothing(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let bad = try await s.call(.post, "/api/v1/persons", json: [
+                "name": "", "idNumber": "330106199201010013", "mobile": "12345678901", "password": "password123"])
+            #expect(bad.status == .unprocessableContent)
+            #expect(Set(bad.errorFields) == ["name", "idNumber", "mobile", "password"])
+            #expect(bad.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            let first = bad.json["errors"] as? [[String: Any]]
+            #expect(first?.allSatisfy { ($0["message"] as? String)?.isEmpty == false && ($0["messageEn"] as? String)?.isEmpty == false } == true)
+
+            let futureBirth = try await s.call(.post, "/api/v1/persons", json: [
+                "name": "甲", "idNumber": "330106209901010019", "mobile": "13800000099", "password": "Zhejiang#2026pass"])
+            #expect(futureBirth.errorFields == ["idNumber"])
+            let unknownDivision = try await s.call(.post, "/api/v1/persons", json: [
+                "name": "乙", "idNumber": "999999199201010016", "mobile": "13800000098", "password": "Zhejiang#2026pass"])
+            #expect(unknownDivision.status == .unprocessableContent)
+
+            struct N: Decodable { var n: Int }
+            let count = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM accounts").first(decoding: N.self)
+            #expect(count?.n == 0)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func malformedBodiesAre4xxNever500(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            for raw in ["{", "[]", "null", "{\"name\": 5}", "\"x\"", ""] {
+                let reply = try await s.call(.post, "/api/v1/persons", raw: raw)
+                #expect((400..<500).contains(Int(reply.status.code)), "\(raw) → \(reply.status)")
+            }
+            let big = "{\"name\":\"" + String(repeating: "a", count: 1_100_000) + "\"}"
+            let tooLarge = try await s.call(.post, "/api/v1/persons", raw: big)
+            #expect(tooLarge.status == .contentTooLarge)
+            let wrongEnum = try await s.call(.post, "/api/v1/staff", json: ["username": "x"])
+            #expect(wrongEnum.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func duplicatesAreConflicts(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await s.registerPerson(idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            let sameID = try await s.call(.post, "/api/v1/persons", json: [
+                "name": "丙", "idNumber": Fixtures.idNumbers[0], "mobile": Fixtures.mobiles[1], "password": "Zhejiang#2026pass"])
+            #expect(sameID.status == .conflict)
+            #expect(sameID.errorFields == ["idNumber"])
+            let sameMobile = try await s.call(.post, "/api/v1/persons", json: [
+                "name": "丁", "idNumber": Fixtures.idNumbers[1], "mobile": Fixtures.mobiles[0], "password": "Zhejiang#2026pass"])
+            #expect(sameMobile.status == .conflict)
+            #expect(sameMobile.errorFields == ["mobile"])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func fiveFailuresLockTheAccountForFifteenMinutes(_ engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await withApp(engine, clock: clock) { s in
+            _ = try await s.registerPerson(idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            for _ in 0..<5 {
+                let wrong = try await s.call(.post, "/api/v1/auth/token", json: ["login": Fixtures.mobiles[0], "password": "wrong-password-1"])
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await s.call(.post, "/api/v1/auth/token", json: ["login": Fixtures.mobiles[0], "password": "Zhejiang#2026pass"])
+            #expect(locked.status.code == 423)
+            clock.advance(15 * 60 + 1)
+            _ = try await s.logIn(Fixtures.mobiles[0], password: "Zhejiang#2026pass")
+
+            let (entries, _) = try await s.services.audit.list(AuditFilter(), paging: Paging(page: 1, pageSize: 100))
+            let actions = entries.map(\.action)
+            #expect(actions.filter { $0 == "security.login.failed" }.count == 5)
+            #expect(actions.contains("security.account.locked"))
+            #expect(actions.contains("security.login.locked"))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func tokensExpireAndCanBeRevoked(_ engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await withApp(engine, clock: clock) { s in
+            let (token, _) = try await s.registerPerson(idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            #expect(try await s.call(.delete, "/api/v1/auth/token", token: token).status == .noContent)
+            #expect(try await s.call(.get, "/api/v1/me", token: token).status == .unauthorized)
+
+            let second = try await s.logIn(Fixtures.mobiles[0], password: "Zhejiang#2026pass")
+            #expect(try await s.call(.get, "/api/v1/me", token: second).status == .ok)
+            clock.advance(12 * 3600 + 1)
+            #expect(try await s.call(.get, "/api/v1/me", token: second).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func staffNeedTOTPAndCodesCannotBeReplayed(_ engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let noOTP = try await s.call(.post, "/api/v1/auth/token", json: ["login": "clerk", "password": DemoData.password])
+            #expect(noOTP.status == .unauthorized)
+            #expect(noOTP.json["code"] as? String == "otp-required")
+            let badOTP = try await s.call(.post, "/api/v1/auth/token", json: ["login": "clerk", "password": DemoData.password, "otp": "000000"])
+            #expect(badOTP.json["code"] as? String == "bad-otp")
+            let code = TOTP.code(secret: DemoData.totpSecret(for: "clerk"), at: clock.read())
+            _ = try await s.logIn("clerk", password: DemoData.password, otp: code)
+            let replay = try await s.call(.post, "/api/v1/auth/token", json: ["login": "clerk", "password": DemoData.password, "otp": code])
+            #expect(replay.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func administratorsCreateStaffWithEnrolmentURI(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let admin = try await s.logInDemoStaff("admin")
+            let created = try await s.call(.post, "/api/v1/staff", token: admin, json: [
+                "username": "li.shen", "name": "李审", "password": "Shenpi#2026long", "departmentCode": "330106-xzspj",
+                "post": "审查岗", "roles": ["reviewer"]])
+            #expect(created.status == .created, "\(created.text)")
+            #expect((created.json["otpauthURI"] as? String)?.hasPrefix("otpauth://totp/Tongban:li.shen?secret=") == true)
+            let badRole = try await s.call(.post, "/api/v1/staff", token: admin, json: [
+                "username": "x.y", "name": "某", "password": "Shenpi#2026long", "departmentCode": "330106-xzspj", "roles": ["wizard"]])
+            #expect(badRole.status == .badRequest)
+            #expect(badRole.errorFields.first?.hasPrefix("roles") == true)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let denied = try await s.call(.post, "/api/v1/staff", token: clerk, json: [
+                "username": "z.z", "name": "某", "password": "Shenpi#2026long", "departmentCode": "330106-xzspj", "roles": ["reviewer"]])
+            #expect(denied.status == .forbidden)
+            let list = try await s.call(.get, "/api/v1/staff?pageSize=100", token: admin)
+            #expect((list.json["total"] as? Int ?? 0) >= 13)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func organizationsNeedARegisteredLegalRepresentative(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let (token, _) = try await s.registerPerson(name: "钱七", idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            let unknownRep = try await s.call(.post, "/api/v1/organizations", token: token, json: [
+                "name": "杭州某某科技有限公司", "creditCode": Fixtures.creditCodes[0],
+                "legalRepresentative": ["name": "孙八", "idNumber": Fixtures.idNumbers[1]]])
+            #expect(unknownRep.status == .unprocessableContent)
+            let badCode = try await s.call(.post, "/api/v1/organizations", token: token, json: [
+                "name": "杭州某某科技有限公司", "creditCode": "91330106MA2H0001X7",
+                "legalRepresentative": ["name": "钱七", "idNumber": Fixtures.idNumbers[0]]])
+            #expect(badCode.errorFields == ["creditCode"])
+            let ok = try await s.call(.post, "/api/v1/organizations", token: token, json: [
+                "name": "杭州某某科技有限公司", "creditCode": Fixtures.creditCodes[0],
+                "legalRepresentative": ["name": "钱七", "idNumber": Fixtures.idNumbers[0]]])
+            #expect(ok.status == .created, "\(ok.text)")
+            #expect(ok.json["divisionCode"] as? String == "330106")
+            let me = try await s.call(.get, "/api/v1/me", token: token)
+            #expect((me.json["roles"] as? [String])?.contains("organizationAgent") == true)
+            let again = try await s.call(.post, "/api/v1/organizations", token: token, json: [
+                "name": "另一家", "creditCode": Fixtures.creditCodes[0],
+                "legalRepresentative": ["name": "钱七", "idNumber": Fixtures.idNumbers[0]]])
+            #expect(again.status == .conflict)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func rawDatabaseHoldsNoPlainIdentifiers(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await s.registerPerson(idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
+            let rows = try await s.services.database.sql.raw("SELECT * FROM accounts").all()
+            #expect(rows.count == 1)
+            for row in rows {
+                for column in row.allColumns {
+                    let value = (try? row.decode(column: column, as: String?.self)) ?? nil
+                    #expect(value?.contains(Fixtures.idNumbers[0]) != true, "column \(column) holds the ID number")
+                    #expect(value?.contains(Fixtures.mobiles[0]) != true, "column \(column) holds the mobile number")
+                }
+            }
+        }
+    }
+}
