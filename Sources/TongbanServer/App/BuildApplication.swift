@@ -81,7 +81,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
 
     let identityAPI = IdentityAPI(identity: services.identity, accounts: services.accounts, reference: services.reference,
                                   protector: services.protector, audit: audit)
-    SystemRoutes(database: services.database, openAPI: try BundledResources.data("openapi.json"),
+    SystemRoutes(database: services.database, openAPI: try OpenAPIDocument.merged(),
                  stylesheet: try BundledResources.data("static/app.css")).register(routes)
     ReferenceRoutes(store: services.reference, audit: audit, database: services.database, clock: config.clock).register(routes)
     identityAPI.register(routes)

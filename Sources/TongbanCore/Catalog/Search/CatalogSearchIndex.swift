@@ -34,7 +34,7 @@ public struct CatalogSearchFilters: Sendable, Hashable, Codable {
     }
 }
 
-public struct CatalogSearchHit: Sendable, Hashable {
+public struct CatalogSearchHit: Sendable, Hashable, Codable {
     public var itemCode: String
     public var divisionCode: String
     public var departmentCode: String
@@ -63,7 +63,7 @@ public struct CatalogFacets: Sendable, Hashable, Codable {
     public var onlineFull: [FacetCount] = []
 }
 
-public struct CatalogSearchResult: Sendable, Hashable {
+public struct CatalogSearchResult: Sendable, Hashable, Codable {
     public var hits: [CatalogSearchHit]
     public var total: Int
     public var page: Int
@@ -388,6 +388,7 @@ public struct CatalogSearchIndex: Sendable {
         let n = Float(max(count, 1))
         let k1 = tuning.k1
 
+        // Unsafe buffers keep bounds and uniqueness checks out of the loop over every posting.
         best.withUnsafeMutableBufferPointer { best in
         altScore.withUnsafeMutableBufferPointer { altScore in
         altHits.withUnsafeMutableBufferPointer { altHits in
