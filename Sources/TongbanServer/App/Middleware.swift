@@ -53,6 +53,7 @@ struct ProblemMiddleware: RouterMiddleware {
         var titleEn: String
         var status: Int
         var issues: [[String: String]]
+        var hasIssues: Bool
         var requestID: String
 
         init(problem: Problem, requestID: String) {
@@ -60,6 +61,7 @@ struct ProblemMiddleware: RouterMiddleware {
             titleEn = problem.titleEn
             status = Int(problem.status.code)
             issues = problem.issues.map { ["field": $0.field, "message": $0.messageZh] }
+            hasIssues = !issues.isEmpty
             self.requestID = requestID
         }
     }

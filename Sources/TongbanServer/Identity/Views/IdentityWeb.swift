@@ -20,13 +20,16 @@ struct IdentityWeb {
         init() { errors = [] }
     }
 
+    /// Mustache sees stored properties only, hence the explicit flag.
     struct RegisterPage: Sendable {
-        var errors: [[String: String]] = []
+        var errors: [[String: String]] = [] { didSet { hasErrors = !errors.isEmpty } }
+        var hasErrors = false
         var name = "", idNumber = "", mobile = ""
     }
 
     struct OrganizationPage: Sendable {
-        var errors: [[String: String]] = []
+        var errors: [[String: String]] = [] { didSet { hasErrors = !errors.isEmpty } }
+        var hasErrors = false
         var name = "", creditCode = "", representativeName = "", representativeIdNumber = ""
     }
 
@@ -46,6 +49,7 @@ struct IdentityWeb {
         var roles: String
         var department: String?
         var organizations: [[String: String]]
+        var hasOrganizations: Bool
         var isPerson: Bool
     }
 
@@ -78,7 +82,8 @@ struct IdentityWeb {
                 return ViewRenderer.redirect("/account", cookies: [sessionCookie(issued.token, maxAge: Int(identity.sessionLifetime))])
             } catch {
                 guard let problem = Problem.from(error), problem.status.code < 500 else { throw error }
-                var page = RegisterPage(errors: FormErrors(problem).errors)
+                var page = RegisterPage()
+                page.errors = FormErrors(problem).errors
                 page.name = input.name; page.idNumber = input.idNumber; page.mobile = input.mobile
                 return views.page("register", page, request: request, context: context, status: problem.status)
             }
@@ -96,7 +101,8 @@ struct IdentityWeb {
                 return ViewRenderer.redirect("/account")
             } catch {
                 guard let problem = Problem.from(error), problem.status.code < 500 else { throw error }
-                var page = OrganizationPage(errors: FormErrors(problem).errors)
+                var page = OrganizationPage()
+                page.errors = FormErrors(problem).errors
                 page.name = input.name; page.creditCode = input.creditCode
                 page.representativeName = input.legalRepresentative.name
                 page.representativeIdNumber = input.legalRepresentative.idNumber
@@ -137,6 +143,7 @@ struct IdentityWeb {
                 name: view.name, idNumber: view.idNumber, mobile: view.mobile, username: view.username,
                 roles: caller.roles.map(\.zh).sorted().joined(separator: "、"), department: view.department?.name,
                 organizations: (view.organizations ?? []).map { ["name": $0.name, "creditCode": $0.creditCode] },
+                hasOrganizations: !(view.organizations ?? []).isEmpty,
                 isPerson: caller.kind == .person)
             return views.page("account", page, request: request, context: context)
         }

@@ -14,7 +14,8 @@ struct StaffAdminWeb {
         var total: Int
         var departments: [[String: String]]
         var roleChoices: [[String: String]]
-        var errors: [[String: String]] = []
+        var errors: [[String: String]]
+        var hasErrors: Bool
         var created: [String: String]?
     }
 
@@ -32,7 +33,7 @@ struct StaffAdminWeb {
             total: total,
             departments: visible.map { ["code": $0.code, "name": $0.name] },
             roleChoices: Role.allCases.filter(\.isStaff).map { ["value": $0.rawValue, "label": $0.zh] },
-            errors: errors, created: created)
+            errors: errors, hasErrors: !errors.isEmpty, created: created)
     }
 
     func register(_ routes: SecuredRouter) {
