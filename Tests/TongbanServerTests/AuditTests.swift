@@ -1,0 +1,134 @@
+import Foundation
+import SQLKit
+import Synchronization
+import Testing
+import TongbanCore
+@testable import TongbanServer
+
+@Suite("Audit log (数据铁笼)")
+struct AuditTests {
+    /// Writes a few audited acts, then returns the number of entries.
+    static func populate(_ s: TestSession) async throws -> Int {
+        for i in 0..<3 {
+            _ = try await s.registerPerson(idNumber: Fixtures.idNumbers[i], mobile: Fixtures.mobiles[i])
+        }
+        guard case .ok(let count) = try await s.services.audit.verify() else {
+            Issue.record("fresh chain must verify")
+            return 0
+        }
+        #expect(count >= 6)
+        return count
+    }
+
+    static func dropTriggers(_ s: TestSession) async throws {
+        let sql = s.services.database.sql
+        switch s.services.database.engine {
+        case .sqlite:
+            try await sql.raw("DROP TRIGGER audit_log_no_update").run()
+            try await sql.raw("DROP TRIGGER audit_log_no_delete").run()
+        case .postgres:
+            try await sql.raw("DROP TRIGGER audit_log_append_only ON audit_log").run()
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func theDatabaseRefusesUpdateAndDelete(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await Self.populate(s)
+            let sql = s.services.database.sql
+            await #expect(throws: (any Error).self) { try await sql.raw("UPDATE audit_log SET detail = 'x' WHERE sequence = 1").run() }
+            await #expect(throws: (any Error).self) { try await sql.raw("DELETE FROM audit_log WHERE sequence = 1").run() }
+            #expect(try await s.services.audit.verify() != .broken(atSequence: 1, reason: .hashMismatch))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func anEditedEntryIsFound(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await Self.populate(s)
+            try await Self.dropTriggers(s)
+            try await s.services.database.sql.raw("UPDATE audit_log SET actor_id = 'someone-else' WHERE sequence = 3").run()
+            #expect(try await s.services.audit.verify() == .broken(atSequence: 3, reason: .hashMismatch))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aDeletedEntryIsFound(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await Self.populate(s)
+            try await Self.dropTriggers(s)
+            try await s.services.database.sql.raw("DELETE FROM audit_log WHERE sequence = 3").run()
+            #expect(try await s.services.audit.verify() == .broken(atSequence: 4, reason: .sequenceGap))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func reorderedEntriesAreFound(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            _ = try await Self.populate(s)
+            try await Self.dropTriggers(s)
+            let sql = s.services.database.sql
+            try await sql.raw("UPDATE audit_log SET sequence = -1 WHERE sequence = 2").run()
+            try await sql.raw("UPDATE audit_log SET sequence = 2 WHERE sequence = 3").run()
+            try await sql.raw("UPDATE audit_log SET sequence = 3 WHERE sequence = -1").run()
+            guard case .broken(let at, _) = try await s.services.audit.verify() else {
+                Issue.record("a reordered chain must not verify")
+                return
+            }
+            #expect(at == 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func supervisorsReadAndFilterTheLog(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            _ = try await s.logInDemoStaff("handler-zjw")
+            _ = try await s.logInDemoStaff("clerk")
+            let supervisor = try await s.logInDemoStaff("supervisor")
+            // A city supervisor sees the acts of the city's departments and its counties', no others.
+            let all = try await s.call(.get, "/api/v1/audit?pageSize=50", token: supervisor)
+            #expect(all.status == .ok)
+            let departments = (all.json["items"] as? [[String: Any]] ?? []).compactMap { $0["departmentCode"] as? String }
+            #expect(Set(departments) == ["330100-zjw", "330106-xzspj", "330100-12345"])
+            let admin = try await s.logInDemoStaff("admin")
+            let everything = try await s.call(.get, "/api/v1/audit?pageSize=5", token: admin)
+            #expect((everything.json["items"] as? [Any])?.count == 5)
+            #expect((everything.json["total"] as? Int ?? 0) > (all.json["total"] as? Int ?? 0))
+            let logins = try await s.call(.get, "/api/v1/audit?action=auth.login", token: supervisor)
+            let actions = (logins.json["items"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            #expect(!actions.isEmpty && actions.allSatisfy { $0 == "auth.login" })
+            let bad = try await s.call(.get, "/api/v1/audit?outcome=maybe&from=yesterday", token: supervisor)
+            #expect(bad.status == .badRequest)
+            #expect(Set(bad.errorFields) == ["outcome", "from"])
+            let verification = try await s.call(.get, "/api/v1/audit/verification", token: supervisor)
+            #expect(verification.json["ok"] as? Bool == true)
+            let page = try await s.call(.get, "/audit?action=auth.*", headers: [.authorization: "Bearer \(supervisor)"])
+            #expect(page.status == .ok)
+            #expect(page.text.contains("审计日志"))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func backupRestoresAndTheChainStillVerifies(_ engine: TestEngine) async throws {
+        let clock = TestClock()
+        let target = try TestStore.make(engine, clock: clock)
+        defer { target.cleanup() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tongban-backup-\(UUID().uuidString).bak").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let expected = Mutex(0)
+        try await withApp(engine, clock: clock) { s in
+            let count = try await Self.populate(s)
+            expected.withLock { $0 = count }
+            try await DatabaseBackup.backup(s.services.configuration, to: file)
+            await #expect(throws: DatabaseBackup.Failure.self) { try await DatabaseBackup.backup(s.services.configuration, to: file) }
+            await #expect(throws: DatabaseBackup.Failure.self) {
+                try await DatabaseBackup.restore(s.services.configuration, from: file, force: false)
+            }
+        }
+        try await DatabaseBackup.restore(target.configuration, from: file, force: false)
+        let restored = try await TongbanServices.start(target.configuration, logger: .init(label: "test"))
+        let result = try await restored.audit.verify()
+        await restored.database.shutdown()
+        #expect(result == .ok(count: expected.withLock { $0 }))
+    }
+}
