@@ -4,7 +4,7 @@
 public struct ResidentID: Sendable, Hashable {
     /// Canonical form: 18 characters, check character `X` in upper case.
     public let value: String
-    public let birthDate: CivilDay
+    public let birthDate: CivilDate
     /// The division where the number was first issued; it stays with the person when they move.
     public let divisionCode: String
 
@@ -23,7 +23,7 @@ public struct ResidentID: Sendable, Hashable {
     public init(
         validating raw: String,
         field: String = "idNumber",
-        today: CivilDay,
+        today: CivilDate,
         divisionExists: (String) -> Bool
     ) throws(ValidationFailure) {
         let text = IdentityText.trimmed(raw).uppercased()
@@ -45,8 +45,8 @@ public struct ResidentID: Sendable, Hashable {
         let digits = characters[..<17].map { Int($0.asciiValue! - 48) }
         func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + digits[$1] } }
 
-        let birth = CivilDay(year: number(6..<10), month: number(10..<12), day: number(12..<14))
-        guard birth.isValid, birth.year >= Self.earliestBirthYear, birth <= today else {
+        guard let birth = CivilDate(year: number(6..<10), month: number(10..<12), day: number(12..<14)),
+              birth.year >= Self.earliestBirthYear, birth <= today else {
             throw ValidationFailure(FieldIssue(
                 field: field, code: "birthDate",
                 zh: "身份证号码中的出生日期（第7至14位）无效",

@@ -3,9 +3,9 @@ import Testing
 @testable import TongbanCore
 
 @Suite struct ResidentIDTests {
-    let today = CivilDay(year: 2025, month: 6, day: 15)
+    let today = CivilDate(year: 2025, month: 6, day: 15)!
 
-    func parse(_ raw: String, today: CivilDay? = nil) throws -> ResidentID {
+    func parse(_ raw: String, today: CivilDate? = nil) throws -> ResidentID {
         try ResidentID(validating: raw, today: today ?? self.today, divisionExists: IDFixture.divisionExists)
     }
 
@@ -20,7 +20,7 @@ import Testing
 
     @Test func extractsBirthDateAndDivision() throws {
         let id = try parse("11010519491231002X")
-        #expect(id.birthDate == CivilDay(year: 1949, month: 12, day: 31))
+        #expect(id.birthDate == CivilDate(year: 1949, month: 12, day: 31)!)
         #expect(id.divisionCode == "110105")
     }
 
@@ -30,8 +30,8 @@ import Testing
     }
 
     @Test func acceptsLeapDayBirths() throws {
-        #expect(try parse("11010120000229123X").birthDate == CivilDay(year: 2000, month: 2, day: 29))
-        #expect(try parse("44030520040229001X").birthDate == CivilDay(year: 2004, month: 2, day: 29))
+        #expect(try parse("11010120000229123X").birthDate == CivilDate(year: 2000, month: 2, day: 29)!)
+        #expect(try parse("44030520040229001X").birthDate == CivilDate(year: 2004, month: 2, day: 29)!)
     }
 
     @Test func rejectsFebruary29InCommonYears() {
@@ -42,9 +42,9 @@ import Testing
     }
 
     @Test func acceptsBirthOnTodayAndRejectsTomorrow() throws {
-        let born = CivilDay(year: 2024, month: 2, day: 29)
+        let born = CivilDate(year: 2024, month: 2, day: 29)!
         #expect(try parse("110101202402290016", today: born).birthDate == born)
-        let found = IDFixture.issue { _ = try parse("110101202402290016", today: CivilDay(year: 2024, month: 2, day: 28)) }
+        let found = IDFixture.issue { _ = try parse("110101202402290016", today: CivilDate(year: 2024, month: 2, day: 28)!) }
         #expect(found?.code == "birthDate")
     }
 
@@ -105,51 +105,51 @@ import Testing
     }
 }
 
-@Suite struct CivilDayTests {
+@Suite struct CivilDateIdentityTests {
     @Test func leapYearRules() {
-        #expect(CivilDay.isLeapYear(2000))
-        #expect(CivilDay.isLeapYear(2024))
-        #expect(!CivilDay.isLeapYear(1900))
-        #expect(!CivilDay.isLeapYear(2023))
+        #expect(CivilDate(year: 2000, month: 2, day: 29) != nil)
+        #expect(CivilDate(year: 2024, month: 2, day: 29) != nil)
+        #expect(CivilDate(year: 1900, month: 2, day: 29) == nil)
+        #expect(CivilDate(year: 2023, month: 2, day: 29) == nil)
     }
 
     @Test func validity() {
-        #expect(CivilDay(year: 2024, month: 2, day: 29).isValid)
-        #expect(!CivilDay(year: 2023, month: 2, day: 29).isValid)
-        #expect(!CivilDay(year: 2023, month: 4, day: 31).isValid)
-        #expect(!CivilDay(year: 2023, month: 13, day: 1).isValid)
-        #expect(!CivilDay(year: 2023, month: 1, day: 0).isValid)
+        #expect(CivilDate(year: 2024, month: 2, day: 29) != nil)
+        #expect(CivilDate(year: 2023, month: 2, day: 29) == nil)
+        #expect(CivilDate(year: 2023, month: 4, day: 31) == nil)
+        #expect(CivilDate(year: 2023, month: 13, day: 1) == nil)
+        #expect(CivilDate(year: 2023, month: 1, day: 0) == nil)
     }
 
     @Test func ordering() {
-        #expect(CivilDay(year: 2023, month: 12, day: 31) < CivilDay(year: 2024, month: 1, day: 1))
-        #expect(CivilDay(year: 2024, month: 1, day: 31) < CivilDay(year: 2024, month: 2, day: 1))
-        #expect(!(CivilDay(year: 2024, month: 2, day: 1) < CivilDay(year: 2024, month: 2, day: 1)))
+        #expect(CivilDate(year: 2023, month: 12, day: 31)! < CivilDate(year: 2024, month: 1, day: 1)!)
+        #expect(CivilDate(year: 2024, month: 1, day: 31)! < CivilDate(year: 2024, month: 2, day: 1)!)
+        #expect(!(CivilDate(year: 2024, month: 2, day: 1)! < CivilDate(year: 2024, month: 2, day: 1)!))
     }
 
     @Test func todayUsesTheGivenOffset() {
         // 2024-02-28T16:30:00Z is already 2024-02-29 00:30 in Beijing.
         let instant = Date(timeIntervalSince1970: 1_709_137_800)
-        #expect(CivilDay.today(now: instant) == CivilDay(year: 2024, month: 2, day: 29))
-        #expect(CivilDay.today(in: 0, now: instant) == CivilDay(year: 2024, month: 2, day: 28))
+        #expect(CivilDate(instant: instant) == CivilDate(year: 2024, month: 2, day: 29)!)
+        #expect(CivilDate(instant: instant, utcOffsetSeconds: 0) == CivilDate(year: 2024, month: 2, day: 28)!)
     }
 
     @Test func todayBeforeTheEpoch() {
-        #expect(CivilDay.today(in: 0, now: Date(timeIntervalSince1970: -1)) == CivilDay(year: 1969, month: 12, day: 31))
-        #expect(CivilDay.today(in: 0, now: Date(timeIntervalSince1970: 0)) == CivilDay(year: 1970, month: 1, day: 1))
+        #expect(CivilDate(instant: Date(timeIntervalSince1970: -1), utcOffsetSeconds: 0) == CivilDate(year: 1969, month: 12, day: 31)!)
+        #expect(CivilDate(instant: Date(timeIntervalSince1970: 0), utcOffsetSeconds: 0) == CivilDate(year: 1970, month: 1, day: 1)!)
     }
 
     @Test func parsesAndPrintsISODates() {
-        #expect(CivilDay("2024-02-29") == CivilDay(year: 2024, month: 2, day: 29))
-        #expect(CivilDay("2023-02-29") == nil)
-        #expect(CivilDay("2024-2-29") == nil)
-        #expect(CivilDay("2024-02-2x") == nil)
-        #expect(CivilDay(year: 987, month: 3, day: 7).description == "0987-03-07")
+        #expect(CivilDate(iso: "2024-02-29") == CivilDate(year: 2024, month: 2, day: 29)!)
+        #expect(CivilDate(iso: "2023-02-29") == nil)
+        #expect(CivilDate(iso: "2024-2-29") == nil)
+        #expect(CivilDate(iso: "2024-02-2x") == nil)
+        #expect(CivilDate(year: 987, month: 3, day: 7)!.description == "0987-03-07")
     }
 
     @Test func codableRoundTrip() throws {
-        let day = CivilDay(year: 1990, month: 3, day: 7)
-        let decoded = try JSONDecoder().decode(CivilDay.self, from: JSONEncoder().encode(day))
+        let day = CivilDate(year: 1990, month: 3, day: 7)!
+        let decoded = try JSONDecoder().decode(CivilDate.self, from: JSONEncoder().encode(day))
         #expect(decoded == day)
     }
 }

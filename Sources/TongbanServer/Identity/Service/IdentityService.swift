@@ -24,7 +24,7 @@ public struct IdentityService: Sendable {
     static let lockDuration: Int64 = 15 * 60 * 1000
 
     private var nowMillis: Int64 { Int64(clock().timeIntervalSince1970 * 1000) }
-    private var today: CivilDay { CivilDay.today(now: clock()) }
+    private var today: CivilDate { CivilDate(instant: clock()) }
 
     // MARK: Registration
 
