@@ -67,6 +67,19 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public var total: Int
     public var page: Int
     public var pageSize: Int
+
+    public init(items: [Item], total: Int, page: Int, pageSize: Int) {
+        self.items = items
+        self.total = total
+        self.page = page
+        self.pageSize = pageSize
+    }
+
+    /// One page of a list that is small enough to hold whole (reference data).
+    public init(slicing all: [Item], _ paging: Paging) {
+        self.init(items: Array(all.dropFirst(paging.offset).prefix(paging.pageSize)), total: all.count,
+                  page: paging.page, pageSize: paging.pageSize)
+    }
 }
 
 /// Page and page size from the query string, validated so that bad paging is a 400.

@@ -26,9 +26,7 @@ struct ReferenceRoutes {
     func register(_ routes: SecuredRouter) {
         routes.get("/api/v1/divisions", access: .anyone) { request, _ in
             let paging = try Paging(request, defaultSize: 500, maxSize: 5000)
-            let all = try await store.divisions(parent: request.query("parent"))
-            let slice = Array(all.dropFirst(paging.offset).prefix(paging.pageSize))
-            return try JSONOut.response(Page(items: slice, total: all.count, page: paging.page, pageSize: paging.pageSize))
+            return try JSONOut.response(Page(slicing: try await store.divisions(parent: request.query("parent")), paging))
         }
         routes.get("/api/v1/divisions/{code}", access: .anyone) { _, context in
             let code = try context.parameters.require("code")
@@ -45,9 +43,7 @@ struct ReferenceRoutes {
         }
         routes.get("/api/v1/departments", access: .anyone) { request, _ in
             let paging = try Paging(request, defaultSize: 100, maxSize: 1000)
-            let all = try await store.departments(division: request.query("division"))
-            let slice = Array(all.dropFirst(paging.offset).prefix(paging.pageSize))
-            return try JSONOut.response(Page(items: slice, total: all.count, page: paging.page, pageSize: paging.pageSize))
+            return try JSONOut.response(Page(slicing: try await store.departments(division: request.query("division")), paging))
         }
         routes.get("/api/v1/departments/{code}", access: .anyone) { _, context in
             guard let d = try await store.department(try context.parameters.require("code")) else {
