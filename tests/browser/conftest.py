@@ -15,6 +15,8 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
@@ -76,6 +78,13 @@ def screenshot(driver, name):
     return path
 
 
+def click_and_wait(driver, element, timeout=20):
+    """Clicks a submit button and waits until the browser has left the current page, so the
+    next step never races a navigation still in flight."""
+    element.click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(element))
+
+
 def demo_totp(username, at=None):
     """The current code for a demo staff member (demo secrets derive from the user name)."""
     secret = hashlib.sha256(f"tongban-demo-totp:{username}".encode()).digest()[:20]
@@ -90,6 +99,6 @@ def log_in_staff(driver, base, username):
     driver.get(base + "/login")
     driver.find_element("name", "login").send_keys(username)
     driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
-    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
     driver.find_element("name", "otp").send_keys(demo_totp(username))
-    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))

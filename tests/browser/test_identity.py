@@ -1,6 +1,6 @@
 """A person registers, lands on the account page, logs out and logs in again; staff log in
 with their TOTP step and an administrator reaches staff administration and the audit log."""
-from conftest import log_in_staff, screenshot
+from conftest import click_and_wait, log_in_staff, screenshot
 
 
 def test_person_registers_logs_in_and_sees_account(server, browser):
@@ -12,17 +12,17 @@ def test_person_registers_logs_in_and_sees_account(server, browser):
     form.find_element("name", "idNumber").send_keys("330106197506300134")
     form.find_element("name", "mobile").send_keys("13600000021")
     form.find_element("name", "password").send_keys("Xihu#2026-long-pass")
-    form.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
     assert browser.current_url.endswith("/account")
     assert browser.find_element("id", "account-name").text == "刘洋"
     assert "330106********0134" in browser.page_source
     screenshot(browser, "identity-account")
 
-    browser.find_element("css selector", "header form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "header form button"))
     browser.get(server + "/login")
     browser.find_element("name", "login").send_keys("13600000021")
     browser.find_element("name", "password").send_keys("Xihu#2026-long-pass")
-    browser.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(browser, browser.find_element("css selector", "#login-form button[type=submit]"))
     assert browser.current_url.endswith("/account"), browser.find_element("tag name", "main").text
 
 
@@ -33,7 +33,7 @@ def test_registration_errors_are_shown_in_chinese(server, browser):
     form.find_element("name", "idNumber").send_keys("330106197506300135")
     form.find_element("name", "mobile").send_keys("13600000022")
     form.find_element("name", "password").send_keys("Xihu#2026-long-pass")
-    form.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
     alert = browser.find_element("css selector", "main")
     assert "校验" in alert.text
     screenshot(browser, "identity-register-error")
