@@ -34,7 +34,6 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .target(
@@ -63,14 +62,13 @@ let package = Package(
                 "TongbanServer",
                 "TongbanCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TongbanCoreTests",
             dependencies: ["TongbanCore"],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .testTarget(
