@@ -74,7 +74,8 @@ final class ProgressBar: @unchecked Sendable {
     private var drawn = false
 
     func show(_ done: Int, of total: Int) {
-        guard total > 0 else { return }
+        // Short imports finish before a bar would tell anything.
+        guard total >= 1000 else { return }
         let percent = done * 100 / total
         lock.withLock {
             guard percent != lastPercent else { return }

@@ -118,9 +118,9 @@ struct SQLCatalogStore: CatalogStore {
         func filtered<Q: SQLPredicateBuilder>(_ q: Q) -> Q {
             if let status { q.where("status", .equal, status) }
             if let query {
-                q.where { group in
+                q.where(group: { group in
                     group.where("item_code", .like, "%\(query)%").orWhere("name", .like, "%\(query)%")
-                }
+                })
             }
             return q
         }
@@ -179,7 +179,7 @@ struct SQLCatalogStore: CatalogStore {
                 SQLBinaryExpression(
                     SQLBinaryExpression(SQLColumn("division_code", table: "v"), .equal, SQLColumn("division_code", table: "i")), .and,
                     SQLBinaryExpression(SQLColumn("version", table: "v"), .equal, SQLColumn("current_version", table: "i")))))
-        if let codes { q.where(SQLColumn("item_code", table: "i"), .in, codes) }
+        if let codes { q.where(SQLColumn("item_code", table: "i"), .in, SQLBind.group(codes)) }
         return try await q.orderBy(SQLColumn("item_code", table: "i")).orderBy(SQLColumn("division_code", table: "i"))
             .all(decoding: CatalogVersionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }

@@ -22,6 +22,7 @@ final class CatalogIndexCache: Sendable {
     private let database: AppDatabase
     private let store: any CatalogStore
     private let logger: Logger
+    private static let incrementalLimit = 500
     private let current = Mutex<Snapshot?>(nil)
     private let refresher = Refresher()
 
@@ -55,6 +56,8 @@ final class CatalogIndexCache: Sendable {
             return try await fullBuild(revision: revision)
         }
         let codes = try await store.changedCodes(since: snapshot.revision.revision, on: db)
+        // A bulk import changes too much to re-read code by code (and would overflow bind limits).
+        if codes.count > Self.incrementalLimit { return try await fullBuild(revision: revision) }
         if !codes.isEmpty {
             let items = try await Self.decode(store.currentVersions(codes: Array(codes), on: db))
             let locals = try await Self.decode(store.locals(codes: Array(codes), on: db))

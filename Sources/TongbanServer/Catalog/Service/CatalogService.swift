@@ -24,12 +24,14 @@ public struct CatalogService: Sendable {
 
     // MARK: - Reading
 
-    struct SearchAnswer: Sendable {
-        var result: CatalogSearchResult
+    public struct SearchAnswer: Sendable {
+        public var result: CatalogSearchResult
         var snapshot: CatalogIndexCache.Snapshot
     }
 
-    func search(_ query: String, filters: CatalogSearchFilters, page: Int, pageSize: Int) async throws -> SearchAnswer {
+    /// Checks the catalog revision, refreshes this process's index if another changed the
+    /// catalog, then searches the index.
+    public func search(_ query: String, filters: CatalogSearchFilters, page: Int, pageSize: Int) async throws -> SearchAnswer {
         let snapshot = try await cache.snapshot()
         return SearchAnswer(result: try snapshot.index.search(query, filters: filters, page: page, pageSize: pageSize), snapshot: snapshot)
     }

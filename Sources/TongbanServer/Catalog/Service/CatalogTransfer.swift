@@ -25,6 +25,23 @@ public struct CatalogTransfer: Sendable {
         var field: String
         var zh: String
         var en: String
+
+        /// Names the `index`th record of a JSON file's `path` array, e.g. `items/3`, 第 4 条事项.
+        static func naming(_ path: String, _ index: Int, noun: String) -> (field: String, zh: String, en: String) {
+            ("\(path)/\(index)", "第 \(index + 1) 条\(noun)", "\(path) #\(index + 1)")
+        }
+
+        init(value: Value, field: String, zh: String, en: String) {
+            self.value = value
+            self.field = field
+            self.zh = zh
+            self.en = en
+        }
+
+        init(_ value: Value, _ path: String, _ index: Int, noun: String) {
+            let name = Self.naming(path, index, noun: noun)
+            self.init(value: value, field: name.field, zh: name.zh, en: name.en)
+        }
     }
 
     public struct Report: Codable, Sendable, Equatable {
@@ -65,12 +82,12 @@ public struct CatalogTransfer: Sendable {
         var issues: [FieldIssue] = []
         func read<T: Decodable>(_ values: [JSONValue], _ type: T.Type, path: String, noun: String, wrap: (T) -> Entry.Value) {
             for (index, value) in values.enumerated() {
-                let field = "\(path)/\(index)", zh = "第 \(index + 1) 条\(noun)", en = "\(path) #\(index + 1)"
                 do {
                     let decoded = try JSONBody.decode(T.self, from: CatalogJSON.encoder.encode(value))
-                    entries.append(Entry(value: wrap(decoded), field: field, zh: zh, en: en))
+                    entries.append(Entry(wrap(decoded), path, index, noun: noun))
                 } catch {
-                    issues.append(rowIssue(field: field, zh: zh, en: en, Problem.from(error)?.issues ?? []))
+                    let name = Entry.naming(path, index, noun: noun)
+                    issues.append(rowIssue(field: name.field, zh: name.zh, en: name.en, Problem.from(error)?.issues ?? []))
                 }
             }
         }
@@ -129,6 +146,13 @@ public struct CatalogTransfer: Sendable {
     public func importFile(_ data: Data, format: Format, by principal: Principal?, actor: AuditActor, progress: Progress? = nil) async throws -> Report {
         let (entries, parseIssues) = Self.parse(data, format: format)
         return try await importEntries(entries, parseIssues: parseIssues, by: principal, actor: actor, progress: progress)
+    }
+
+    /// Imports a bundle built in memory (the benchmark's generated catalog), checked like a file.
+    public func importBundle(_ bundle: CatalogBundle, by principal: Principal?, actor: AuditActor, progress: Progress? = nil) async throws -> Report {
+        let entries = bundle.items.enumerated().map { Entry(.item($1), "items", $0, noun: "事项") }
+            + bundle.localImplementations.enumerated().map { Entry(.local($1), "localImplementations", $0, noun: "实施清单") }
+        return try await importEntries(entries, parseIssues: [], by: principal, actor: actor, progress: progress)
     }
 
     func importEntries(_ entries: [Entry], parseIssues: [FieldIssue], by principal: Principal?, actor: AuditActor,
