@@ -168,9 +168,8 @@ func run(engine: String, store: AppConfiguration.Store?, options: Options) async
         let servicePath = percentiles(samples)
 
         let encoded = queries.map { $0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)! }
-        var httpSamples: [Duration] = []
-        var searchRate = 0.0, healthzRate = 0.0
-        try await app.application.test(.router) { client in
+        let (httpSamples, searchRate, healthzRate) = try await app.application.test(.router) { client in
+            var httpSamples: [Duration] = []
             for i in 0..<options.queries {
                 let start = ContinuousClock.now
                 try await client.execute(uri: "/api/v1/services?q=\(encoded[i % encoded.count])", method: .get) { response in
@@ -178,8 +177,9 @@ func run(engine: String, store: AppConfiguration.Store?, options: Options) async
                 }
                 httpSamples.append(ContinuousClock.now - start)
             }
-            searchRate = try await rate(client, uri: { "/api/v1/services?q=\(encoded[$0 % encoded.count])" }, seconds: options.seconds)
-            healthzRate = try await rate(client, uri: { _ in "/healthz" }, seconds: options.seconds)
+            let searchRate = try await rate(client, uri: { "/api/v1/services?q=\(encoded[$0 % encoded.count])" }, seconds: options.seconds)
+            let healthzRate = try await rate(client, uri: { _ in "/healthz" }, seconds: options.seconds)
+            return (httpSamples, searchRate, healthzRate)
         }
         await services.database.shutdown()
         return Row(engine: engine, buildSeconds: buildSeconds, servicePath: servicePath, httpSearch: percentiles(httpSamples),

@@ -49,7 +49,7 @@ struct CatalogTests {
             let socialSecurity = Self.names(try await s.call(.get, "/api/v1/services?q=\("社保".percentEncoded)&pageSize=20"))
             #expect(socialSecurity.contains { $0.contains("社会保障卡") }, "\(socialSecurity)")
             let hukou = Self.names(try await s.call(.get, "/api/v1/services?q=\("户口".percentEncoded)"))
-            #expect(hukou.first?.contains("户口") == true, "\(hukou)")
+            #expect(hukou.prefix(3).allSatisfy { $0.contains("户口") || $0.contains("落户") }, "\(hukou)")
             let passport = Self.names(try await s.call(.get, "/api/v1/services?q=\("护照".percentEncoded)"))
             #expect(passport.first == "普通护照签发", "\(passport)")
 
@@ -166,7 +166,7 @@ struct CatalogTests {
             #expect(try await s.call(.get, "/api/v1/services/330000-XK-9001?version=7").status == .notFound)
 
             #expect(try await s.call(.post, "/api/v1/catalog/items/330000-XK-9001/330000/retire", token: token).status == .ok)
-            #expect(Self.names(try await s.call(.get, "/api/v1/services?q=\("测试事项".percentEncoded)")).isEmpty)
+            #expect(!Self.names(try await s.call(.get, "/api/v1/services?q=\("测试事项".percentEncoded)")).contains("测试事项许可"))
             #expect(try await s.call(.post, "/api/v1/catalog/items/330000-XK-9001/330000/publish", token: token).status == .conflict)
 
             let (entries, _) = try await s.services.audit.list(AuditFilter(), paging: Paging(page: 1, pageSize: 200))
@@ -283,7 +283,7 @@ struct CatalogTests {
             #expect(browse.status == .ok)
             for word in ["出生", "身后事", "企业开办", "投资建设", "浙江省公安厅"] { #expect(browse.text.contains(word), "\(word)") }
             let results = try await s.call(.get, "/services?q=\("社保卡".percentEncoded)")
-            #expect(results.text.contains("社会保障卡申领"))
+            #expect(results.text.replacingOccurrences(of: "<mark>", with: "").replacingOccurrences(of: "</mark>", with: "").contains("社会保障卡申领"))
             let guide = try await s.call(.get, "/services/330000-GG-0003")
             #expect(guide.status == .ok)
             for word in ["设定依据", "受理条件", "申请材料", "办理流程", "承诺时限", "零跑动", "在线办理", "/apply/330000-GG-0003", "版本记录"] {
@@ -292,7 +292,8 @@ struct CatalogTests {
             let registration = try await s.call(.get, "/services/330000-XK-0001")
             #expect(registration.text.contains("免提交"))
             #expect(try await s.call(.get, "/services/330000-XK-0999").status == .notFound)
-            #expect(try await s.call(.get, "/admin/catalog").status == .unauthorized)
+            let anonymous = try await s.call(.get, "/admin/catalog")
+            #expect(anonymous.status == .seeOther, "browsers are sent to log in")
             let token = try await s.logInDemoStaff("catalog")
             #expect(try await s.call(.get, "/admin/catalog", token: token).text.contains("330000-XK-0001"))
         }
@@ -305,14 +306,12 @@ struct CatalogTests {
             let catalogRoutes = s.app.declaredRoutes.keys.filter { $0.path.hasPrefix("/api/v1/services") || $0.path.hasPrefix("/api/v1/catalog") }
             #expect(catalogRoutes.count >= 12)
             for route in catalogRoutes {
-                let path = route.path.replacingOccurrences(of: ":", with: "")
-                let documented = paths.first { key, _ in key.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "") == path }
-                #expect(documented?.value[route.method.rawValue.lowercased()] != nil, "\(route.method) \(route.path)")
+                #expect(paths[route.path]?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(route.path)")
             }
         }
     }
 }
 
 extension String {
-    var percentEncoded: String { addingPercentEncoding(withAllowedCharacters: .percentEncodedAllowed) ?? self }
+    var percentEncoded: String { addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? self }
 }

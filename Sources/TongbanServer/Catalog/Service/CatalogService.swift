@@ -136,14 +136,16 @@ public struct CatalogService: Sendable {
 
     /// Creates a draft; nothing is visible to citizens before it is published.
     func create(_ input: ServiceItem, by principal: Principal?, actor: AuditActor) async throws -> Record {
-        var item = input
-        item.status = .draft
-        item.version = 1
+        var draft = input
+        draft.status = .draft
+        draft.version = 1
+        let item = draft
         try CatalogReach.check(principal, division: item.divisionCode)
         try await checkPublishable(item)
         let db = database.sql
-        if try await store.item(code: item.itemCode, division: item.divisionCode, on: db) != nil
-            || (try await store.locals(codes: [item.itemCode], on: db)).contains(where: { $0.divisionCode == item.divisionCode }) {
+        let existingRow = try await store.item(code: item.itemCode, division: item.divisionCode, on: db)
+        let locals = try await store.locals(codes: [item.itemCode], on: db)
+        if existingRow != nil || locals.contains(where: { $0.divisionCode == item.divisionCode }) {
             throw CatalogError.exists(item.itemCode, item.divisionCode)
         }
         let json = try item.jsonText()
@@ -175,9 +177,10 @@ public struct CatalogService: Sendable {
             issues.add(FieldIssue(field: "divisionCode", code: "immutable", zh: "实施区划不能修改", en: "the division cannot change"))
         }
         try issues.throwIfAny()
-        var item = input
-        item.status = .draft
-        item.version = existing.row.currentVersion + 1
+        var draft = input
+        draft.status = .draft
+        draft.version = existing.row.currentVersion + 1
+        let item = draft
         try await checkPublishable(item)
         let expected = expectedRowVersion ?? existing.row.rowVersion
         var row = existing.row
