@@ -66,6 +66,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Catalog search benchmark: 100k generated items on SQLite and PostgreSQL.
+        .executableTarget(
+            name: "catalog-bench",
+            dependencies: [
+                "TongbanServer",
+                "TongbanCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TongbanCoreTests",
             dependencies: ["TongbanCore"],

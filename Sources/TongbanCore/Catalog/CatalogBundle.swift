@@ -55,7 +55,7 @@ public struct CatalogBundle: Codable, Sendable, Hashable {
     }
 
     /// The most local standard strictly above the implementing division.
-    private static func standard(for local: LocalImplementation, among candidates: [ServiceItem]) -> ServiceItem? {
+    public static func standard(for local: LocalImplementation, among candidates: [ServiceItem]) -> ServiceItem? {
         let above = CatalogScope.chain(of: local.divisionCode).dropFirst()
         return above.lazy.compactMap { division in candidates.first { $0.divisionCode == division } }.first
     }

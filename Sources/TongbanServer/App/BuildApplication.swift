@@ -15,6 +15,7 @@ public struct TongbanServices: Sendable {
     public let reference: any ReferenceStore
     public let accounts: any AccountStore
     public let identity: IdentityService
+    public let catalog: CatalogService
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -35,13 +36,19 @@ public struct TongbanServices: Sendable {
                 database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
+            let catalog = CatalogService(database: database, store: SQLCatalogStore(), audit: audit, clock: config.clock, logger: logger)
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
                                                       accounts: accounts, protector: protector, clock: config.clock)
+                if let report = try await CatalogTransfer(catalog: catalog).loadDemoCatalogIfEmpty() {
+                    logger.info("loaded demo catalog: \(report.created) items, \(report.localImplementations) local implementations")
+                }
             }
+            // After the demo data, which loads only into a database without audit entries.
+            try await catalog.loadBundledSynonymsIfNeverSet()
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
-                                   reference: reference, accounts: accounts, identity: identity, demoLogins: demo)
+                                   reference: reference, accounts: accounts, identity: identity, catalog: catalog, demoLogins: demo)
         } catch {
             await database.shutdown()
             throw error
@@ -89,6 +96,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                 views: views, secureCookies: false).register(routes)
     StaffAdminWeb(identity: services.identity, accounts: services.accounts, reference: services.reference, views: views).register(routes)
     AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
+    CatalogAPI(catalog: services.catalog, transfer: CatalogTransfer(catalog: services.catalog)).register(routes)
+    CatalogWeb(catalog: services.catalog, transfer: CatalogTransfer(catalog: services.catalog), views: views).register(routes)
 
     var app = Application(
         router: router,
