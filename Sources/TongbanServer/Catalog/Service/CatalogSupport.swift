@@ -43,7 +43,7 @@ enum CatalogReach {
 
     static func check(_ principal: Principal?, division: String, field: String = "divisionCode") throws {
         guard covers(principal, division: division) else {
-            throw Problem(.forbidden, code: "forbidden", zh: "无权管理该区划的事项", en: "not permitted to manage items of division \(division)",
+            throw Problem(.forbidden, code: "out-of-reach", zh: "无权管理该区划的事项", en: "not permitted to manage items of division \(division)",
                           issues: [FieldIssue(field: field, code: "outOfReach", zh: "区划 \(division) 不在您的管理范围内",
                                               en: "division \(division) is outside your reach")])
         }

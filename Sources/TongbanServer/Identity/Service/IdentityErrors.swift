@@ -47,7 +47,7 @@ enum IdentityError: ProblemConvertible {
         case .unknownDepartment:
             .validation([FieldIssue(field: "departmentCode", code: "unknown", zh: "部门不存在", en: "unknown department")])
         case .departmentOutOfReach:
-            Problem(.forbidden, code: "forbidden", zh: "只能管理本辖区部门的工作人员", en: "you may only manage staff of departments within your reach")
+            Problem(.forbidden, code: "out-of-reach", zh: "只能管理本辖区部门的工作人员", en: "you may only manage staff of departments within your reach")
         }
     }
 }
