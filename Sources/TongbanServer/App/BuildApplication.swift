@@ -15,6 +15,7 @@ public struct TongbanServices: Sendable {
     public let reference: any ReferenceStore
     public let accounts: any AccountStore
     public let identity: IdentityService
+    public let certificates: CertificateService
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -35,13 +36,18 @@ public struct TongbanServices: Sendable {
                 database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
+            let certificates = CertificateService(database: database, store: SQLCertificateStore(), reference: reference,
+                                                  protector: protector, audit: audit, clock: config.clock)
+            try await certificates.seedTypes()
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
                                                       accounts: accounts, protector: protector, clock: config.clock)
+                if demo != nil { try await CertificateDemo.load(certificates, accounts: accounts, protector: protector) }
             }
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
-                                   reference: reference, accounts: accounts, identity: identity, demoLogins: demo)
+                                   reference: reference, accounts: accounts, identity: identity, certificates: certificates,
+                                   demoLogins: demo)
         } catch {
             await database.shutdown()
             throw error
@@ -89,12 +95,16 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                 views: views, secureCookies: false).register(routes)
     StaffAdminWeb(identity: services.identity, accounts: services.accounts, reference: services.reference, views: views).register(routes)
     AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
+    let certificates = CertificateAPI(services: services)
+    certificates.register(routes)
+    CertificateWeb(api: certificates, views: views).register(routes)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
         logger: logger)
     app.addServices(DatabaseShutdownService(database: services.database))
+    app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,
         registeredRoutes: router.routes.map { "\($0.method) \($0.path)" })
