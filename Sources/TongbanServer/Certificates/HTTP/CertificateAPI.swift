@@ -178,7 +178,7 @@ struct CertificateAPI {
     }
 
     /// The holder named by an identifier, looked up through its blind index.
-    func holder(_ input: IssueInput, type: CertificateType) async throws -> CertificateHolder {
+    func resolveHolder(_ input: IssueInput, type: CertificateType) async throws -> CertificateHolder {
         switch type.holderKind {
         case .person:
             guard let raw = input.holderIdNumber?.uppercased() else { throw ValidationFailure(.required("holderIdNumber")) }
@@ -195,7 +195,7 @@ struct CertificateAPI {
     }
 
     /// A department the caller may act for: their own, or one in a system administrator's reach.
-    func department(_ code: String?, for principal: Principal) async throws -> Department {
+    func actingDepartment(_ code: String?, for principal: Principal) async throws -> Department {
         let wanted = code ?? principal.departmentCode ?? ""
         guard let department = try await reference.department(wanted) else {
             throw ValidationFailure(FieldIssue(field: "departmentCode", code: "unknown", zh: "部门不存在", en: "unknown department"))
@@ -213,7 +213,7 @@ struct CertificateAPI {
         }
         routes.post("/api/v1/seals", access: .roles([.systemAdmin])) { request, context in
             let input = try await JSONBody.decode(SealInput.self, from: request)
-            let department = try await department(input.departmentCode, for: context.principal!)
+            let department = try await actingDepartment(input.departmentCode, for: context.principal!)
             let until = try Self.date(input.validUntil, field: "validUntil")
             let seal = try await service.rotateSeal(department: department.code, algorithm: input.algorithm, validUntil: until,
                                                     actor: context.auditActor)
@@ -226,8 +226,8 @@ struct CertificateAPI {
             guard let type = try await service.types().first(where: { $0.code == input.typeCode }) else {
                 throw CertificateError.unknownType(input.typeCode)
             }
-            let department = try await department(input.departmentCode, for: context.principal!)
-            let holder = try await holder(input, type: type)
+            let department = try await actingDepartment(input.departmentCode, for: context.principal!)
+            let holder = try await resolveHolder(input, type: type)
             let expiresOn = try Self.date(input.expiresOn, field: "expiresOn")
             let actor = context.auditActor
             let issued = try await service.database.transaction { db in

@@ -110,7 +110,7 @@ struct SQLCertificateStore: CertificateStore {
         let row = TypeRow(code: type.code, name: type.name, definition: String(decoding: try encoder.encode(type), as: UTF8.self),
                           createdAt: now)
         try await db.insert(into: "certificate_types").model(row, keyEncodingStrategy: .convertToSnakeCase)
-            .onConflict(with: ["code"]) { $0.ignore() }.run()
+            .ignoringConflicts(with: ["code"]).run()
     }
 
     func seals(on db: any SQLDatabase) async throws -> [SealRecord] {

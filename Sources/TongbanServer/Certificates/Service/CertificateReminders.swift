@@ -24,7 +24,7 @@ struct CertificateReminders: Service {
             } catch {
                 logger.error("certificate reminders failed: \(String(reflecting: error))")
             }
-            try? await Task.sleep(for: interval).cancelOnGracefulShutdown()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
