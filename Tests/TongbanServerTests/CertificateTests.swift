@@ -47,11 +47,11 @@ import TongbanCore
 @Suite struct CertificateTests {
     static let wangFang = "330102199007080257"
     static let zhangWei = "330106198503120116"
-    static let food: [String: Any] = [
+    static var food: [String: Any] { [
         "typeCode": "food-business-licence", "holderIdNumber": wangFang,
         "fields": ["operatorName": "王芳面馆", "legalRepresentative": "王芳", "premises": "杭州市西湖区教工路1号",
                    "businessType": "餐饮服务经营者（小型餐饮）", "scope": "热食类食品制售", "creditCode": "92330106MA2H0003L9"],
-    ]
+    ] }
 
     func issueFood(_ s: TestSession, token: String) async throws -> String {
         let reply = try await s.call(.post, "/api/v1/certificates", token: token, json: Self.food)

@@ -312,7 +312,7 @@ struct CertificateAPI {
 
     /// The verification URL with the presentation in `p`: what the QR code encodes.
     static func shareLink(_ certificate: Certificate, request: Request) -> String {
-        let authority = request.head.authority ?? request.headers[.host] ?? "127.0.0.1:8080"
+        let authority = request.head.authority ?? "127.0.0.1:8080"
         return "http://\(authority)/verify/\(certificate.number)?p=\(certificate.presentation.payload)"
     }
 }
