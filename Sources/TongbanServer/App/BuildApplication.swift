@@ -36,8 +36,8 @@ public struct TongbanServices: Sendable {
                 database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
-            let certificates = CertificateService(database: database, store: SQLCertificateStore(), reference: reference,
-                                                  protector: protector, audit: audit, clock: config.clock)
+            let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
+                                                  audit: audit, clock: config.clock)
             try await certificates.seedTypes()
             var demo: [DemoData.Login]?
             if config.loadDemoData {

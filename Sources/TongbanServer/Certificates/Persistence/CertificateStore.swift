@@ -70,6 +70,8 @@ public protocol CertificateStore: Sendable {
     func types(on db: any SQLDatabase) async throws -> [CertificateType]
     func insertTypeIfMissing(_ type: CertificateType, now: Int64, on db: any SQLDatabase) async throws
 
+    /// The issuing department, read on the caller's connection (inside its transaction).
+    func department(_ code: String, on db: any SQLDatabase) async throws -> Department?
     func seals(on db: any SQLDatabase) async throws -> [SealRecord]
     func activeSeal(department: String, on db: any SQLDatabase) async throws -> SealRecord?
     func insert(_ seal: SealRecord, on db: any SQLDatabase) async throws
@@ -111,6 +113,11 @@ struct SQLCertificateStore: CertificateStore {
                           createdAt: now)
         try await db.insert(into: "certificate_types").model(row, keyEncodingStrategy: .convertToSnakeCase)
             .ignoringConflicts(with: ["code"]).run()
+    }
+
+    func department(_ code: String, on db: any SQLDatabase) async throws -> Department? {
+        try await db.select().columns("code", "name", "division_code").from("departments").where("code", .equal, code)
+            .first(decoding: Department.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     func seals(on db: any SQLDatabase) async throws -> [SealRecord] {

@@ -71,17 +71,15 @@ public struct Certificate: Sendable {
 public struct CertificateService: Sendable {
     let database: AppDatabase
     let store: any CertificateStore
-    let reference: any ReferenceStore
     let protector: FieldProtector
     let crypto: SealCrypto
     let audit: any AuditLog
     let clock: @Sendable () -> Date
 
-    init(database: AppDatabase, store: any CertificateStore, reference: any ReferenceStore, protector: FieldProtector,
+    init(database: AppDatabase, store: any CertificateStore, protector: FieldProtector,
          audit: any AuditLog, clock: @escaping @Sendable () -> Date) {
         self.database = database
         self.store = store
-        self.reference = reference
         self.protector = protector
         self.crypto = SealCrypto(protector: protector)
         self.audit = audit
@@ -143,7 +141,7 @@ public struct CertificateService: Sendable {
         var keys: [PublishedSealKey] = []
         for seal in try await store.seals(on: db) {
             if names[seal.departmentCode] == nil {
-                names[seal.departmentCode] = try await reference.department(seal.departmentCode)?.name ?? seal.departmentCode
+                names[seal.departmentCode] = try await store.department(seal.departmentCode, on: db)?.name ?? seal.departmentCode
             }
             guard let algorithm = SealAlgorithm(rawValue: seal.algorithm), let from = CivilDate(iso: seal.validFrom),
                   let until = CivilDate(iso: seal.validUntil) else { continue }
@@ -174,7 +172,7 @@ public struct CertificateService: Sendable {
               let algorithm = SealAlgorithm(rawValue: seal.algorithm),
               let from = CivilDate(iso: seal.validFrom), let until = CivilDate(iso: seal.validUntil), from <= day, day <= until
         else { throw CertificateError.noActiveSeal(departmentCode) }
-        guard let department = try await reference.department(departmentCode) else { throw CertificateError.noActiveSeal(departmentCode) }
+        guard let department = try await store.department(departmentCode, on: db) else { throw CertificateError.noActiveSeal(departmentCode) }
 
         var claims = fields.filter { !$0.value.isEmpty }.map { CertificateClaim(salt: CertificateClaim.freshSalt(), name: $0.key, value: $0.value) }
         claims.append(CertificateClaim(salt: CertificateClaim.freshSalt(), name: HolderClaim.name, value: holder.name))
