@@ -36,10 +36,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // System libraries from Debian (libssl-dev, libqrencode-dev): SM2/SM3 need OpenSSL 3,
+        // and QR codes come from libqrencode rather than a hand-written encoder.
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(
+            name: "CQREncode", pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]),
+        // Small C shim over OpenSSL's EVP API for SM2 with SM3 (GM/T 0003/0004).
+        .target(name: "CTongbanSM", dependencies: ["COpenSSL"]),
         .target(
             name: "TongbanServer",
             dependencies: [
                 "TongbanCore",
+                "CTongbanSM",
+                "CQREncode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

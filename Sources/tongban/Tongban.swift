@@ -11,7 +11,7 @@ struct TongbanCommand: AsyncParsableCommand {
         commandName: "tongban",
         abstract: "一网通办 Tongban: the integrated online government-services platform.",
         subcommands: [Serve.self, Migrate.self, AuditCommand.self, StaffCommand.self, Backup.self, Restore.self, TOTPCommand.self,
-                      AppealsCommand.self, CatalogCommand.self])
+                      AppealsCommand.self, CatalogCommand.self, CertificateCommand.self])
 }
 
 /// Options every command that touches the store shares.

@@ -16,6 +16,7 @@ public struct TongbanServices: Sendable {
     public let accounts: any AccountStore
     public let identity: IdentityService
     public let catalog: CatalogService
+    public let certificates: CertificateService
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -37,6 +38,9 @@ public struct TongbanServices: Sendable {
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
             let catalog = CatalogService(database: database, store: SQLCatalogStore(), audit: audit, clock: config.clock, logger: logger)
+            let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
+                                                  audit: audit, clock: config.clock)
+            try await certificates.seedTypes()
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
@@ -44,11 +48,13 @@ public struct TongbanServices: Sendable {
                 if let report = try await CatalogTransfer(catalog: catalog).loadDemoCatalogIfEmpty() {
                     logger.info("loaded demo catalog: \(report.created) items, \(report.localImplementations) local implementations")
                 }
+                if demo != nil { try await CertificateDemo.load(certificates, accounts: accounts, protector: protector) }
             }
             // After the demo data, which loads only into a database without audit entries.
             try await catalog.loadBundledSynonymsIfNeverSet()
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
-                                   reference: reference, accounts: accounts, identity: identity, catalog: catalog, demoLogins: demo)
+                                   reference: reference, accounts: accounts, identity: identity, catalog: catalog, certificates: certificates,
+                                   demoLogins: demo)
         } catch {
             await database.shutdown()
             throw error
@@ -98,12 +104,16 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
     CatalogAPI(catalog: services.catalog, transfer: CatalogTransfer(catalog: services.catalog)).register(routes)
     CatalogWeb(catalog: services.catalog, transfer: CatalogTransfer(catalog: services.catalog), views: views).register(routes)
+    let certificates = CertificateAPI(services: services)
+    certificates.register(routes)
+    CertificateWeb(api: certificates, views: views).register(routes)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
         logger: logger)
     app.addServices(DatabaseShutdownService(database: services.database))
+    app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,
         registeredRoutes: router.routes.map { "\($0.method) \($0.path)" })
