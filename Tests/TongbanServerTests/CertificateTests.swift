@@ -277,7 +277,7 @@ import TongbanCore
             let holder = try await s.logIn(Self.zhangWei, password: DemoData.password)
             let notices = try await s.call(.get, "/api/v1/certificate-notices", token: holder)
             let list = (try JSONSerialization.jsonObject(with: notices.body)) as? [[String: Any]] ?? []
-            #expect(list.count == 1 && list.first?["link"] as? String == "/items/330000-XK-0010")
+            #expect(list.count == 1 && list.first?["link"] as? String == "/services/330000-XK-0010")
             let wallet = try await s.call(.get, "/certificates", headers: [:])
             #expect(wallet.status == .seeOther)
         }
