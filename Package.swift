@@ -34,7 +34,6 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .target(
@@ -64,13 +63,11 @@ let package = Package(
                 "TongbanCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TongbanCoreTests",
             dependencies: ["TongbanCore"],
-            exclude: ["Appeals"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -10,7 +10,7 @@ struct TongbanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongban",
         abstract: "一网通办 Tongban: the integrated online government-services platform.",
-        subcommands: [Serve.self, Migrate.self, AuditCommand.self, StaffCommand.self, Backup.self, Restore.self, TOTPCommand.self])
+        subcommands: [Serve.self, Migrate.self, AuditCommand.self, StaffCommand.self, Backup.self, Restore.self, TOTPCommand.self, AppealsCommand.self])
 }
 
 /// Options every command that touches the store shares.

@@ -39,6 +39,7 @@ public struct TongbanServices: Sendable {
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
                                                       accounts: accounts, protector: protector, clock: config.clock)
+                if demo != nil { try await AppealsModule.loadDemoRoutes(database, now: config.clock()) }
             }
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
                                    reference: reference, accounts: accounts, identity: identity, demoLogins: demo)
@@ -89,6 +90,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                 views: views, secureCookies: false).register(routes)
     StaffAdminWeb(identity: services.identity, accounts: services.accounts, reference: services.reference, views: views).register(routes)
     AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
+    try AppealsModule.register(routes, services: services, views: views)
 
     var app = Application(
         router: router,
