@@ -75,13 +75,14 @@ public struct HotTopicMiner: Sendable {
         var df: [String: Int] = [:]
         for counts in raw { for g in counts.keys { df[g, default: 0] += 1 } }
         let n = Double(max(ordered.count, 1))
-        let cutoff = max(2, Int(n * maxDocumentShare))
+        // Too few messages to tell boiler-plate from topic words: keep every bigram.
+        let cutoff = ordered.count >= 100 ? max(2, Int(n * maxDocumentShare)) : ordered.count
         let vectors: [Vector] = raw.map { counts in
             var v: Vector = [:]
             for (g, c) in counts {
                 let d = df[g] ?? 1
                 guard d <= cutoff else { continue }
-                v[g] = Double(c) * log(n / Double(d))
+                v[g] = Double(c) * log(1 + n / Double(d))
             }
             let norm = sqrt(v.values.reduce(0) { $0 + $1 * $1 })
             if norm > 0 { for (g, w) in v { v[g] = w / norm } }
