@@ -5,7 +5,7 @@ import TongbanCore
 /// Assembles the hotline capability: loads the shipped classifier and holiday calendar once,
 /// then registers the API, Open311 and the pages.
 enum AppealsModule {
-    static func service(_ services: TongbanServices, clock: @escaping @Sendable () -> Date) throws -> AppealService {
+    static func makeService(_ services: TongbanServices, clock: @escaping @Sendable () -> Date) throws -> AppealService {
         AppealService(
             database: services.database, store: SQLAppealStore(database: services.database), reference: services.reference,
             accounts: services.accounts, protector: services.protector, audit: services.audit,
@@ -14,7 +14,7 @@ enum AppealsModule {
     }
 
     static func register(_ routes: SecuredRouter, services: TongbanServices, views: ViewRenderer) throws {
-        let service = try service(services, clock: services.configuration.clock)
+        let service = try makeService(services, clock: services.configuration.clock)
         let api = AppealsAPI(service: service, audit: services.audit)
         api.register(routes)
         HotTopicsAPI(service: service).register(routes)

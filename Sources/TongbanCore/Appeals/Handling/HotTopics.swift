@@ -156,12 +156,15 @@ public struct HotTopicMiner: Sendable {
 /// Place names in free text: an estate, road, village, school… named by its suffix.
 public enum PlaceNames {
     static let suffixes = ["小区", "花园", "花苑", "家园", "公寓", "新城", "大道", "路", "街道", "街", "镇", "乡", "村", "社区", "学校", "中学", "小学", "幼儿园", "医院", "广场", "市场", "公园", "大厦"]
-    static let pattern = try! NSRegularExpression(
-        pattern: "([A-Z][0-9]{0,2}[市区县])?[\\p{Han}A-Za-z0-9]{2,8}?(" + suffixes.joined(separator: "|") + ")")
+    static func pattern() -> NSRegularExpression {
+        try! NSRegularExpression(pattern: "([A-Z][0-9]{0,2}[市区县])?[\\p{Han}A-Za-z0-9]{2,8}?(" + suffixes.joined(separator: "|") + ")")
+    }
     /// Verbs and fillers that open a sentence rather than a name.
     static let leading = ["反映", "关于", "投诉", "举报", "建议", "咨询", "请问", "希望", "要求", "请求", "我是", "位于", "在"]
 
-    public static func extract(_ text: String) -> [String] {
+    public static func extract(_ text: String) -> [String] { extract(text, using: pattern()) }
+
+    static func extract(_ text: String, using pattern: NSRegularExpression) -> [String] {
         let range = NSRange(text.startIndex..., in: text)
         return pattern.matches(in: text, range: range).compactMap { match -> String? in
             guard let r = Range(match.range, in: text) else { return nil }
@@ -173,7 +176,8 @@ public enum PlaceNames {
 
     public static func mostCommon(in texts: [String], limit: Int) -> [String] {
         var counts: [String: Int] = [:]
-        for text in texts { for name in Set(extract(text)) { counts[name, default: 0] += 1 } }
+        let regex = pattern()
+        for text in texts { for name in Set(extract(text, using: regex)) { counts[name, default: 0] += 1 } }
         return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map(\.key)
     }
 }

@@ -254,15 +254,17 @@ public struct AppealService: Sendable {
         let firstPriority = try first.map { try AppealPriority.assess(title: $0.title, text: $0.content, repeatCount: $0.repeatCount + 1) }
         let stored = record
         let files = attachments
+        let history = events
+        let via = channel
         try await database.transaction { db in
             try await store.insert(stored, on: db)
-            for e in events { try await store.insert(e, on: db) }
+            for e in history { try await store.insert(e, on: db) }
             for file in files { try await store.insert(file, on: db) }
             if let first, let firstPriority {
                 try await store.incrementRepeats(of: first.id, priority: firstPriority, on: db)
             }
             try await audit.append(AuditRecord("appeal.create", targetType: "appeal", targetID: id,
-                                               detail: "channel=\(channel) status=\(stored.status) department=\(stored.departmentCode ?? "-")\(first.map { " duplicateOf=\($0.id)" } ?? "")"),
+                                               detail: "channel=\(via) status=\(stored.status) department=\(stored.departmentCode ?? "-")\(first.map { " duplicateOf=\($0.id)" } ?? "")"),
                                    actor: actor, on: db)
         }
         // Alerts are derived from stored appeals; failing to compute one must not undo the filing.
