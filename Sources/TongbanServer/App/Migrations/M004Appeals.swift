@@ -69,6 +69,10 @@ struct M004Appeals: SQLMigration {
             .column("id", type: .text, .primaryKey(autoIncrement: false))
             .column("appeal_id", type: .text, .notNull, .references("appeals", "id"))
             .column("occurred_at", type: .bigint, .notNull)
+            // Order within the appeal's history: the version the change produced, then the
+            // step within that change (a rating that closes writes two events at once).
+            .column("appeal_version", type: .int, .notNull)
+            .column("seq", type: .int, .notNull)
             .column("actor_id", type: .text)
             .column("action", type: .text, .notNull)
             .column("from_status", type: .text)
@@ -76,7 +80,7 @@ struct M004Appeals: SQLMigration {
             .column("department_code", type: .text)
             .column("note", type: .text)
             .run()
-        try await sql.create(index: "appeal_events_appeal").on("appeal_events").column("appeal_id").column("occurred_at").run()
+        try await sql.create(index: "appeal_events_appeal").on("appeal_events").column("appeal_id").column("appeal_version").column("seq").run()
 
         try await sql.create(table: "appeal_attachments")
             .column("id", type: .text, .primaryKey(autoIncrement: false))

@@ -177,7 +177,8 @@ struct AppealsAPI {
             return try JSONOut.response(route)
         }
         routes.delete("/api/v1/appeal-routes/{category}/{division}", access: .roles([.supervisor, .systemAdmin])) { _, context in
-            guard let category = AppealCategory(rawValue: try context.parameters.require("category")) else { throw Problem.notFound("route") }
+            let raw = try context.parameters.require("category")
+            guard let category = AppealCategory(rawValue: raw.removingPercentEncoding ?? raw) else { throw Problem.notFound("route") }
             try await service.delete(route: category, division: try context.parameters.require("division"), actor: context.auditActor)
             return Response(status: .noContent)
         }

@@ -76,7 +76,7 @@ struct HotTopicsAPI {
             if !issues.isEmpty { throw Problem.badRequest("查询参数有误", "invalid query parameters", issues: issues) }
             let toMillis = Int64(to.timeIntervalSince1970 * 1000)
             let appeals = try await service.store.recent(divisionPrefix: prefix, since: Int64(from.timeIntervalSince1970 * 1000))
-                .filter { $0.createdAt < toMillis }
+                .filter { $0.createdAt <= toMillis }
             let topics = HotTopicMiner().topics(service.messages(appeals), asOf: to).prefix(Self.topicLimit).map { t in
                 TopicView(key: t.key, heat: t.heat, count: t.count, likes: t.likes, authors: t.authors, growth: t.growth,
                           places: t.places, firstAt: t.firstAt, lastAt: t.lastAt,

@@ -79,6 +79,8 @@ public struct AppealEventRecord: Codable, Sendable {
     public var id: String
     public var appealId: String
     public var occurredAt: Int64
+    public var appealVersion: Int
+    public var seq: Int
     public var actorId: String?
     public var action: String
     public var fromStatus: String?
@@ -287,7 +289,7 @@ struct SQLAppealStore: AppealStore {
 
     func events(appealID: String) async throws -> [AppealEventRecord] {
         try await sql.select().column("*").from("appeal_events").where("appeal_id", .equal, appealID)
-            .orderBy("occurred_at").orderBy("id")
+            .orderBy("appeal_version").orderBy("seq")
             .all(decoding: AppealEventRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 

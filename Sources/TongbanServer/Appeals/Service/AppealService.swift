@@ -131,12 +131,15 @@ public struct AppealService: Sendable {
             issues.add(FieldIssue(field: "divisionCode", code: "unknown", zh: "行政区划代码不存在", en: "unknown division code"))
         }
         switch (input.latitude, input.longitude) {
-        case (nil, nil): break
-        case (let lat?, let lon?):
-            if !(-90...90).contains(lat) { issues.add(FieldIssue(field: "latitude", code: "range", zh: "纬度应在 -90 到 90 之间", en: "latitude must be within -90...90")) }
-            if !(-180...180).contains(lon) { issues.add(FieldIssue(field: "longitude", code: "range", zh: "经度应在 -180 到 180 之间", en: "longitude must be within -180...180")) }
-        case (nil, _): issues.add(FieldIssue(field: "latitude", code: "required", zh: "填写经度时须同时填写纬度", en: "latitude is required with longitude"))
-        case (_, nil): issues.add(FieldIssue(field: "longitude", code: "required", zh: "填写纬度时须同时填写经度", en: "longitude is required with latitude"))
+        case (nil, .some): issues.add(FieldIssue(field: "latitude", code: "required", zh: "填写经度时须同时填写纬度", en: "latitude is required with longitude"))
+        case (.some, nil): issues.add(FieldIssue(field: "longitude", code: "required", zh: "填写纬度时须同时填写经度", en: "longitude is required with latitude"))
+        default: break
+        }
+        if let lat = input.latitude, !(-90...90).contains(lat) {
+            issues.add(FieldIssue(field: "latitude", code: "range", zh: "纬度应在 -90 到 90 之间", en: "latitude must be within -90...90"))
+        }
+        if let lon = input.longitude, !(-180...180).contains(lon) {
+            issues.add(FieldIssue(field: "longitude", code: "range", zh: "经度应在 -180 到 180 之间", en: "longitude must be within -180...180"))
         }
         var attachments: [AppealAttachmentRecord] = []
         let files = input.attachments ?? []
@@ -244,11 +247,12 @@ public struct AppealService: Sendable {
                 record.status = AppealStatus.replied.rawValue
                 record.replyText = answer
                 record.repliedAt = at
-                events.append(event(record, action: "reply", from: .received, actor: nil, note: "repeat of \(first.id)"))
+                events.append(event(record, action: "reply", from: .received, actor: nil, note: "repeat of \(first.id)", seq: 1))
             }
         } else if let department = decision.departmentCode {
             record = try dispatched(record, to: department, settings: settings)
-            events.append(event(record, action: "dispatch", from: .received, actor: nil, note: "auto \(decision.category.rawValue) \(record.confidence ?? 0)"))
+            events.append(event(record, action: "dispatch", from: .received, actor: nil,
+                                note: "auto \(decision.category.rawValue) \(record.confidence ?? 0)", seq: 1))
         }
         for i in attachments.indices { attachments[i].appealId = id; attachments[i].createdAt = at }
         let firstPriority = try first.map { try AppealPriority.assess(title: $0.title, text: $0.content, repeatCount: $0.repeatCount + 1) }
@@ -297,8 +301,9 @@ public struct AppealService: Sendable {
         do { return try flow.applying(action) } catch { throw AppealError.transition(error) }
     }
 
-    func event(_ record: AppealRecord, action: String, from: AppealStatus?, actor: String?, note: String?) -> AppealEventRecord {
-        AppealEventRecord(id: UUID().uuidString.lowercased(), appealId: record.id, occurredAt: now, actorId: actor, action: action,
+    func event(_ record: AppealRecord, action: String, from: AppealStatus?, actor: String?, note: String?, seq: Int = 0) -> AppealEventRecord {
+        AppealEventRecord(id: UUID().uuidString.lowercased(), appealId: record.id, occurredAt: now, appealVersion: record.version, seq: seq,
+                          actorId: actor, action: action,
                           fromStatus: from?.rawValue, toStatus: record.status, departmentCode: record.departmentCode, note: note)
     }
 
@@ -364,10 +369,11 @@ public struct AppealService: Sendable {
                 next.replyWarnFrom = reply.warnFrom.description
                 next.replyOverdueFrom = reply.overdueFrom.description
             } else {
+                next.version = current.version + 1
                 extra.append(event(next, action: "rate", from: .replied, actor: principal.accountID, note: note))
                 let rated = next.appealStatus
                 next.apply(try transition(next.flow, .close))
-                extra.append(event(next, action: "close", from: rated, actor: principal.accountID, note: nil))
+                extra.append(event(next, action: "close", from: rated, actor: principal.accountID, note: nil, seq: 1))
             }
         case .escalate(let reason):
             next.apply(try transition(next.flow, .escalate))
