@@ -49,6 +49,7 @@ public struct TongbanServices: Sendable {
                     logger.info("loaded demo catalog: \(report.created) items, \(report.localImplementations) local implementations")
                 }
                 if demo != nil { try await CertificateDemo.load(certificates, accounts: accounts, protector: protector) }
+                if demo != nil { try await AppealsModule.loadDemoRoutes(database, now: config.clock()) }
             }
             // After the demo data, which loads only into a database without audit entries.
             try await catalog.loadBundledSynonymsIfNeverSet()
@@ -107,6 +108,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     let certificates = CertificateAPI(services: services)
     certificates.register(routes)
     CertificateWeb(api: certificates, views: views).register(routes)
+    try AppealsModule.register(routes, services: services, views: views)
 
     var app = Application(
         router: router,

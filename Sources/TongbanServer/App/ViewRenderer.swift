@@ -64,7 +64,13 @@ enum FormBody {
     static func read(_ request: Request) async throws -> [String: String] {
         var request = request
         let buffer = try await request.collectBody(upTo: JSONBody.limit)
-        let text = String(buffer: buffer)
+        let result = parse(String(buffer: buffer))
+        try CSRF.check(request, submitted: result[CSRF.field])
+        return result
+    }
+
+    /// Decodes `application/x-www-form-urlencoded` text; the last of repeated names wins.
+    static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map {
@@ -72,7 +78,6 @@ enum FormBody {
             }
             result[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
-        try CSRF.check(request, submitted: result[CSRF.field])
         return result
     }
 }

@@ -9,7 +9,7 @@ struct AppealsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appeals",
         abstract: "12345 诉求自动分类 / Route citizen appeals to a category.",
-        subcommands: [Train.self, Classify.self, Evaluate.self]
+        subcommands: [Train.self, Classify.self, Evaluate.self, AppealsReplyCheck.self, AppealsHotTopics.self]
     )
 
     static let modelResource = "appeals/model.bin"
