@@ -15,6 +15,7 @@ public struct TongbanServices: Sendable {
     public let reference: any ReferenceStore
     public let accounts: any AccountStore
     public let identity: IdentityService
+    public let applications: ApplicationService
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -31,17 +32,21 @@ public struct TongbanServices: Sendable {
             let accounts = SQLAccountStore(database: database)
             let codes = try await database.sql.select().column("code").from("divisions").all()
                 .map { try $0.decode(column: "code", as: String.self) }
+            let divisions = DivisionIndex(codes: Set(codes))
             let identity = IdentityService(
-                database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
+                database: database, accounts: accounts, reference: reference, divisions: divisions,
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
+            let applications = try ApplicationService.make(config, database: database, accounts: accounts, protector: protector,
+                                                           audit: audit, divisions: divisions)
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
                                                       accounts: accounts, protector: protector, clock: config.clock)
             }
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
-                                   reference: reference, accounts: accounts, identity: identity, demoLogins: demo)
+                                   reference: reference, accounts: accounts, identity: identity, applications: applications,
+                                   demoLogins: demo)
         } catch {
             await database.shutdown()
             throw error
@@ -89,11 +94,14 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                 views: views, secureCookies: false).register(routes)
     StaffAdminWeb(identity: services.identity, accounts: services.accounts, reference: services.reference, views: views).register(routes)
     AuditRoutes(audit: audit, reference: services.reference, views: views).register(routes)
+    ApplicationsAPI(service: services.applications, audit: audit).register(routes)
+    ApplicationsWeb(service: services.applications, views: views).register(routes)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
         logger: logger)
+    app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
     app.addServices(DatabaseShutdownService(database: services.database))
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,

@@ -7,6 +7,7 @@ enum TongbanMigrations {
     static func all(engine: AppDatabase.Engine) -> Migrations {
         let migrations = Migrations()
         migrations.add(M001Foundation(engine: engine))
+        migrations.add(M003Applications(engine: engine))
         return migrations
     }
 }
