@@ -33,7 +33,7 @@ extension TestSession {
         let id = created.json["id"] as? String ?? ""
         let filled = try await call(.put, "/api/v1/applications/\(id)", token: token, json: ["form": [
             "operatorName": "西湖小吃店", "operatorType": "individual", "premisesDivision": "330106",
-            "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 45]])
+            "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 45] as [String: Any]])
         #expect(filled.status == .ok, "\(filled.text)")
         for material in Self.foodMaterials {
             let uploaded = try await upload(id, material: material, token: token)
@@ -96,7 +96,7 @@ struct ApplicationsTests {
                                              "form/plannedOpening", "form/registeredCapital", "form/nickname"])
             _ = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
                 "operatorName": "西湖餐饮有限公司", "operatorType": "company", "premisesDivision": "330106",
-                "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 120]])
+                "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 120] as [String: Any]])
             let needsCode = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
             #expect(needsCode.errorFields.contains("form/creditCode"))
             let fixed = try await s.call(.put, "/api/v1/applications/\(id)", token: person,

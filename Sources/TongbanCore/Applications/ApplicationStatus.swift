@@ -1,3 +1,5 @@
+import Foundation
+
 /// An application's state as the API and the pages name it.
 public enum ApplicationStatus: String, Sendable, Codable, CaseIterable {
     case draft, submitted, supplementRequested, inProgress, rejectedAtIntake, approved, rejected, concluded, withdrawn

@@ -160,7 +160,7 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         var issues = formatIssues
         let malformed = Set(formatIssues.map(\.field))
         for field in fields where canonical[field.id] == nil && !malformed.contains("form/\(field.id)") {
-            let conditional = field.requiredWhen.map { c in canonical[c.field].map(c.values.contains) ?? false } ?? false
+            let conditional = field.requiredWhen.map { c in canonical[c.field].map { c.values.contains($0) } ?? false } ?? false
             if field.required || conditional {
                 issues.append(FieldIssue(field: "form/\(field.id)", code: "required",
                                          zh: "请填写“\(field.label)”", en: "\(field.id) is required"))
@@ -198,13 +198,13 @@ extension FormField {
             do {
                 return .success(try ResidentID(validating: raw, field: "form/\(id)", today: day, divisionExists: divisionExists).value)
             } catch {
-                return .failure(error.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
+                return .failure((error as? ValidationFailure)?.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
             }
         case .creditCode:
             do {
                 return .success(try CreditCode(validating: raw, field: "form/\(id)", divisionExists: divisionExists).value)
             } catch {
-                return .failure(error.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
+                return .failure((error as? ValidationFailure)?.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
             }
         case .money:
             guard let fen = Money.fen(from: raw) else {
@@ -224,12 +224,12 @@ public enum Money {
     public static func fen(from text: String) -> Int64? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 13,
-              whole.allSatisfy(\.isASCII), let yuan = Int64(whole), yuan >= 0 else { return nil }
+              whole.allSatisfy({ $0.isASCII && $0.isNumber }), let yuan = Int64(whole) else { return nil }
         var cents: Int64 = 0
         if parts.count == 2 {
             let fraction = parts[1]
             guard (1...2).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-            cents = Int64(fraction.count == 1 ? fraction + "0" : String(fraction))!
+            cents = Int64(fraction.count == 1 ? String(fraction) + "0" : String(fraction))!
         }
         return yuan * 100 + cents
     }

@@ -323,7 +323,7 @@ struct SQLApplicationStore: ApplicationStore {
         struct Value: Decodable { var lastValue: Int }
         try await db.insert(into: "receipt_counters").columns("division_code", "day", "last_value")
             .values(SQLBind(division), SQLBind(day), SQLBind(0))
-            .onConflict(with: ["division_code", "day"]) { $0.ignore() }
+            .ignoringConflicts(with: ["division_code", "day"])
             .run()
         // The row lock taken by this UPDATE serialises concurrent submissions of one division-day.
         let row = try await db.update("receipt_counters")

@@ -52,7 +52,7 @@ public struct ApplicationService: Sendable {
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
-        guard let (item, itemVersion) = try await catalog.item(code: input.itemCode, division: input.divisionCode) else {
+        guard case let (item, itemVersion)? = try await catalog.item(code: input.itemCode, division: input.divisionCode) else {
             throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(input.itemCode) 不存在或未发布",
                                                                "item \(input.itemCode) is not published\(input.divisionCode.map { " in \($0)" } ?? "")")])
         }
@@ -149,7 +149,7 @@ public struct ApplicationService: Sendable {
     public func attach(id: String, upload: Upload, by caller: Principal, actor: AuditActor) async throws -> MaterialRecord {
         let record = try await owned(id, by: caller)
         guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
-        guard let (item, _) = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
             throw ApplicationProblem.notFound()
         }
         var issues: [FieldIssue] = []
@@ -220,7 +220,7 @@ public struct ApplicationService: Sendable {
         let record = try await owned(id, by: caller)
         let status = ApplicationStatus(rawValue: record.status)
         guard status == .draft || status == .supplementRequested else { throw ApplicationProblem.notEditable(record.status) }
-        guard let (item, _) = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
             throw ApplicationProblem.notFound()
         }
         let form = try await formDefinition(of: record)
@@ -263,7 +263,7 @@ public struct ApplicationService: Sendable {
     }
 
     func formDefinition(of record: ApplicationRecord) async throws -> FormDefinition {
-        guard let (item, _) = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
             throw ApplicationProblem.notFound()
         }
         return library.form(for: item, version: record.formVersion)

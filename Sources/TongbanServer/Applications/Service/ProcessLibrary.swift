@@ -58,7 +58,7 @@ public struct ProcessLibrary: Sendable {
         let json = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
         try await db.insert(into: "process_definitions").columns("id", "version", "definition_json", "created_at")
             .values(SQLBind(definition.id), SQLBind(definition.version), SQLBind(json), SQLBind(now))
-            .onConflict(with: ["id", "version"]) { $0.ignore() }
+            .ignoringConflicts(with: ["id", "version"])
             .run()
         cache.store(definition)
     }

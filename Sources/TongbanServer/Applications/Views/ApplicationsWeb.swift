@@ -67,7 +67,7 @@ struct ApplicationsWeb {
             return FieldInput(id: f.id, label: f.label, value: value, required: f.required, prefilled: f.prefilled, help: f.help,
                               isChoice: f.type == "choice",
                               options: (f.options ?? []).map { Option(value: $0.value, label: $0.label, selected: $0.value == value) },
-                              inputType: f.type == "date" ? "date" : (f.type == "number" || f.type == "money" ? "text" : "text"))
+                              inputType: f.type == "date" ? "date" : "text")
         }
     }
 
@@ -102,7 +102,7 @@ struct ApplicationsWeb {
         }
         var page = ApplicationPage(
             app: view, fields: Self.inputs(view.fields, values: view.form), editable: editable, isApplicant: isApplicant,
-            canWithdraw: isApplicant && !(appStatus.map { [.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
+            canWithdraw: isApplicant && !(appStatus.map { [ApplicationStatus.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
             uploadable: view.requirements.filter { !$0.governmentSupplied }.map(\.name), actions: actions, canAct: !actions.isEmpty,
             hasTimeline: !view.timeline.isEmpty, hasOutstanding: !view.outstandingMaterials.isEmpty,
             warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
@@ -147,7 +147,7 @@ struct ApplicationsWeb {
     func register(_ routes: SecuredRouter) {
         routes.get("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
             let code = try context.parameters.require("code")
-            guard let (item, version) = try await service.catalog.item(code: code, division: request.query("division")) else {
+            guard case let (item, version)? = try await service.catalog.item(code: code, division: request.query("division")) else {
                 throw ApplicationProblem.notFound()
             }
             let applicant = try await service.identity(of: context.principal!, organizationID: nil)
