@@ -145,8 +145,8 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         for field in fields {
             guard let raw = values[field.id]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { continue }
             switch field.canonical(raw, divisionExists: divisionExists, today: today) {
-            case .success(let value): result[field.id] = value
-            case .failure(let issue): issues.append(issue)
+            case .value(let value): result[field.id] = value
+            case .issue(let issue): issues.append(issue)
             }
         }
         return (result, issues)
@@ -170,47 +170,53 @@ public struct FormDefinition: Sendable, Codable, Equatable {
     }
 }
 
+/// One field's verdict: its canonical value or what is wrong with it.
+enum FieldCheck {
+    case value(String)
+    case issue(FieldIssue)
+}
+
 extension FormField {
     private func issue(_ code: String, _ zh: String, _ en: String) -> FieldIssue {
         FieldIssue(field: "form/\(id)", code: code, zh: "“\(label)”\(zh)", en: "\(id) \(en)")
     }
 
-    func canonical(_ raw: String, divisionExists: (String) -> Bool, today: CivilDate) -> Result<String, FieldIssue> {
+    func canonical(_ raw: String, divisionExists: (String) -> Bool, today: CivilDate) -> FieldCheck {
         switch type {
         case .text:
             let limit = maxLength ?? FormDefinition.defaultTextLimit
-            return raw.count <= limit ? .success(raw) : .failure(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
+            return raw.count <= limit ? .value(raw) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
         case .number:
-            guard let number = Double(raw), number.isFinite else { return .failure(issue("format", "必须是数字", "must be a number")) }
-            if let min, number < min { return .failure(issue("range", "不能小于 \(Self.plain(min))", "must be at least \(Self.plain(min))")) }
-            if let max, number > max { return .failure(issue("range", "不能大于 \(Self.plain(max))", "must be at most \(Self.plain(max))")) }
-            return .success(Self.plain(number))
+            guard let number = Double(raw), number.isFinite else { return .issue(issue("format", "必须是数字", "must be a number")) }
+            if let min, number < min { return .issue(issue("range", "不能小于 \(Self.plain(min))", "must be at least \(Self.plain(min))")) }
+            if let max, number > max { return .issue(issue("range", "不能大于 \(Self.plain(max))", "must be at most \(Self.plain(max))")) }
+            return .value(Self.plain(number))
         case .date:
-            guard let date = CivilDate(iso: raw) else { return .failure(issue("format", "必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")) }
-            return .success(date.description)
+            guard let date = CivilDate(iso: raw) else { return .issue(issue("format", "必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")) }
+            return .value(date.description)
         case .choice:
-            return (options ?? []).contains { $0.value == raw } ? .success(raw)
-                : .failure(issue("choice", "的选项无效", "must be one of the listed options"))
+            return (options ?? []).contains { $0.value == raw } ? .value(raw)
+                : .issue(issue("choice", "的选项无效", "must be one of the listed options"))
         case .division:
-            return divisionExists(raw) ? .success(raw) : .failure(issue("division", "不是有效的行政区划代码", "is not a known division code"))
+            return divisionExists(raw) ? .value(raw) : .issue(issue("division", "不是有效的行政区划代码", "is not a known division code"))
         case .idNumber:
             let day = CivilDay(year: today.year, month: today.month, day: today.day)
             do {
-                return .success(try ResidentID(validating: raw, field: "form/\(id)", today: day, divisionExists: divisionExists).value)
+                return .value(try ResidentID(validating: raw, field: "form/\(id)", today: day, divisionExists: divisionExists).value)
             } catch {
-                return .failure((error as? ValidationFailure)?.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
+                return .issue(error.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
             }
         case .creditCode:
             do {
-                return .success(try CreditCode(validating: raw, field: "form/\(id)", divisionExists: divisionExists).value)
+                return .value(try CreditCode(validating: raw, field: "form/\(id)", divisionExists: divisionExists).value)
             } catch {
-                return .failure((error as? ValidationFailure)?.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
+                return .issue(error.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
             }
         case .money:
             guard let fen = Money.fen(from: raw) else {
-                return .failure(issue("money", "必须是金额（元，最多两位小数）", "must be an amount in yuan with at most two decimals"))
+                return .issue(issue("money", "必须是金额（元，最多两位小数）", "must be an amount in yuan with at most two decimals"))
             }
-            return .success(Money.yuan(fen))
+            return .value(Money.yuan(fen))
         }
     }
 

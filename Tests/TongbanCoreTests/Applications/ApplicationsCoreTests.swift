@@ -59,7 +59,7 @@ struct FormDefinitionTests {
         ])
         #expect(throws: ValidationFailure.self) { try bad.validate() }
         do { try bad.validate() } catch {
-            #expect(Set((error as? ValidationFailure)?.issues.map(\.field) ?? []) == ["itemCode", "fields/0/label", "fields/0/options", "fields/1/id",
+            #expect(Set(error.issues.map(\.field)) == ["itemCode", "fields/0/label", "fields/0/options", "fields/1/id",
                                                        "fields/1/requiredWhen/field", "fields/1/requiredWhen/values"])
         }
         #expect(throws: Never.self) { try Self.form.validate() }
