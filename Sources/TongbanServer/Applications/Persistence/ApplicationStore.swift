@@ -280,8 +280,8 @@ struct SQLApplicationStore: ApplicationStore {
             return q
         }
         let items = try await scoped(joined(db).columns(Self.queueColumns))
-            .orderBy(SQLColumn("escalated", table: "a"), .descending)
-            .orderBy(SQLColumn("warning_level", table: "a"), .descending)
+            .orderBy(SQLColumn("escalated", table: "a"), SQLDirection.descending)
+            .orderBy(SQLColumn("warning_level", table: "a"), SQLDirection.descending)
             .orderBy(SQLColumn("submitted_at", table: "a"))
             .orderBy(SQLColumn("application_id", table: "t"))
             .limit(paging.pageSize).offset(paging.offset)

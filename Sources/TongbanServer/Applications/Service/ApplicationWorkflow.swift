@@ -246,14 +246,14 @@ extension ApplicationService {
         }
         let store = self.store
         let now = self.now
-        let (newHolder, expectedHolder, overrideHolder) = (holder, expected, anyHolder)
+        let (newHolder, expectedHolder, overrideHolder, recordedAs) = (holder, expected, anyHolder, auditAction)
         try await database.transaction { db in
             guard try await store.setClaim(application: id, department: department, kind: task.kind, to: newHolder,
                                            expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else {
                 throw Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
                                        issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")])
             }
-            try await audit.append(AuditRecord(auditAction, targetType: "application", targetID: id,
+            try await audit.append(AuditRecord(recordedAs, targetType: "application", targetID: id,
                                                detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
         }
         var result = task
