@@ -174,8 +174,9 @@ struct ApplicationsTests {
             let audited = try await s.services.database.sql.raw(
                 "SELECT COUNT(*) AS n FROM audit_log WHERE target_type = 'application' AND target_id = \(bind: id) AND action LIKE 'application.%'")
                 .first(decoding: N.self)
-            // create, 3 fills, 9 uploads, 3 submits, supplement, accept, 3 opinions, 2 approvals, conclude, claim, staff reads.
-            #expect((audited?.n ?? 0) >= 22)
+            // Every change, refused attempts excepted: create, 2 fills, 5 uploads, submit and resubmit,
+            // claim, supplement request, acceptance, 2 opinions, 2 approvals, conclusion.
+            #expect(audited?.n == 18)
         }
     }
 

@@ -151,7 +151,7 @@ struct SQLApplicationStore: ApplicationStore {
     private struct Count: Decodable { var n: Int }
 
     func insert(_ application: ApplicationRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "applications").model(application, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "applications").model(application, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord? {
@@ -197,7 +197,7 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     func insert(_ material: MaterialRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "application_materials").model(material, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "application_materials").model(material, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
@@ -208,7 +208,7 @@ struct SQLApplicationStore: ApplicationStore {
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        try await db.insert(into: "application_timeline").models(entries, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "application_timeline").models(entries, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord] {
@@ -337,7 +337,7 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     func insert(_ notice: NoticeRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "notices").model(notice, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "notices").model(notice, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func notices(account: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [NoticeRecord], total: Int) {
