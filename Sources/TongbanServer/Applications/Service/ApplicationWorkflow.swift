@@ -38,7 +38,12 @@ extension ApplicationService {
         guard let role = StaffPosts.actingRole(for: caller.roles, action: input.action, at: step) else {
             throw Problem(.forbidden, code: "workflow-forbidden", zh: "您的岗位不办理审批事项", en: "your post does not handle applications")
         }
-        try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
+        // When the case has moved on and its step no longer offers the action, the engine's
+        // answer (409 with the state) is the true one, not a department refusal.
+        let governing: ActionKind = input.action == .resume ? .suspend : input.action
+        if !current.state.isFinal, step?.action(governing) != nil {
+            try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
+        }
         return try await transition(record, action: action, actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
                                     caller: caller, comment: input.comment, audit: actor)
     }
