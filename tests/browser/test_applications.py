@@ -3,6 +3,9 @@ submits and tracks the case; the clerk finds it in the work queue, claims it and
 import pathlib
 import tempfile
 
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
+
 from conftest import DEMO_PASSWORD, log_in_staff, screenshot
 
 PERSON_ID = "330106198503120116"  # demo person 张伟
@@ -14,6 +17,16 @@ def log_in_person(driver, base):
     driver.find_element("name", "login").send_keys(PERSON_ID)
     driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
     driver.find_element("css selector", "#login-form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/account"))
+
+
+def click_and_wait(driver, button):
+    """Clicks a submit button and waits for the next page to finish loading, so no element
+    of the old page is used (the old window object carries a marker the new one lacks)."""
+    driver.execute_script("window.__leaving = true")
+    button.click()
+    WebDriverWait(driver, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda d: d.execute_script("return window.__leaving === undefined && document.readyState === 'complete'"))
 
 
 def pdf_file():
@@ -36,12 +49,12 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     form.find_element("css selector", "select[name=businessScope] option[value=restaurant]").click()
     form.find_element("name", "floorArea").send_keys("45")
     screenshot(browser, "applications-apply-form")
-    form.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
     assert "/applications/" in browser.current_url
     case_url = browser.current_url
 
     # Submitting too early lists every missing material at once.
-    browser.find_element("css selector", "#submit-form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
     alert = browser.find_element("css selector", ".alert").text
     for name in MATERIALS:
         assert name in alert
@@ -52,9 +65,9 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
         upload = browser.find_element("id", "upload-form")
         upload.find_element("css selector", f"select[name=material] option[value='{name}']").click()
         upload.find_element("name", "file").send_keys(sample)
-        upload.find_element("css selector", "button[type=submit]").click()
+        click_and_wait(browser, upload.find_element("css selector", "button[type=submit]"))
         assert browser.current_url == case_url, browser.find_element("tag name", "main").text
-    browser.find_element("css selector", "#submit-form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
     receipt = browser.find_element("id", "receipt-number").text
     assert receipt.startswith("330106") and len(receipt) == 20
     assert "已提交" in browser.find_element("id", "status").text
@@ -68,15 +81,16 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
 
     browser.delete_all_cookies()
     log_in_staff(browser, server, "clerk")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/account"))
     browser.get(server + "/work")
     queue = browser.find_element("id", "queue")
     assert receipt in queue.text
     screenshot(browser, "applications-clerk-queue")
-    queue.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, queue.find_element("css selector", "button[type=submit]"))
     assert browser.current_url == case_url
     action = browser.find_element("id", "action-form")
     action.find_element("css selector", "select[name=action] option[value=accept]").click()
-    action.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, action.find_element("css selector", "button[type=submit]"))
     assert "办理中" in browser.find_element("id", "status").text
     assert "联合审查" in browser.find_element("id", "timeline").text
     screenshot(browser, "applications-clerk-accepted")
