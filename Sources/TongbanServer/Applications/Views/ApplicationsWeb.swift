@@ -13,6 +13,8 @@ struct ApplicationsWeb {
         var id: String
         var label: String
         var value: String
+        /// What the read-only view shows: a choice's label rather than its code.
+        var display: String
         var required: Bool
         var prefilled: Bool
         var help: String?
@@ -64,7 +66,8 @@ struct ApplicationsWeb {
     static func inputs(_ fields: [ApplicationView.FieldView], values: [String: String]) -> [FieldInput] {
         fields.map { f in
             let value = values[f.id] ?? ""
-            return FieldInput(id: f.id, label: f.label, value: value, required: f.required, prefilled: f.prefilled, help: f.help,
+            let display = f.options?.first { $0.value == value }?.label ?? value
+            return FieldInput(id: f.id, label: f.label, value: value, display: display, required: f.required, prefilled: f.prefilled, help: f.help,
                               isChoice: f.type == "choice",
                               options: (f.options ?? []).map { Option(value: $0.value, label: $0.label, selected: $0.value == value) },
                               inputType: f.type == "date" ? "date" : "text")
