@@ -17,6 +17,7 @@ public struct TongbanServices: Sendable {
     public let identity: IdentityService
     public let catalog: CatalogService
     public let certificates: CertificateService
+    public let applications: ApplicationService
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -33,14 +34,17 @@ public struct TongbanServices: Sendable {
             let accounts = SQLAccountStore(database: database)
             let codes = try await database.sql.select().column("code").from("divisions").all()
                 .map { try $0.decode(column: "code", as: String.self) }
+            let divisions = DivisionIndex(codes: Set(codes))
             let identity = IdentityService(
-                database: database, accounts: accounts, reference: reference, divisions: DivisionIndex(codes: Set(codes)),
+                database: database, accounts: accounts, reference: reference, divisions: divisions,
                 protector: protector, audit: audit, bcryptCost: config.bcryptCost,
                 bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
             let catalog = CatalogService(database: database, store: SQLCatalogStore(), audit: audit, clock: config.clock, logger: logger)
             let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
                                                   audit: audit, clock: config.clock)
             try await certificates.seedTypes()
+            let applications = try ApplicationService.make(config, database: database, accounts: accounts, protector: protector,
+                                                           audit: audit, divisions: divisions)
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
@@ -55,6 +59,7 @@ public struct TongbanServices: Sendable {
             try await catalog.loadBundledSynonymsIfNeverSet()
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
                                    reference: reference, accounts: accounts, identity: identity, catalog: catalog, certificates: certificates,
+                                   applications: applications,
                                    demoLogins: demo)
         } catch {
             await database.shutdown()
@@ -109,11 +114,14 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     certificates.register(routes)
     CertificateWeb(api: certificates, views: views).register(routes)
     try AppealsModule.register(routes, services: services, views: views)
+    ApplicationsAPI(service: services.applications, audit: audit).register(routes)
+    ApplicationsWeb(service: services.applications, views: views).register(routes)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
         logger: logger)
+    app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
     app.addServices(DatabaseShutdownService(database: services.database))
     app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(

@@ -8,6 +8,7 @@ enum TongbanMigrations {
         let migrations = Migrations()
         migrations.add(M001Foundation(engine: engine))
         migrations.add(M002Catalog(engine: engine))
+        migrations.add(M003Applications(engine: engine))
         migrations.add(M004Appeals())
         migrations.add(M005Certificates(engine: engine))
         return migrations

@@ -1,0 +1,39 @@
+/// The file types an applicant may upload, recognised by their first bytes rather than
+/// by the name or the declared type, which the client controls.
+public enum AttachmentType: String, Sendable, Codable, CaseIterable {
+    case pdf, jpeg, png, ofd
+
+    public var contentType: String {
+        switch self {
+        case .pdf: "application/pdf"
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .ofd: "application/ofd"
+        }
+    }
+}
+
+public enum AttachmentPolicy {
+    public static let maxBytes = 10 << 20
+
+    /// OFD (GB/T 33190) is a ZIP package, so the ZIP signature only counts as OFD when the
+    /// file also says it is one; any other ZIP is refused.
+    public static func sniff(_ bytes: [UInt8], fileName: String, declaredType: String?) -> AttachmentType? {
+        func starts(_ prefix: [UInt8]) -> Bool { bytes.count >= prefix.count && Array(bytes.prefix(prefix.count)) == prefix }
+        if starts(Array("%PDF-".utf8)) { return .pdf }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if starts([0x50, 0x4B, 0x03, 0x04]),
+           fileName.lowercased().hasSuffix(".ofd") || declaredType?.lowercased().hasPrefix("application/ofd") == true {
+            return .ofd
+        }
+        return nil
+    }
+
+    /// A file name safe to show and to put in a Content-Disposition header.
+    public static func cleanFileName(_ raw: String) -> String {
+        let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let cleaned = base.filter { !$0.isNewline && $0 != "\"" && !($0.asciiValue.map { $0 < 0x20 } ?? false) }
+        return String(cleaned.prefix(120)).isEmpty ? "attachment" : String(cleaned.prefix(120))
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+
+/// The type of one form field; each type has its own validation and canonical form.
+public enum FormFieldType: String, Sendable, Codable, CaseIterable {
+    case text, number, date, choice, division, idNumber, creditCode, money
+}
+
+/// Where a field's value comes from when the government already knows it (免填): the
+/// applicant's registered data prefills it and the applicant never types it.
+public enum PrefillSource: String, Sendable, Codable, CaseIterable {
+    case applicantName, applicantIDNumber, applicantMobile, organizationName, organizationCreditCode
+}
+
+/// "Required only when `field` holds one of `values`" (e.g. the credit code when the
+/// operator is a company).
+public struct FieldCondition: Sendable, Codable, Equatable {
+    public var field: String
+    public var values: [String]
+
+    public init(field: String, values: [String]) {
+        self.field = field
+        self.values = values
+    }
+}
+
+public struct ChoiceOption: Sendable, Codable, Equatable {
+    public var value: String
+    public var label: String
+
+    public init(value: String, label: String) {
+        self.value = value
+        self.label = label
+    }
+}
+
+public struct FormField: Sendable, Codable, Equatable {
+    public var id: String
+    public var label: String
+    public var type: FormFieldType
+    public var required: Bool
+    public var requiredWhen: FieldCondition?
+    public var options: [ChoiceOption]?
+    /// Text length bounds in characters.
+    public var maxLength: Int?
+    /// Bounds of a number field.
+    public var min: Double?
+    public var max: Double?
+    public var prefill: PrefillSource?
+    public var help: String?
+
+    public init(id: String, label: String, type: FormFieldType, required: Bool = false, requiredWhen: FieldCondition? = nil,
+                options: [ChoiceOption]? = nil, maxLength: Int? = nil, min: Double? = nil, max: Double? = nil,
+                prefill: PrefillSource? = nil, help: String? = nil) {
+        self.id = id
+        self.label = label
+        self.type = type
+        self.required = required
+        self.requiredWhen = requiredWhen
+        self.options = options
+        self.maxLength = maxLength
+        self.min = min
+        self.max = max
+        self.prefill = prefill
+        self.help = help
+    }
+}
+
+/// An item's application form (申请表), stored as data and versioned with the item: a
+/// draft keeps the form version it was started on.
+public struct FormDefinition: Sendable, Codable, Equatable {
+    public static let currentSchemaVersion = 1
+    static let defaultTextLimit = 500
+
+    public var schemaVersion: Int
+    public var itemCode: String
+    public var itemVersion: Int
+    public var fields: [FormField]
+
+    public init(itemCode: String, itemVersion: Int, fields: [FormField], schemaVersion: Int = FormDefinition.currentSchemaVersion) {
+        self.schemaVersion = schemaVersion
+        self.itemCode = itemCode
+        self.itemVersion = itemVersion
+        self.fields = fields
+    }
+
+    public func field(_ id: String) -> FormField? { fields.first { $0.id == id } }
+
+    /// The form used when an item ships no form of its own: who applies, how to reach
+    /// them and what they ask for.
+    public static func generic(for item: ServiceItem) -> FormDefinition {
+        var fields: [FormField] = []
+        if item.applicantType == .organization {
+            fields.append(FormField(id: "organizationName", label: "单位名称", type: .text, required: true, prefill: .organizationName))
+            fields.append(FormField(id: "creditCode", label: "统一社会信用代码", type: .creditCode, required: true, prefill: .organizationCreditCode))
+        }
+        fields.append(FormField(id: "applicantName", label: "申请人姓名", type: .text, required: true, prefill: .applicantName))
+        fields.append(FormField(id: "applicantIdNumber", label: "申请人身份证号", type: .idNumber, required: true, prefill: .applicantIDNumber))
+        fields.append(FormField(id: "contactMobile", label: "联系电话", type: .text, required: true, maxLength: 20, prefill: .applicantMobile))
+        fields.append(FormField(id: "request", label: "申请事项说明", type: .text, required: true, maxLength: 1000,
+                                help: "请简要说明申请\(item.name)的具体情况"))
+        return FormDefinition(itemCode: item.itemCode, itemVersion: item.version, fields: fields)
+    }
+
+    /// Checks the definition itself before any applicant sees it.
+    public func validate() throws(ValidationFailure) {
+        var issues = IssueCollector()
+        if schemaVersion != Self.currentSchemaVersion {
+            issues.add(FieldIssue(field: "schemaVersion", code: "unsupported",
+                                  zh: "不支持的表单格式版本 \(schemaVersion)", en: "unsupported form format version \(schemaVersion)"))
+        }
+        if itemCode.workflowIsBlank { issues.add(.required("itemCode")) }
+        if fields.isEmpty { issues.add(.required("fields")) }
+        var seen = Set<String>()
+        for (i, field) in fields.enumerated() {
+            let path = "fields/\(i)"
+            if field.id.workflowIsBlank { issues.add(.required("\(path)/id")) }
+            else if !seen.insert(field.id).inserted {
+                issues.add(FieldIssue(field: "\(path)/id", code: "duplicate", zh: "字段 \(field.id) 重复", en: "field \(field.id) appears twice"))
+            }
+            if field.label.workflowIsBlank { issues.add(.required("\(path)/label")) }
+            if field.type == .choice, (field.options ?? []).isEmpty { issues.add(.required("\(path)/options")) }
+            if field.type != .choice, field.options != nil {
+                issues.add(FieldIssue(field: "\(path)/options", code: "unexpected", zh: "只有选择题可以配置选项", en: "only a choice field has options"))
+            }
+            if let condition = field.requiredWhen {
+                if condition.field == field.id || !fields.contains(where: { $0.id == condition.field }) {
+                    issues.add(FieldIssue(field: "\(path)/requiredWhen/field", code: "unknownField",
+                                          zh: "条件引用的字段 \(condition.field) 不存在", en: "condition refers to unknown field \(condition.field)"))
+                }
+                if condition.values.isEmpty { issues.add(.required("\(path)/requiredWhen/values")) }
+            }
+        }
+        if !issues.issues.isEmpty { throw ValidationFailure(issues.issues) }
+    }
+
+    /// Checks and canonicalises the values present (a draft may be incomplete): unknown
+    /// fields and malformed values are issues; blank values are dropped.
+    public func normalize(_ values: [String: String], divisionExists: (String) -> Bool,
+                          today: CivilDate) -> (values: [String: String], issues: [FieldIssue]) {
+        var result: [String: String] = [:]
+        var issues: [FieldIssue] = []
+        for key in values.keys.sorted() where field(key) == nil {
+            issues.append(FieldIssue(field: "form/\(key)", code: "unknownField", zh: "表单没有字段 \(key)", en: "the form has no field \(key)"))
+        }
+        for field in fields {
+            guard let raw = values[field.id]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { continue }
+            switch field.canonical(raw, divisionExists: divisionExists, today: today) {
+            case .value(let value): result[field.id] = value
+            case .issue(let issue): issues.append(issue)
+            }
+        }
+        return (result, issues)
+    }
+
+    /// Everything a submission needs: canonical values and every required field present,
+    /// including the fields a condition makes required.
+    public func validateForSubmission(_ values: [String: String], divisionExists: (String) -> Bool,
+                                      today: CivilDate) -> [FieldIssue] {
+        let (canonical, formatIssues) = normalize(values, divisionExists: divisionExists, today: today)
+        var issues = formatIssues
+        let malformed = Set(formatIssues.map(\.field))
+        for field in fields where canonical[field.id] == nil && !malformed.contains("form/\(field.id)") {
+            let conditional = field.requiredWhen.map { c in canonical[c.field].map { c.values.contains($0) } ?? false } ?? false
+            if field.required || conditional {
+                issues.append(FieldIssue(field: "form/\(field.id)", code: "required",
+                                         zh: "请填写“\(field.label)”", en: "\(field.id) is required"))
+            }
+        }
+        return issues
+    }
+}
+
+/// One field's verdict: its canonical value or what is wrong with it.
+enum FieldCheck {
+    case value(String)
+    case issue(FieldIssue)
+}
+
+extension FormField {
+    private func issue(_ code: String, _ zh: String, _ en: String) -> FieldIssue {
+        FieldIssue(field: "form/\(id)", code: code, zh: "“\(label)”\(zh)", en: "\(id) \(en)")
+    }
+
+    func canonical(_ raw: String, divisionExists: (String) -> Bool, today: CivilDate) -> FieldCheck {
+        switch type {
+        case .text:
+            let limit = maxLength ?? FormDefinition.defaultTextLimit
+            return raw.count <= limit ? .value(raw) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
+        case .number:
+            guard let number = Double(raw), number.isFinite else { return .issue(issue("format", "必须是数字", "must be a number")) }
+            if let min, number < min { return .issue(issue("range", "不能小于 \(Self.plain(min))", "must be at least \(Self.plain(min))")) }
+            if let max, number > max { return .issue(issue("range", "不能大于 \(Self.plain(max))", "must be at most \(Self.plain(max))")) }
+            return .value(Self.plain(number))
+        case .date:
+            guard let date = CivilDate(iso: raw) else { return .issue(issue("format", "必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")) }
+            return .value(date.description)
+        case .choice:
+            return (options ?? []).contains { $0.value == raw } ? .value(raw)
+                : .issue(issue("choice", "的选项无效", "must be one of the listed options"))
+        case .division:
+            return divisionExists(raw) ? .value(raw) : .issue(issue("division", "不是有效的行政区划代码", "is not a known division code"))
+        case .idNumber:
+            let day = CivilDay(year: today.year, month: today.month, day: today.day)
+            do {
+                return .value(try ResidentID(validating: raw, field: "form/\(id)", today: day, divisionExists: divisionExists).value)
+            } catch {
+                return .issue(error.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
+            }
+        case .creditCode:
+            do {
+                return .value(try CreditCode(validating: raw, field: "form/\(id)", divisionExists: divisionExists).value)
+            } catch {
+                return .issue(error.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
+            }
+        case .money:
+            guard let fen = Money.fen(from: raw) else {
+                return .issue(issue("money", "必须是金额（元，最多两位小数）", "must be an amount in yuan with at most two decimals"))
+            }
+            return .value(Money.yuan(fen))
+        }
+    }
+
+    static func plain(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+}
+
+/// Amounts in yuan as typed, kept in fen so no float ever touches money.
+public enum Money {
+    public static func fen(from text: String) -> Int64? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 13,
+              whole.allSatisfy({ $0.isASCII && $0.isNumber }), let yuan = Int64(whole) else { return nil }
+        var cents: Int64 = 0
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard (1...2).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            cents = Int64(fraction.count == 1 ? String(fraction) + "0" : String(fraction))!
+        }
+        return yuan * 100 + cents
+    }
+
+    public static func yuan(_ fen: Int64) -> String {
+        let cents = fen % 100
+        return "\(fen / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import TongbanCore
+
+/// The JSON shapes of applications, shared by the API and the pages.
+struct ApplicationView: Encodable, Sendable {
+    struct FieldView: Encodable, Sendable {
+        var id: String
+        var label: String
+        var type: String
+        var required: Bool
+        var requiredWhen: FieldCondition?
+        var options: [ChoiceOption]?
+        var prefilled: Bool
+        var help: String?
+        var value: String?
+    }
+
+    struct MaterialView: Encodable, Sendable {
+        var id: String
+        var materialName: String
+        var source: String
+        var suppliedBy: String?
+        var fileName: String?
+        var contentType: String?
+        var sizeBytes: Int64?
+        var sha256: String?
+        var createdAt: Int64
+    }
+
+    struct RequirementView: Encodable, Sendable {
+        var name: String
+        var required: Bool
+        var condition: String?
+        var governmentSupplied: Bool
+        var provided: Bool
+    }
+
+    struct TimelineView: Encodable, Sendable {
+        var at: Int64
+        /// China Standard Time, minutes.
+        var time: String
+        var event: String
+        var summary: String
+        var comment: String?
+        var actorName: String?
+        var actorRole: String?
+        var departmentCode: String?
+    }
+
+    struct TaskView: Encodable, Sendable {
+        var departmentCode: String
+        var role: String
+        var kind: String
+        var step: String?
+        var claimedBy: String?
+    }
+
+    var id: String
+    var status: String
+    var statusZh: String
+    var version: Int
+    var itemCode: String
+    var itemName: String
+    var divisionCode: String
+    var handlingDepartment: String
+    var receiptNumber: String?
+    var currentStep: String?
+    var currentStepName: String?
+    var warningLevel: String
+    var dueDate: String?
+    var escalated: Bool
+    var outcome: String?
+    var outstandingMaterials: [String]
+    var opinions: [String: JointOpinion]
+    var form: [String: String]
+    var fields: [FieldView]
+    var requirements: [RequirementView]
+    var materials: [MaterialView]
+    var timeline: [TimelineView]
+    var tasks: [TaskView]
+    var createdAt: Int64
+    var submittedAt: Int64?
+    var concludedAt: Int64?
+}
+
+struct ApplicationSummary: Encodable, Sendable {
+    var id: String
+    var status: String
+    var statusZh: String
+    var itemCode: String
+    var itemName: String
+    var receiptNumber: String?
+    var warningLevel: String
+    var createdAt: Int64
+    var submittedAt: Int64?
+
+    init(_ r: ApplicationRecord) {
+        id = r.id
+        status = r.status
+        statusZh = ApplicationStatus(rawValue: r.status)?.zh ?? r.status
+        itemCode = r.itemCode
+        itemName = r.itemName
+        receiptNumber = r.receiptNumber
+        warningLevel = ApplicationViewBuilder.levelName(r.warningLevel)
+        createdAt = r.createdAt
+        submittedAt = r.submittedAt
+    }
+}
+
+struct QueueItemView: Encodable, Sendable {
+    var applicationId: String
+    var itemCode: String
+    var itemName: String
+    var status: String
+    var statusZh: String
+    var receiptNumber: String?
+    var kind: String
+    var role: String
+    var step: String?
+    var claimedBy: String?
+    var warningLevel: String
+    var dueDate: String?
+    var escalated: Bool
+
+    init(_ row: QueueRow) {
+        applicationId = row.applicationId
+        itemCode = row.itemCode
+        itemName = row.itemName
+        status = row.status
+        statusZh = ApplicationStatus(rawValue: row.status)?.zh ?? row.status
+        receiptNumber = row.receiptNumber
+        kind = row.kind
+        role = row.role
+        step = row.step
+        claimedBy = row.claimedBy
+        warningLevel = ApplicationViewBuilder.levelName(row.warningLevel)
+        dueDate = row.dueDate
+        escalated = row.escalated != 0
+    }
+}
+
+struct ApplicationViewBuilder: Sendable {
+    let service: ApplicationService
+
+    static func levelName(_ raw: Int) -> String {
+        switch WarningLevel(rawValue: raw) ?? .normal {
+        case .normal: "normal"
+        case .warning: "warning"
+        case .overdue: "overdue"
+        }
+    }
+
+    static func chinaTime(_ millis: Int64) -> String {
+        let seconds = millis / 1000 + Int64(CivilDate.chinaStandardTimeOffset)
+        let day = CivilDate(dayNumber: Int(seconds.quotientAndRemainder(dividingBy: 86_400).quotient))
+        let minute = Int((seconds % 86_400) / 60)
+        return "\(day) " + String(format: "%02d:%02d", minute / 60, minute % 60)
+    }
+
+    func view(_ record: ApplicationRecord) async throws -> ApplicationView {
+        let db = service.database.sql
+        let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: db)
+        let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
+        let form = try await service.formDefinition(of: record)
+        let values = try ApplicationService.decode([String: String].self, record.formJson)
+        let materials = try await service.store.materials(application: record.id, on: db)
+        let provided = Set(materials.map(\.materialName))
+        let item = try await service.catalog.item(code: record.itemCode, division: record.divisionCode)?.item
+        let requirements = (item?.materials ?? []).map { m in
+            var condition: String?
+            if case .conditional(let text) = m.required { condition = text }
+            return ApplicationView.RequirementView(name: m.name, required: m.required == .required, condition: condition,
+                                                   governmentSupplied: m.source.isGovernmentSupplied, provided: provided.contains(m.name))
+        }
+        return ApplicationView(
+            id: record.id, status: record.status, statusZh: ApplicationStatus(rawValue: record.status)?.zh ?? record.status,
+            version: record.version, itemCode: record.itemCode, itemName: record.itemName, divisionCode: record.divisionCode,
+            handlingDepartment: record.handlingDepartment, receiptNumber: record.receiptNumber, currentStep: record.currentStep,
+            currentStepName: record.currentStep.flatMap { engine.definition.step($0)?.name },
+            warningLevel: Self.levelName(record.warningLevel), dueDate: record.dueDate, escalated: record.escalated != 0,
+            outcome: record.outcome, outstandingMaterials: workflowCase.outstandingMaterials, opinions: workflowCase.opinions,
+            form: values,
+            fields: form.fields.map {
+                ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required,
+                                          requiredWhen: $0.requiredWhen, options: $0.options, prefilled: $0.prefill != nil,
+                                          help: $0.help, value: values[$0.id])
+            },
+            requirements: requirements,
+            materials: materials.map {
+                ApplicationView.MaterialView(id: $0.id, materialName: $0.materialName, source: $0.source, suppliedBy: $0.suppliedBy,
+                                             fileName: $0.fileName, contentType: $0.contentType, sizeBytes: $0.sizeBytes,
+                                             sha256: $0.sha256, createdAt: $0.createdAt)
+            },
+            timeline: try await service.store.timeline(application: record.id, on: db).map {
+                ApplicationView.TimelineView(at: $0.occurredAt, time: Self.chinaTime($0.occurredAt), event: $0.event, summary: $0.summary, comment: $0.comment,
+                                             actorName: $0.actorName, actorRole: $0.actorRole, departmentCode: $0.departmentCode)
+            },
+            tasks: try await service.store.tasks(application: record.id, on: db).map {
+                ApplicationView.TaskView(departmentCode: $0.departmentCode, role: $0.role, kind: $0.kind, step: $0.step, claimedBy: $0.claimedBy)
+            },
+            createdAt: record.createdAt, submittedAt: record.submittedAt, concludedAt: record.concludedAt)
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TongbanCore
+
+/// JSON API of online applications and work queues.
+struct ApplicationsAPI {
+    let service: ApplicationService
+    let audit: any AuditLog
+
+    static let applicants: Access = .roles([.person, .organizationAgent])
+    static let officials: Access = .roles([.windowClerk, .reviewer, .approver])
+
+    struct Created: Encodable, Sendable { var id: String; var status: String; var version: Int }
+    struct Submitted: Encodable, Sendable { var id: String; var status: String; var receiptNumber: String?; var version: Int }
+
+    /// Form values as JSON scalars; numbers and booleans are taken as their text.
+    struct FormScalar: Decodable, Sendable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { text = "" }
+            else if let s = try? c.decode(String.self) { text = s }
+            else if let i = try? c.decode(Int64.self) { text = String(i) }
+            else if let d = try? c.decode(Double.self) { text = String(d) }
+            else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
+            else { throw DecodingError.typeMismatch(String.self, .init(codingPath: c.codingPath, debugDescription: "a scalar value")) }
+        }
+    }
+
+    struct Fill: Decodable, Sendable { var form: [String: FormScalar] }
+    struct Assignment: Decodable, Sendable { var assignee: String }
+
+    var views: ApplicationViewBuilder { ApplicationViewBuilder(service: service) }
+
+    /// A staff member's read of a case holds personal data, so it is audited.
+    func auditedView(_ record: ApplicationRecord, context: TongbanContext) async throws -> ApplicationView {
+        if context.principal?.accountID != record.applicantId {
+            try await audit.append(AuditRecord("application.read", targetType: "application", targetID: record.id), actor: context.auditActor)
+        }
+        return try await views.view(record)
+    }
+
+    func register(_ routes: SecuredRouter) {
+        routes.post("/api/v1/applications", access: Self.applicants) { request, context in
+            let input = try await JSONBody.decode(ApplicationService.Creation.self, from: request)
+            let record = try await service.create(input, by: context.principal!, actor: context.auditActor)
+            return try JSONOut.response(Created(id: record.id, status: record.status, version: record.version), status: .created,
+                                        headers: [.location: "/api/v1/applications/\(record.id)"])
+        }
+        routes.get("/api/v1/applications", access: .signedIn) { request, context in
+            if let mine = request.query("mine"), mine != "true" {
+                throw Problem.badRequest("mine 只能为 true", "mine must be true",
+                                         issues: [FieldIssue(field: "mine", code: "invalid", zh: "mine 只能为 true", en: "mine must be true")])
+            }
+            let paging = try Paging(request)
+            let (items, total) = try await service.store.applications(applicant: context.principal!.accountID, paging: paging,
+                                                                      on: service.database.sql)
+            return try JSONOut.response(Page(items: items.map(ApplicationSummary.init), total: total, page: paging.page, pageSize: paging.pageSize))
+        }
+        routes.get("/api/v1/applications/{id}", access: .signedIn) { _, context in
+            let record = try await service.visible(try context.parameters.require("id"), to: context.principal!)
+            return try JSONOut.response(try await auditedView(record, context: context))
+        }
+        routes.put("/api/v1/applications/{id}", access: Self.applicants) { request, context in
+            let input = try await JSONBody.decode(Fill.self, from: request)
+            let record = try await service.fill(id: try context.parameters.require("id"), values: input.form.mapValues(\.text),
+                                                by: context.principal!, actor: context.auditActor)
+            return try JSONOut.response(try await views.view(record))
+        }
+        routes.post("/api/v1/applications/{id}/attachments", access: Self.applicants) { request, context in
+            let (upload, _) = try await Self.readUpload(request)
+            let material = try await service.attach(id: try context.parameters.require("id"), upload: upload,
+                                                    by: context.principal!, actor: context.auditActor)
+            return try JSONOut.response(
+                ApplicationView.MaterialView(id: material.id, materialName: material.materialName, source: material.source,
+                                             suppliedBy: nil, fileName: material.fileName, contentType: material.contentType,
+                                             sizeBytes: material.sizeBytes, sha256: material.sha256, createdAt: material.createdAt),
+                status: .created)
+        }
+        routes.get("/api/v1/applications/{id}/attachments/{materialId}", access: .signedIn) { _, context in
+            let (material, data) = try await service.attachment(
+                id: try context.parameters.require("id"), materialID: try context.parameters.require("materialId"),
+                by: context.principal!, actor: context.auditActor)
+            return Self.fileResponse(material, data)
+        }
+        routes.post("/api/v1/applications/{id}/submit", access: Self.applicants) { _, context in
+            let record = try await service.submit(id: try context.parameters.require("id"), by: context.principal!, actor: context.auditActor)
+            return try JSONOut.response(Submitted(id: record.id, status: record.status, receiptNumber: record.receiptNumber, version: record.version))
+        }
+        routes.post("/api/v1/applications/{id}/actions", access: .signedIn) { request, context in
+            let input = try await JSONBody.decode(ApplicationService.ActionInput.self, from: request)
+            let record = try await service.act(id: try context.parameters.require("id"), input: input, by: context.principal!,
+                                               actor: context.auditActor)
+            return try JSONOut.response(try await views.view(record))
+        }
+        routes.get("/api/v1/work/queue", access: Self.officials) { request, context in
+            let paging = try Paging(request)
+            let query = try Self.queueQuery(request)
+            let (items, total, counts) = try await service.queue(query, for: context.principal!, paging: paging)
+            struct QueuePage: Encodable, Sendable {
+                var items: [QueueItemView]; var total: Int; var page: Int; var pageSize: Int; var counts: QueueCounts
+            }
+            return try JSONOut.response(QueuePage(items: items.map(QueueItemView.init), total: total, page: paging.page,
+                                                  pageSize: paging.pageSize, counts: counts))
+        }
+        for (path, change) in [("claim", ApplicationService.ClaimChange.claim), ("release", .release)] {
+            routes.post("/api/v1/work/queue/{id}/\(path)", access: Self.officials) { _, context in
+                let task = try await service.changeClaim(id: try context.parameters.require("id"), change, by: context.principal!,
+                                                         actor: context.auditActor)
+                return try JSONOut.response(QueueItemView(task))
+            }
+        }
+        routes.post("/api/v1/work/queue/{id}/assign", access: .roles([.approver])) { request, context in
+            let input = try await JSONBody.decode(Assignment.self, from: request)
+            let task = try await service.changeClaim(id: try context.parameters.require("id"), .assign(to: input.assignee),
+                                                     by: context.principal!, actor: context.auditActor)
+            return try JSONOut.response(QueueItemView(task))
+        }
+        routes.get("/api/v1/notices", access: .signedIn) { request, context in
+            let paging = try Paging(request)
+            let (items, total) = try await service.notices(for: context.principal!, paging: paging)
+            return try JSONOut.response(Page(items: items, total: total, page: paging.page, pageSize: paging.pageSize))
+        }
+    }
+
+    static func queueQuery(_ request: Request) throws -> ApplicationService.QueueQuery {
+        var issues: [FieldIssue] = []
+        var query = ApplicationService.QueueQuery(itemCode: request.query("itemCode"), status: request.query("status"),
+                                                  warningLevel: nil, claim: request.query("claim"))
+        if let status = query.status, ApplicationStatus(rawValue: status) == nil {
+            issues.append(FieldIssue(field: "status", code: "invalid", zh: "状态 \(status) 无效", en: "unknown status \(status)"))
+        }
+        if let level = request.query("warningLevel") {
+            let levels = ["normal": 0, "warning": 1, "overdue": 2]
+            if let value = levels[level] { query.warningLevel = value } else {
+                issues.append(FieldIssue(field: "warningLevel", code: "invalid", zh: "预警级别只能是 normal、warning、overdue",
+                                         en: "warningLevel must be normal, warning or overdue"))
+            }
+        }
+        if let claim = query.claim, !["mine", "unclaimed"].contains(claim) {
+            issues.append(FieldIssue(field: "claim", code: "invalid", zh: "claim 只能是 mine 或 unclaimed", en: "claim must be mine or unclaimed"))
+        }
+        if !issues.isEmpty { throw Problem.badRequest("筛选条件有误", "invalid filters", issues: issues) }
+        return query
+    }
+
+    /// Reads an upload: multipart/form-data with a `material` field and a `file` part, or the
+    /// raw file as the body with `?material=…&filename=…` and its Content-Type.
+    /// `fields` holds the other multipart fields (the pages send their CSRF token there).
+    static func readUpload(_ request: Request) async throws -> (upload: ApplicationService.Upload, fields: [String: String]) {
+        var request = request
+        let contentType = request.headers[.contentType] ?? ""
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: AttachmentPolicy.maxBytes + 64 * 1024)
+        } catch {
+            throw ApplicationService.tooLarge
+        }
+        let bytes = Array(body.readableBytesView)
+        if let boundary = Multipart.boundary(of: contentType) {
+            guard let parts = Multipart.parse(bytes, boundary: boundary) else {
+                throw Problem.badRequest("上传内容格式有误", "malformed multipart body")
+            }
+            guard let file = parts.first(where: { $0.name == "file" }) else {
+                throw Problem.validation([.required("file")])
+            }
+            var fields: [String: String] = [:]
+            for part in parts where part.fileName == nil { fields[part.name] = String(decoding: part.data, as: UTF8.self) }
+            return (.init(material: fields["material"] ?? "", fileName: file.fileName ?? "attachment", declaredType: file.contentType,
+                          bytes: file.data), fields)
+        }
+        guard let material = request.query("material") else { throw Problem.validation([.required("material")]) }
+        return (.init(material: material, fileName: request.query("filename") ?? "attachment", declaredType: contentType, bytes: bytes), [:])
+    }
+
+    static func fileResponse(_ material: MaterialRecord, _ data: Data) -> Response {
+        let name = material.fileName ?? "attachment"
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "attachment"
+        return Response(status: .ok, headers: [
+            .contentType: material.contentType ?? "application/octet-stream",
+            .contentDisposition: "attachment; filename*=UTF-8''\(encoded)",
+            .cacheControl: "private, no-store",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

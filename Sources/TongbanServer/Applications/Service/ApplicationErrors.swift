@@ -1,0 +1,39 @@
+import Foundation
+import TongbanCore
+
+/// How the engine's refusals read to a caller: who may not act is 403, what the case's state
+/// forbids is 409 (with the current state), what the input lacks is 422.
+extension WorkflowError: ProblemConvertible {
+    public var problem: Problem {
+        switch self {
+        case .roleNotPermitted, .departmentNotPermitted, .departmentNotParticipant, .notLeadDepartment:
+            Problem(.forbidden, code: "workflow-forbidden", zh: "无权办理此环节", en: "not permitted at this step", issues: [issue])
+        case .missingReason, .missingLegalBasis, .missingMaterials, .blankMaterial, .duplicateMaterial, .supplementNeedsNotice:
+            Problem.validation([issue])
+        case .notAllowedInState, .opinionAlreadyGiven, .jointReviewPending, .supplementAlreadyRequested, .clockSuspended,
+             .clockNotSuspended, .noPreviousStep, .contradictsJointResult, .definitionMismatch, .dateOutOfOrder:
+            Problem.conflict("办件当前状态不允许此操作", "the case's state does not allow this action", issues: [issue])
+        }
+    }
+}
+
+enum ApplicationProblem {
+    static func notFound() -> Problem { Problem.notFound("application") }
+
+    /// Lost a race or acted on an old view: the caller gets the state as it now stands.
+    static func staleVersion(_ current: ApplicationRecord) -> Problem {
+        Problem(.conflict, code: "conflict", zh: "办件已被他人处理，请刷新后重试", en: "the application was changed by someone else",
+                issues: [FieldIssue(field: "version", code: "stale", zh: "办件版本已变化", en: "the application version changed")],
+                extra: ["currentVersion": String(current.version), "currentStatus": current.status,
+                        "currentStep": current.currentStep ?? ""])
+    }
+
+    static func notEditable(_ status: String) -> Problem {
+        Problem.conflict("当前状态下不能修改申请", "the application cannot be changed in status \(status)",
+                         issues: [FieldIssue(field: "status", code: "notEditable", zh: "申请已提交，不能修改", en: "status \(status) is not editable")])
+    }
+
+    static func field(_ field: String, _ code: String, _ zh: String, _ en: String) -> FieldIssue {
+        FieldIssue(field: field, code: code, zh: zh, en: en)
+    }
+}

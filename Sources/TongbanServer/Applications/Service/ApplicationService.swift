@@ -1,0 +1,314 @@
+import Crypto
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// Online applications: drafts, materials, submission and the workflow moves on them.
+/// Every change runs in one transaction with its audit entry, timeline entries and queue
+/// tasks, and every update of an application is guarded by its row version.
+public struct ApplicationService: Sendable {
+    let database: AppDatabase
+    let store: any ApplicationStore
+    let catalog: any PublishedCatalog
+    let library: ProcessLibrary
+    let accounts: any AccountStore
+    let protector: FieldProtector
+    let audit: any AuditLog
+    let divisions: DivisionIndex
+    let calendar: WorkingCalendar
+    let suppliers: [any MaterialSupplier]
+    let listeners: [any ConclusionListener]
+    let uploads: URL
+    let clock: @Sendable () -> Date
+
+    public init(database: AppDatabase, store: any ApplicationStore, catalog: any PublishedCatalog, library: ProcessLibrary,
+                accounts: any AccountStore, protector: FieldProtector, audit: any AuditLog, divisions: DivisionIndex,
+                calendar: WorkingCalendar, suppliers: [any MaterialSupplier], listeners: [any ConclusionListener],
+                uploads: URL, clock: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.store = store
+        self.catalog = catalog
+        self.library = library
+        self.accounts = accounts
+        self.protector = protector
+        self.audit = audit
+        self.divisions = divisions
+        self.calendar = calendar
+        self.suppliers = suppliers
+        self.listeners = listeners
+        self.uploads = uploads
+        self.clock = clock
+    }
+
+    var now: Int64 { Int64((clock().timeIntervalSince1970 * 1000).rounded()) }
+    var today: CivilDate { CivilDate(instant: clock()) }
+
+    // MARK: - Drafts
+
+    public struct Creation: Decodable, Sendable {
+        public var itemCode: String
+        public var divisionCode: String?
+        public var organizationId: String?
+    }
+
+    public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
+        guard case let (item, itemVersion)? = try await catalog.item(code: input.itemCode, division: input.divisionCode) else {
+            throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(input.itemCode) 不存在或未发布",
+                                                               "item \(input.itemCode) is not published\(input.divisionCode.map { " in \($0)" } ?? "")")])
+        }
+        let applicant = try await identity(of: caller, organizationID: input.organizationId)
+        if item.applicantType == .organization, applicant.organizationID == nil {
+            throw Problem.validation([ApplicationProblem.field("organizationId", "required", "该事项须以法人身份申请，请选择所代理的单位",
+                                                               "this item is for organisations; give organizationId")])
+        }
+        let form = library.form(for: item, version: itemVersion)
+        let definition = library.definition(for: item, version: itemVersion)
+        let engine = try WorkflowEngine(definition: definition)
+        let id = UUID().uuidString.lowercased()
+        let workflowCase = engine.newCase(id: id)
+        let prefilled = prefill(form, from: applicant)
+        let now = self.now
+        let record = ApplicationRecord(
+            id: id, itemCode: item.itemCode, itemVersion: itemVersion, itemName: item.name, divisionCode: item.divisionCode,
+            itemDepartment: item.departmentCode, handlingDepartment: library.handlingDepartment(for: item),
+            definitionId: definition.id, definitionVersion: definition.version, formVersion: form.itemVersion,
+            applicantId: caller.accountID, organizationId: applicant.organizationID,
+            status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: try Self.json(prefilled),
+            caseJson: try Self.json(workflowCase), version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
+            outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil)
+        let suppliers = self.suppliers
+        let store = self.store
+        let library = self.library
+        try await database.transaction { db in
+            try await library.record(definition, on: db, now: now)
+            try await store.insert(record, on: db)
+            var supplied: [String] = []
+            for requirement in item.materials where requirement.source.isGovernmentSupplied {
+                for supplier in suppliers {
+                    guard let found = try await supplier.supply(requirement, for: applicant, on: db) else { continue }
+                    try await store.insert(MaterialRecord(
+                        id: UUID().uuidString.lowercased(), applicationId: id, materialName: requirement.name, source: "government",
+                        suppliedBy: found.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil, storedName: nil,
+                        createdBy: nil, createdAt: now), on: db)
+                    supplied.append(requirement.name)
+                    break
+                }
+            }
+            var entries = [TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: 1, occurredAt: now,
+                                          caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
+                                          actorId: caller.accountID, actorName: caller.displayName, actorRole: ProcessRole.applicant.rawValue,
+                                          departmentCode: nil)]
+            if !supplied.isEmpty {
+                entries.append(TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: 2, occurredAt: now,
+                                              caseVersion: 0, event: "materialsSupplied",
+                                              summary: "免提交材料已由政府部门获取：\(supplied.joined(separator: "、"))", comment: nil,
+                                              actorId: nil, actorName: "系统", actorRole: "system", departmentCode: nil))
+            }
+            try await store.append(entries, on: db)
+            try await audit.append(AuditRecord("application.create", targetType: "application", targetID: id,
+                                               detail: "\(item.itemCode)@\(item.divisionCode)"), actor: actor, on: db)
+        }
+        return record
+    }
+
+    /// Fills the form: given fields replace stored ones, an empty string clears one.
+    public func fill(id: String, values: [String: String], by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
+        var record = try await owned(id, by: caller)
+        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
+        let form = try await formDefinition(of: record)
+        let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today)
+        if !issues.isEmpty { throw Problem.validation(issues) }
+        var stored = try Self.decode([String: String].self, record.formJson)
+        for (key, value) in values where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { stored[key] = nil }
+        stored.merge(canonical) { _, new in new }
+        let expected = record.version
+        record.formJson = try Self.json(stored)
+        record.version += 1
+        record.updatedAt = now
+        let updated = record
+        let store = self.store
+        try await database.transaction { db in
+            guard try await store.update(updated, expectedVersion: expected, on: db) else {
+                throw ApplicationProblem.staleVersion(try await store.application(id: id, on: db) ?? updated)
+            }
+            try await audit.append(AuditRecord("application.fill", targetType: "application", targetID: id,
+                                               detail: values.keys.sorted().joined(separator: ",")), actor: actor, on: db)
+        }
+        return updated
+    }
+
+    // MARK: - Materials
+
+    public struct Upload: Sendable {
+        public var material: String
+        public var fileName: String
+        public var declaredType: String?
+        public var bytes: [UInt8]
+    }
+
+    public func attach(id: String, upload: Upload, by caller: Principal, actor: AuditActor) async throws -> MaterialRecord {
+        let record = try await owned(id, by: caller)
+        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+            throw ApplicationProblem.notFound()
+        }
+        var issues: [FieldIssue] = []
+        if let requirement = item.materials.first(where: { $0.name == upload.material }) {
+            if requirement.source.isGovernmentSupplied {
+                issues.append(ApplicationProblem.field("material", "governmentSupplied", "“\(upload.material)”由政府部门获取，无需提交",
+                                                       "\(upload.material) is supplied by the government; do not upload it"))
+            }
+        } else {
+            issues.append(ApplicationProblem.field("material", "unknownMaterial", "办事指南未要求材料“\(upload.material)”",
+                                                   "the service guide does not ask for \(upload.material)"))
+        }
+        if upload.bytes.isEmpty {
+            issues.append(ApplicationProblem.field("file", "empty", "文件为空", "the file is empty"))
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
+        guard upload.bytes.count <= AttachmentPolicy.maxBytes else { throw Self.tooLarge }
+        guard let type = AttachmentPolicy.sniff(upload.bytes, fileName: upload.fileName, declaredType: upload.declaredType) else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-type", zh: "只能上传 PDF、JPEG、PNG 或 OFD 文件",
+                          en: "only PDF, JPEG, PNG and OFD files are accepted",
+                          issues: [ApplicationProblem.field("file", "type", "文件类型不受支持", "unsupported file type")])
+        }
+        let materialID = UUID().uuidString.lowercased()
+        let directory = uploads.appendingPathComponent(id, isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(materialID)
+        try Data(upload.bytes).write(to: file, options: .atomic)
+        let material = MaterialRecord(
+            id: materialID, applicationId: id, materialName: upload.material, source: "applicant", suppliedBy: nil,
+            fileName: AttachmentPolicy.cleanFileName(upload.fileName), contentType: type.contentType, sizeBytes: Int64(upload.bytes.count),
+            sha256: SHA256.hash(data: upload.bytes).map { String(format: "%02x", $0) }.joined(),
+            storedName: "\(id)/\(materialID)", createdBy: caller.accountID, createdAt: now)
+        let store = self.store
+        do {
+            try await database.transaction { db in
+                try await store.insert(material, on: db)
+                try await audit.append(AuditRecord("application.attach", targetType: "application", targetID: id,
+                                                   detail: "\(upload.material) sha256=\(material.sha256 ?? "")"), actor: actor, on: db)
+            }
+        } catch {
+            // Nothing half-stored: a file without its row is removed again.
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
+        return material
+    }
+
+    static let tooLarge = Problem(.contentTooLarge, code: "too-large", zh: "文件过大（上限 10 MiB）", en: "file too large (limit 10 MiB)",
+                                  issues: [FieldIssue(field: "file", code: "size", zh: "文件超过 10 MiB", en: "file exceeds 10 MiB")])
+
+    /// The stored file, for the applicant and for staff handling the case (audited).
+    public func attachment(id: String, materialID: String, by caller: Principal, actor: AuditActor) async throws -> (MaterialRecord, Data) {
+        let record = try await visible(id, to: caller)
+        guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
+              let stored = material.storedName else { throw ApplicationProblem.notFound() }
+        if caller.accountID != record.applicantId {
+            try await audit.append(AuditRecord("application.attachment.read", targetType: "application", targetID: id, detail: materialID),
+                                   actor: actor)
+        }
+        return (material, try Data(contentsOf: uploads.appendingPathComponent(stored)))
+    }
+
+    // MARK: - Submission
+
+    /// Submits a draft, or resubmits after a supplement request; 422 names every missing or
+    /// invalid field and material at once.
+    public func submit(id: String, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
+        let record = try await owned(id, by: caller)
+        let status = ApplicationStatus(rawValue: record.status)
+        guard status == .draft || status == .supplementRequested else { throw ApplicationProblem.notEditable(record.status) }
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+            throw ApplicationProblem.notFound()
+        }
+        let form = try await formDefinition(of: record)
+        let values = try Self.decode([String: String].self, record.formJson)
+        var issues = form.validateForSubmission(values, divisionExists: divisions.contains, today: today)
+        let present = Set(try await store.materials(application: id, on: database.sql).map(\.materialName))
+        for requirement in item.materials where requirement.required == .required && !present.contains(requirement.name) {
+            issues.append(ApplicationProblem.field("materials/\(requirement.name)", "required", "请上传“\(requirement.name)”",
+                                                   "material \(requirement.name) is missing"))
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
+        let action: CaseAction = status == .draft ? .submit : .resubmit
+        return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil, audit: actor)
+    }
+
+    // MARK: - Reading
+
+    /// The application if the caller owns it; anyone else learns nothing, not even that it exists.
+    func owned(_ id: String, by caller: Principal) async throws -> ApplicationRecord {
+        guard let record = try await store.application(id: id, on: database.sql), record.applicantId == caller.accountID else {
+            throw ApplicationProblem.notFound()
+        }
+        return record
+    }
+
+    /// The application if the caller owns it, takes part in its process, or supervises its division.
+    func visible(_ id: String, to caller: Principal) async throws -> ApplicationRecord {
+        guard let record = try await store.application(id: id, on: database.sql) else { throw ApplicationProblem.notFound() }
+        if record.applicantId == caller.accountID { return record }
+        guard caller.kind == .staff else { throw ApplicationProblem.notFound() }
+        if caller.hasAny(Reach.subtreeRoles), let division = caller.divisionCode,
+           record.divisionCode.hasPrefix(Reach.subtreePrefix(of: division)) {
+            return record
+        }
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        guard !StaffPosts.processRoles(for: caller.roles).isEmpty, let department = caller.departmentCode,
+              engine.participatingDepartments(handlingDepartment: record.handlingDepartment).contains(department)
+        else { throw ApplicationProblem.notFound() }
+        return record
+    }
+
+    func formDefinition(of record: ApplicationRecord) async throws -> FormDefinition {
+        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+            throw ApplicationProblem.notFound()
+        }
+        return library.form(for: item, version: record.formVersion)
+    }
+
+    func identity(of caller: Principal, organizationID: String?) async throws -> ApplicantIdentity {
+        guard let account = try await accounts.account(id: caller.accountID) else { throw Problem.unauthenticated }
+        var identity = ApplicantIdentity(
+            accountID: account.id, name: account.displayName, idNumber: try account.idNumberEnc.map(protector.decrypt),
+            mobile: try account.mobileEnc.map(protector.decrypt))
+        if let organizationID {
+            guard let org = try await accounts.organizations(agent: caller.accountID).first(where: { $0.id == organizationID }) else {
+                throw Problem.validation([ApplicationProblem.field("organizationId", "notAgent", "您不是该单位的经办人",
+                                                                   "you do not act for this organisation")])
+            }
+            identity.organizationID = org.id
+            identity.organizationName = org.name
+            identity.creditCode = try protector.decrypt(org.creditCodeEnc)
+        }
+        return identity
+    }
+
+    func prefill(_ form: FormDefinition, from applicant: ApplicantIdentity) -> [String: String] {
+        var values: [String: String] = [:]
+        for field in form.fields {
+            let value: String? = switch field.prefill {
+            case .applicantName: applicant.name
+            case .applicantIDNumber: applicant.idNumber
+            case .applicantMobile: applicant.mobile
+            case .organizationName: applicant.organizationName
+            case .organizationCreditCode: applicant.creditCode
+            case nil: nil
+            }
+            if let value { values[field.id] = value }
+        }
+        return values
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,335 @@
+import Foundation
+import SQLKit
+import TongbanCore
+
+extension ApplicationService {
+    public struct ActionInput: Decodable, Sendable {
+        public var action: ActionKind
+        public var comment: String?
+        public var reason: String?
+        public var legalBasis: String?
+        /// The one-time notice: every material to supplement.
+        public var materials: [String]?
+        public var verdict: Verdict?
+        public var pauseReason: PauseReason?
+        /// The version the caller saw; a different current version is a 409.
+        public var version: Int?
+    }
+
+    /// An official's action, or the applicant's withdrawal.
+    public func act(id: String, input: ActionInput, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
+        let record = try await visible(id, to: caller)
+        if let seen = input.version, seen != record.version { throw ApplicationProblem.staleVersion(record) }
+        let action = try Self.caseAction(input)
+        if input.action.isApplicantAction {
+            guard input.action == .withdraw else {
+                throw Problem.validation([ApplicationProblem.field("action", "useSubmit", "提交申请请使用 submit 接口",
+                                                                   "submit through POST /api/v1/applications/{id}/submit")])
+            }
+            guard record.applicantId == caller.accountID else {
+                throw Problem(.forbidden, code: "workflow-forbidden", zh: "只有申请人可以撤回申请", en: "only the applicant may withdraw")
+            }
+            return try await transition(record, action: action, actor: .applicant, caller: caller, comment: input.comment, audit: actor)
+        }
+        guard caller.kind == .staff else { throw Problem.forbidden }
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        let current = try Self.decode(WorkflowCase.self, record.caseJson)
+        let step = engine.definition.step(current.state.step ?? engine.definition.initialStep)
+        guard let role = StaffPosts.actingRole(for: caller.roles, action: input.action, at: step) else {
+            throw Problem(.forbidden, code: "workflow-forbidden", zh: "您的岗位不办理审批事项", en: "your post does not handle applications")
+        }
+        // When the case has moved on and its step no longer offers the action, the engine's
+        // answer (409 with the state) is the true one, not a department refusal.
+        let governing: ActionKind = input.action == .resume ? .suspend : input.action
+        if !current.state.isFinal, step?.action(governing) != nil {
+            try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
+        }
+        return try await transition(record, action: action, actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
+                                    caller: caller, comment: input.comment, audit: actor)
+    }
+
+    /// Steps bound to no department belong to the handling department; a joint review
+    /// belongs to its participants (the engine checks who may close it).
+    static func checkDepartment(_ department: String?, at step: Step?, handling: String) throws {
+        guard let step else { return }
+        if let joint = step.jointReview {
+            guard let department, joint.participants.contains(where: { $0.departmentCode == department }) else {
+                throw WorkflowError.departmentNotParticipant(department: department)
+            }
+        } else if department != (step.department ?? handling) {
+            throw WorkflowError.departmentNotPermitted(department: department, step: step.id)
+        }
+    }
+
+    static func caseAction(_ input: ActionInput) throws -> CaseAction {
+        func text(_ value: String?) -> String { value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        let reason = text(input.reason).isEmpty ? text(input.comment) : text(input.reason)
+        switch input.action {
+        case .submit: return .submit
+        case .resubmit: return .resubmit
+        case .withdraw: return .withdraw
+        case .accept: return .accept
+        case .refuseToAccept: return .refuseToAccept(reason: reason)
+        case .requestSupplement: return .requestSupplement(materials: input.materials ?? [])
+        case .approve: return .approve
+        case .reject: return .reject(reason: reason, legalBasis: text(input.legalBasis))
+        case .returnToPreviousStep: return .returnToPreviousStep(reason: reason)
+        case .conclude: return .conclude
+        case .deliver: return .deliver
+        case .giveOpinion:
+            guard let verdict = input.verdict else { throw Problem.validation([.required("verdict")]) }
+            return .giveOpinion(JointOpinion(verdict, comment: text(input.comment)))
+        case .suspend:
+            guard let pause = input.pauseReason else { throw Problem.validation([.required("pauseReason")]) }
+            return .suspend(pause)
+        case .resume: return .resume
+        }
+    }
+
+    /// Applies one action and stores everything it causes in one transaction: the case, the
+    /// receipt number, timeline, queue tasks, notices, the audit entry and, on an approved
+    /// conclusion, the conclusion listeners' work.
+    func transition(_ record: ApplicationRecord, action: CaseAction, actor workflowActor: WorkflowActor, caller: Principal,
+                    comment: String?, audit actor: AuditActor) async throws -> ApplicationRecord {
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        let current = try Self.decode(WorkflowCase.self, record.caseJson)
+        let (next, events) = try engine.apply(action, by: workflowActor, to: current, on: today)
+        let now = self.now
+        var updated = record
+        updated.caseJson = try Self.json(next)
+        updated.status = ApplicationStatus(next.state).rawValue
+        updated.currentStep = next.state.step
+        updated.version += 1
+        updated.updatedAt = now
+        let (level, due) = clockState(next)
+        updated.warningLevel = level.rawValue
+        updated.dueDate = due
+        if updated.submittedAt == nil, events.contains(where: { $0.kind == .submitted }) { updated.submittedAt = now }
+        if next.state.isFinal {
+            updated.concludedAt = now
+            updated.escalated = 0
+            updated.outcome = switch next.state {
+            case .withdrawn: "withdrawn"
+            case .rejectedAtIntake: "refused"
+            default: next.decision?.outcome.rawValue
+            }
+        }
+        let tasks = engine.openTasks(of: next, handlingDepartment: record.handlingDepartment, escalated: updated.escalated != 0)
+        let stepName: @Sendable (String) -> String = { id in engine.definition.step(id)?.name ?? id }
+        let store = self.store
+        let listeners = self.listeners
+        let dayKey = ReceiptNumber.dayKey(today)
+        let today = self.today
+        let staged = updated
+        return try await database.transaction { db in
+            var stored = staged
+            if action == .submit {
+                let sequence = try await store.nextReceiptSequence(division: record.divisionCode, day: dayKey, on: db)
+                stored.receiptNumber = ReceiptNumber.make(division: record.divisionCode, date: today, sequence: sequence)
+            }
+            guard try await store.update(stored, expectedVersion: record.version, on: db) else {
+                throw ApplicationProblem.staleVersion(try await store.application(id: record.id, on: db) ?? record)
+            }
+            var position = try await store.nextTimelinePosition(application: record.id, on: db)
+            var entries: [TimelineRecord] = []
+            for (index, event) in events.enumerated() {
+                entries.append(TimelineRecord(
+                    id: UUID().uuidString.lowercased(), applicationId: record.id, position: position, occurredAt: now,
+                    caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
+                    comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
+                    actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
+                    departmentCode: workflowActor.departmentCode))
+                position += 1
+            }
+            try await store.append(entries, on: db)
+            try await store.replaceTasks(application: record.id, with: tasks, now: now, on: db)
+            for notice in Self.notices(for: events, record: stored, now: now) { try await store.insert(notice, on: db) }
+            try await audit.append(AuditRecord("application.\(action.kind.rawValue)", targetType: "application", targetID: record.id,
+                                               detail: "\(record.status)→\(stored.status) v\(stored.version)"), actor: actor, on: db)
+            if next.state == .concluded, next.decision?.outcome == .approved {
+                let summary = ConcludedApplication(
+                    applicationID: record.id, receiptNumber: stored.receiptNumber, itemCode: record.itemCode, itemName: record.itemName,
+                    divisionCode: record.divisionCode, departmentCode: next.decision?.departmentCode ?? record.handlingDepartment,
+                    applicantID: record.applicantId, organizationID: record.organizationId,
+                    form: try Self.decode([String: String].self, record.formJson), decidedOn: next.decision?.date)
+                for listener in listeners { try await listener.applicationConcluded(summary, on: db) }
+            }
+            return stored
+        }
+    }
+
+    /// The case's warning level: the worse of the whole-case clock and the current step's.
+    /// While the applicant owes a supplement, or once final, nothing is running against the office.
+    func clockState(_ workflowCase: WorkflowCase) -> (WarningLevel, String?) {
+        switch workflowCase.state {
+        case .draft, .supplementRequested, .rejectedAtIntake, .concluded, .withdrawn: return (.normal, nil)
+        default: break
+        }
+        let statuses = [workflowCase.clock, workflowCase.stepClock].compactMap { $0?.status(asOf: today, calendar: calendar) }
+        let due = (workflowCase.clock ?? workflowCase.stepClock)?.status(asOf: today, calendar: calendar).dueDate
+        return (statuses.map(\.level).max() ?? .normal, due?.description)
+    }
+
+    static func notices(for events: [WorkflowEvent], record: ApplicationRecord, now: Int64) -> [NoticeRecord] {
+        func notice(_ title: String, _ body: String) -> NoticeRecord {
+            NoticeRecord(id: UUID().uuidString.lowercased(), accountId: record.applicantId, applicationId: record.id,
+                         title: title, body: body, createdAt: now, readAt: nil)
+        }
+        let item = "“\(record.itemName)”"
+        return events.compactMap { event in
+            switch event.kind {
+            case .submitted: notice("申请已提交", "您的\(item)申请已提交，受理编号 \(record.receiptNumber ?? "")。")
+            case .resubmitted: notice("补正材料已提交", "您的\(item)申请已补正并重新提交。")
+            case .accepted: notice("申请已受理", "您的\(item)申请已受理，受理编号 \(record.receiptNumber ?? "")。")
+            case .refusedAtIntake(let reason): notice("申请不予受理", "您的\(item)申请不予受理：\(reason)")
+            case .supplementRequested(let materials):
+                notice("请补正材料", "您的\(item)申请需一次性补正以下材料：\(materials.joined(separator: "；"))。补正期间办理时限暂停计算。")
+            case .decided(let decision):
+                decision.outcome == .approved ? notice("审批决定：准予", "您的\(item)申请已准予。")
+                    : notice("审批决定：不予许可", "您的\(item)申请不予许可：\(decision.reason ?? "")（依据：\(decision.legalBasis ?? "")）")
+            case .concluded: notice("办件已办结", "您的\(item)申请已办结。")
+            default: nil
+            }
+        }
+    }
+
+    // MARK: - Queues
+
+    public struct QueueQuery: Sendable {
+        public var itemCode: String?
+        public var status: String?
+        public var warningLevel: Int?
+        public var claim: String?
+    }
+
+    public func queue(_ query: QueueQuery, for caller: Principal, paging: Paging) async throws
+        -> (items: [QueueRow], total: Int, counts: QueueCounts) {
+        let roles = StaffPosts.processRoles(for: caller.roles)
+        guard let department = caller.departmentCode, !roles.isEmpty else { throw Problem.forbidden }
+        return try await store.queue(
+            QueueFilter(departmentCode: department, roles: roles.map(\.rawValue), itemCode: query.itemCode, status: query.status,
+                        warningLevel: query.warningLevel, claim: query.claim, caller: caller.accountID),
+            paging: paging, on: database.sql)
+    }
+
+    public enum ClaimChange: Sendable {
+        case claim, release
+        case assign(to: String)
+    }
+
+    /// Claim, release or (by the department head, 审批负责人) assign the caller department's task on a case.
+    public func changeClaim(id: String, _ change: ClaimChange, by caller: Principal, actor: AuditActor) async throws -> QueueRow {
+        let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
+        guard let department = caller.departmentCode else { throw ApplicationProblem.notFound() }
+        let mine = try await store.tasks(application: id, on: database.sql)
+            .filter { $0.departmentCode == department && (roles.contains($0.role) || caller.has(.approver)) }
+        guard let task = mine.first(where: { roles.contains($0.role) }) ?? mine.first else { throw ApplicationProblem.notFound() }
+        var holder: String?
+        var expected: String?
+        var anyHolder = false
+        var auditAction = "application.claim"
+        switch change {
+        case .claim:
+            holder = caller.accountID
+        case .release:
+            expected = caller.accountID
+            anyHolder = caller.has(.approver)
+            auditAction = "application.release"
+        case .assign(let assignee):
+            guard caller.has(.approver) else {
+                throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以分派办件", en: "only the department head assigns cases")
+            }
+            guard let account = try await accounts.account(id: assignee), account.kind == Principal.Kind.staff.rawValue,
+                  account.active == 1, account.departmentCode == department,
+                  StaffPosts.processRoles(for: account.roleSet).map(\.rawValue).contains(task.role) else {
+                throw Problem.validation([ApplicationProblem.field("assignee", "notEligible", "被分派人须为本部门相应岗位的工作人员",
+                                                                   "the assignee must hold this post in the department")])
+            }
+            holder = assignee
+            anyHolder = true
+            auditAction = "application.assign"
+        }
+        let store = self.store
+        let now = self.now
+        let (newHolder, expectedHolder, overrideHolder, recordedAs) = (holder, expected, anyHolder, auditAction)
+        try await database.transaction { db in
+            guard try await store.setClaim(application: id, department: department, kind: task.kind, to: newHolder,
+                                           expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else {
+                throw Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
+                                       issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")])
+            }
+            try await audit.append(AuditRecord(recordedAs, targetType: "application", targetID: id,
+                                               detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
+        }
+        var result = task
+        result.claimedBy = newHolder
+        return result
+    }
+
+    public func notices(for caller: Principal, paging: Paging) async throws -> (items: [NoticeRecord], total: Int) {
+        try await store.notices(account: caller.accountID, paging: paging, on: database.sql)
+    }
+
+    // MARK: - Deadlines
+
+    /// Recomputes warning levels of every open case not yet checked today, escalating overdue
+    /// ones to the department head's queue. Rows are claimed first, so several server
+    /// processes sweeping at once never handle the same case. Returns the cases checked.
+    public func sweep(worker: String, batch: Int = 200) async throws -> Int {
+        let day = today.description
+        let now = self.now
+        let store = self.store
+        var checked = 0
+        while true {
+            let ids = try await database.transaction { db in
+                try await store.claimForSweep(day: day, worker: worker, now: now, until: now + 120_000, limit: batch, on: db)
+            }
+            if ids.isEmpty { return checked }
+            for id in ids { try await recheck(id, worker: worker, day: day) }
+            checked += ids.count
+        }
+    }
+
+    func recheck(_ id: String, worker: String, day: String) async throws {
+        guard let record = try await store.application(id: id, on: database.sql) else { return }
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        let workflowCase = try Self.decode(WorkflowCase.self, record.caseJson)
+        let (level, due) = clockState(workflowCase)
+        let escalate = Escalation(level: level).escalatesToDepartmentHead && record.escalated == 0
+        let warn = level == .warning && record.warningLevel < WarningLevel.warning.rawValue
+        var updated = record
+        updated.warningLevel = level.rawValue
+        updated.dueDate = due
+        if escalate { updated.escalated = 1 }
+        let changed = updated.warningLevel != record.warningLevel || updated.dueDate != record.dueDate || escalate
+        if changed { updated.version += 1 }
+        let tasks = engine.openTasks(of: workflowCase, handlingDepartment: record.handlingDepartment, escalated: updated.escalated != 0)
+        let store = self.store
+        let now = self.now
+        let staged = updated
+        try await database.transaction { db in
+            if changed {
+                // An official acted meanwhile: leave the row claimed; the claim expires and it is checked again.
+                guard try await store.update(staged, expectedVersion: record.version, on: db) else { return }
+                var position = try await store.nextTimelinePosition(application: id, on: db)
+                var entries: [TimelineRecord] = []
+                func entry(_ event: String, _ summary: String) {
+                    entries.append(TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: position,
+                                                  occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
+                                                  comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
+                    position += 1
+                }
+                if warn { entry("warning", "预警：办理用时已达时限的 80%（黄牌），截止 \(due ?? "-")") }
+                if escalate { entry("escalated", "超期（红牌）：已提交部门负责人督办") }
+                try await store.append(entries, on: db)
+                if escalate { try await store.replaceTasks(application: id, with: tasks, now: now, on: db) }
+                if warn || escalate {
+                    try await audit.append(AuditRecord(escalate ? "application.escalate" : "application.warning", targetType: "application",
+                                                       targetID: id, detail: "level=\(level) due=\(due ?? "-")"),
+                                           actor: .system("deadlines"), on: db)
+                }
+            }
+            try await store.finishSweep(application: id, worker: worker, day: day, on: db)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TongbanCore
+
+/// Recomputes warning levels and escalates overdue cases in the background. It keeps no
+/// state of its own: what was checked lives in the database, so it survives restarts, and
+/// rows are claimed so that several server processes share the work without overlap.
+struct DeadlineSupervisor: Service {
+    let applications: ApplicationService
+    let interval: Duration
+    let logger: Logger
+    let worker = "sweeper-\(UUID().uuidString.lowercased())"
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let checked = try await applications.sweep(worker: worker)
+                    if checked > 0 { logger.debug("deadline sweep checked \(checked) applications") }
+                } catch {
+                    logger.warning("deadline sweep failed: \(error)")
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+extension ApplicationService {
+    /// The service as the server runs it: the bundled catalog until the catalog capability
+    /// provides its own, the shipped holiday calendar, uploads under the data directory.
+    static func make(_ config: AppConfiguration, database: AppDatabase, accounts: any AccountStore, protector: FieldProtector,
+                     audit: any AuditLog, divisions: DivisionIndex) throws -> ApplicationService {
+        ApplicationService(
+            database: database, store: SQLApplicationStore(), catalog: try BundledCatalog(), library: try ProcessLibrary(),
+            accounts: accounts, protector: protector, audit: audit, divisions: divisions,
+            calendar: try WorkingCalendar(json: BundledResources.data("calendar/cn-holidays.json")),
+            suppliers: [SharedDataSupplier()], listeners: [],
+            uploads: config.dataDirectory.appendingPathComponent("uploads", isDirectory: true), clock: config.clock)
+    }
+}

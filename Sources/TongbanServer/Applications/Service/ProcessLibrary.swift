@@ -1,0 +1,99 @@
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// Forms and process definitions as shipped data, and the stored revisions cases run on.
+public struct ProcessLibrary: Sendable {
+    struct Bureau: Decodable, Sendable {
+        var department: String
+        var handlesFor: [String]
+    }
+
+    struct ItemProcess: Decodable, Sendable {
+        var itemCode: String
+        var divisionCode: String?
+        var definition: ProcessDefinition
+    }
+
+    struct ProcessFile: Decodable { var approvalBureaus: [Bureau]; var items: [ItemProcess] }
+    struct FormFile: Decodable { var forms: [FormDefinition] }
+
+    let bureaus: [Bureau]
+    let processes: [ItemProcess]
+    let forms: [FormDefinition]
+    let cache = DefinitionCache()
+
+    public init() throws {
+        let processFile = try JSONDecoder().decode(ProcessFile.self, from: BundledResources.data("applications/processes.json"))
+        let formFile = try JSONDecoder().decode(FormFile.self, from: BundledResources.data("applications/forms.json"))
+        for process in processFile.items { try process.definition.validate() }
+        for form in formFile.forms { try form.validate() }
+        bureaus = processFile.approvalBureaus
+        processes = processFile.items
+        forms = formFile.forms
+    }
+
+    /// The department that runs an item's cases: an approval bureau of the division when one
+    /// takes the item's department over, else the item's own department.
+    public func handlingDepartment(for item: ServiceItem) -> String {
+        bureaus.first { $0.handlesFor.contains(item.departmentCode) }?.department ?? item.departmentCode
+    }
+
+    public func form(for item: ServiceItem, version: Int) -> FormDefinition {
+        forms.first { $0.itemCode == item.itemCode && $0.itemVersion == version } ?? FormDefinition.generic(for: item)
+    }
+
+    /// The definition new cases of this item start on.
+    public func definition(for item: ServiceItem, version: Int) -> ProcessDefinition {
+        if let own = processes.first(where: { $0.itemCode == item.itemCode && ($0.divisionCode == nil || $0.divisionCode == item.divisionCode) }) {
+            return own.definition
+        }
+        let limit = max(1, item.promisedLimitDays > 0 ? item.promisedLimitDays : item.statutoryLimitDays)
+        return .standard(id: "standard-\(item.itemCode)-\(item.divisionCode)", name: "\(item.name)（标准流程）", timeLimit: limit,
+                         reviewDays: limit, decisionDays: limit).withVersion(version)
+    }
+
+    /// Stores the revision if it is new; revisions are immutable once stored.
+    func record(_ definition: ProcessDefinition, on db: any SQLDatabase, now: Int64) async throws {
+        let json = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
+        try await db.insert(into: "process_definitions").columns("id", "version", "definition_json", "created_at")
+            .values(SQLBind(definition.id), SQLBind(definition.version), SQLBind(json), SQLBind(now))
+            .ignoringConflicts(with: ["id", "version"])
+            .run()
+        cache.store(definition)
+    }
+
+    /// The stored revision a case runs on.
+    func engine(id: String, version: Int, on db: any SQLDatabase) async throws -> WorkflowEngine {
+        if let engine = cache.engine(id: id, version: version) { return engine }
+        struct Row: Decodable { var definitionJson: String }
+        guard let row = try await db.select().column("definition_json").from("process_definitions")
+            .where("id", .equal, id).where("version", .equal, version)
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        else { throw Problem(.internalServerError, code: "definition-missing", zh: "办件流程缺失", en: "process definition \(id)@\(version) missing") }
+        let definition = try ProcessDefinition.decode(json: Data(row.definitionJson.utf8))
+        cache.store(definition)
+        return try WorkflowEngine(definition: definition)
+    }
+}
+
+extension ProcessDefinition {
+    func withVersion(_ version: Int) -> ProcessDefinition {
+        var copy = self
+        copy.version = version
+        return copy
+    }
+}
+
+/// Stored revisions never change, so every process may keep the engines it has built.
+final class DefinitionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var engines: [String: WorkflowEngine] = [:]
+
+    func engine(id: String, version: Int) -> WorkflowEngine? { lock.withLock { engines["\(id)@\(version)"] } }
+
+    func store(_ definition: ProcessDefinition) {
+        guard let engine = try? WorkflowEngine(definition: definition) else { return }
+        lock.withLock { engines["\(definition.id)@\(definition.version)"] = engine }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import TongbanCore
+
+/// The citizen's apply-and-track pages and the officials' queue, on the same service as the API.
+struct ApplicationsWeb {
+    let service: ApplicationService
+    let views: ViewRenderer
+
+    struct Option: Sendable { var value: String; var label: String; var selected: Bool }
+
+    struct FieldInput: Sendable {
+        var id: String
+        var label: String
+        var value: String
+        /// What the read-only view shows: a choice's label rather than its code.
+        var display: String
+        var required: Bool
+        var prefilled: Bool
+        var help: String?
+        var isChoice: Bool
+        var options: [Option]
+        var inputType: String
+    }
+
+    struct ApplicationPage: Sendable {
+        var app: ApplicationView
+        var fields: [FieldInput]
+        var errors: [[String: String]] = [] { didSet { hasErrors = !errors.isEmpty } }
+        var hasErrors = false
+        var editable: Bool
+        var isApplicant: Bool
+        var canWithdraw: Bool
+        var uploadable: [String]
+        var actions: [Option]
+        var canAct: Bool
+        var hasTimeline: Bool
+        var hasOutstanding: Bool
+        var warning: Bool
+        var overdue: Bool
+    }
+
+    struct ApplyPage: Sendable {
+        var itemCode: String
+        var itemName: String
+        var division: String
+        var departmentCode: String
+        var fields: [FieldInput]
+        var governmentSupplied: [String]
+        var applicantMaterials: [String]
+        var hasGovernmentSupplied: Bool
+        var errors: [[String: String]] = [] { didSet { hasErrors = !errors.isEmpty } }
+        var hasErrors = false
+    }
+
+    struct ListPage: Sendable { var items: [ApplicationSummary]; var hasItems: Bool; var notices: [NoticeRecord]; var hasNotices: Bool }
+
+    struct QueuePage: Sendable {
+        var items: [QueueItemView]
+        var hasItems: Bool
+        var counts: QueueCounts
+        var filterClaim: String
+        var me: String
+    }
+
+    static func inputs(_ fields: [ApplicationView.FieldView], values: [String: String]) -> [FieldInput] {
+        fields.map { f in
+            let value = values[f.id] ?? ""
+            let display = f.options?.first { $0.value == value }?.label ?? value
+            return FieldInput(id: f.id, label: f.label, value: value, display: display, required: f.required, prefilled: f.prefilled, help: f.help,
+                              isChoice: f.type == "choice",
+                              options: (f.options ?? []).map { Option(value: $0.value, label: $0.label, selected: $0.value == value) },
+                              inputType: f.type == "date" ? "date" : "text")
+        }
+    }
+
+    static func errors(_ problem: Problem) -> [[String: String]] {
+        (problem.issues.isEmpty ? [FieldIssue(field: "", code: problem.code, zh: problem.titleZh, en: problem.titleEn)] : problem.issues)
+            .map { ["field": $0.field, "message": $0.messageZh] }
+    }
+
+    func applicationPage(_ id: String, request: Request, context: TongbanContext, errors: [[String: String]] = [],
+                         status: HTTPResponse.Status = .ok) async throws -> Response {
+        let caller = context.principal!
+        let record = try await service.visible(id, to: caller)
+        let api = ApplicationsAPI(service: service, audit: service.audit)
+        let view = try await api.auditedView(record, context: context)
+        let isApplicant = record.applicantId == caller.accountID
+        let appStatus = ApplicationStatus(rawValue: record.status)
+        let editable = isApplicant && appStatus?.isEditable == true
+        var actions: [Option] = []
+        if caller.kind == .staff {
+            let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: service.database.sql)
+            let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
+            let held = Set(StaffPosts.processRoles(for: caller.roles))
+            if !workflowCase.state.isFinal, appStatus != .draft, appStatus != .supplementRequested,
+               let step = engine.definition.step(workflowCase.state.step ?? engine.definition.initialStep) {
+                for action in step.actions where !held.isDisjoint(with: action.roles) {
+                    actions.append(Option(value: action.kind.rawValue, label: Self.actionLabel(action.kind), selected: false))
+                }
+                if step.action(.suspend) != nil, !held.isDisjoint(with: step.action(.suspend)!.roles) {
+                    actions.append(Option(value: ActionKind.resume.rawValue, label: Self.actionLabel(.resume), selected: false))
+                }
+            }
+        }
+        var page = ApplicationPage(
+            app: view, fields: Self.inputs(view.fields, values: view.form), editable: editable, isApplicant: isApplicant,
+            canWithdraw: isApplicant && !(appStatus.map { [ApplicationStatus.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
+            uploadable: view.requirements.filter { !$0.governmentSupplied }.map(\.name), actions: actions, canAct: !actions.isEmpty,
+            hasTimeline: !view.timeline.isEmpty, hasOutstanding: !view.outstandingMaterials.isEmpty,
+            warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
+        page.errors = errors
+        return views.page("application", page, request: request, context: context, status: status)
+    }
+
+    static func actionLabel(_ kind: ActionKind) -> String {
+        switch kind {
+        case .accept: "受理"
+        case .refuseToAccept: "不予受理"
+        case .requestSupplement: "一次性告知补正"
+        case .approve: "通过 / 准予"
+        case .reject: "不通过 / 不予许可"
+        case .returnToPreviousStep: "退回上一环节"
+        case .conclude: "办结"
+        case .deliver: "送达"
+        case .giveOpinion: "提交联合审查意见"
+        case .suspend: "暂停计时"
+        case .resume: "恢复计时"
+        case .submit: "提交"
+        case .resubmit: "重新提交"
+        case .withdraw: "撤回"
+        }
+    }
+
+    /// Runs a page action; a refusal re-renders the case page with the reasons.
+    func perform(_ id: String, request: Request, context: TongbanContext, _ body: () async throws -> Void) async throws -> Response {
+        do {
+            try await body()
+            return ViewRenderer.redirect("/applications/\(id)")
+        } catch let problem as Problem where problem.status != .notFound {
+            return try await applicationPage(id, request: request, context: context, errors: Self.errors(problem), status: problem.status)
+        } catch let error as any ProblemConvertible {
+            return try await applicationPage(id, request: request, context: context, errors: Self.errors(error.problem), status: error.problem.status)
+        } catch let failure as ValidationFailure {
+            return try await applicationPage(id, request: request, context: context, errors: Self.errors(.validation(failure.issues)),
+                                             status: .unprocessableContent)
+        }
+    }
+
+    func register(_ routes: SecuredRouter) {
+        routes.get("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
+            let code = try context.parameters.require("code")
+            guard case let (item, version)? = try await service.catalog.item(code: code, division: request.query("division")) else {
+                throw ApplicationProblem.notFound()
+            }
+            let applicant = try await service.identity(of: context.principal!, organizationID: nil)
+            let form = service.library.form(for: item, version: version)
+            let values = service.prefill(form, from: applicant)
+            let fields = form.fields.map {
+                ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required, requiredWhen: $0.requiredWhen,
+                                          options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
+            }
+            let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
+            return views.page("apply", ApplyPage(
+                itemCode: item.itemCode, itemName: item.name, division: item.divisionCode, departmentCode: item.departmentCode,
+                fields: Self.inputs(fields, values: values), governmentSupplied: supplied, applicantMaterials: item.applicantMaterials.map(\.name),
+                hasGovernmentSupplied: !supplied.isEmpty), request: request, context: context)
+        }
+        routes.post("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
+            let form = try await FormBody.read(request)
+            let code = try context.parameters.require("code")
+            let record = try await service.create(.init(itemCode: code, divisionCode: form["_division"].flatMap { $0.isEmpty ? nil : $0 },
+                                                        organizationId: nil), by: context.principal!, actor: context.auditActor)
+            return try await perform(record.id, request: request, context: context) {
+                _ = try await service.fill(id: record.id, values: form.filter { !$0.key.hasPrefix("_") }, by: context.principal!,
+                                           actor: context.auditActor)
+            }
+        }
+        routes.get("/applications", access: .signedIn) { request, context in
+            let caller = context.principal!
+            let (items, _) = try await service.store.applications(applicant: caller.accountID, paging: Paging(page: 1, pageSize: 100),
+                                                                  on: service.database.sql)
+            let (notices, _) = try await service.notices(for: caller, paging: Paging(page: 1, pageSize: 10))
+            return views.page("my-applications", ListPage(items: items.map(ApplicationSummary.init), hasItems: !items.isEmpty,
+                                                          notices: notices, hasNotices: !notices.isEmpty), request: request, context: context)
+        }
+        routes.get("/applications/{id}", access: .signedIn) { request, context in
+            try await applicationPage(try context.parameters.require("id"), request: request, context: context)
+        }
+        routes.post("/applications/{id}/form", access: ApplicationsAPI.applicants) { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await FormBody.read(request)
+            return try await perform(id, request: request, context: context) {
+                _ = try await service.fill(id: id, values: form.filter { !$0.key.hasPrefix("_") }, by: context.principal!, actor: context.auditActor)
+            }
+        }
+        routes.post("/applications/{id}/attachments", access: ApplicationsAPI.applicants) { request, context in
+            let id = try context.parameters.require("id")
+            let (upload, fields) = try await ApplicationsAPI.readUpload(request)
+            try CSRF.check(request, submitted: fields[CSRF.field])
+            return try await perform(id, request: request, context: context) {
+                _ = try await service.attach(id: id, upload: upload, by: context.principal!, actor: context.auditActor)
+            }
+        }
+        routes.post("/applications/{id}/submit", access: ApplicationsAPI.applicants) { request, context in
+            let id = try context.parameters.require("id")
+            _ = try await FormBody.read(request)
+            return try await perform(id, request: request, context: context) {
+                _ = try await service.submit(id: id, by: context.principal!, actor: context.auditActor)
+            }
+        }
+        routes.post("/applications/{id}/actions", access: .signedIn) { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await FormBody.read(request)
+            return try await perform(id, request: request, context: context) {
+                guard let kind = ActionKind(rawValue: form["action"] ?? "") else { throw Problem.validation([.required("action")]) }
+                let materials = (form["materials"] ?? "").split(whereSeparator: \.isNewline)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let input = ApplicationService.ActionInput(
+                    action: kind, comment: form["comment"], reason: form["reason"], legalBasis: form["legalBasis"],
+                    materials: materials.isEmpty ? nil : materials, verdict: form["verdict"].flatMap(Verdict.init(rawValue:)),
+                    pauseReason: form["pauseReason"].flatMap(PauseReason.init(rawValue:)), version: form["version"].flatMap(Int.init))
+                _ = try await service.act(id: id, input: input, by: context.principal!, actor: context.auditActor)
+            }
+        }
+        routes.get("/work", access: ApplicationsAPI.officials) { request, context in
+            let claim = request.query("claim")
+            let query = ApplicationService.QueueQuery(itemCode: nil, status: nil, warningLevel: nil,
+                                                      claim: ["mine", "unclaimed"].contains(claim ?? "") ? claim : nil)
+            let (items, _, counts) = try await service.queue(query, for: context.principal!, paging: Paging(page: 1, pageSize: 100))
+            return views.page("work-queue", QueuePage(items: items.map(QueueItemView.init), hasItems: !items.isEmpty, counts: counts,
+                                                      filterClaim: claim ?? "", me: context.principal!.accountID),
+                              request: request, context: context)
+        }
+        for path in ["claim", "release"] {
+            routes.post("/work/{id}/\(path)", access: ApplicationsAPI.officials) { request, context in
+                let id = try context.parameters.require("id")
+                _ = try await FormBody.read(request)
+                _ = try await service.changeClaim(id: id, path == "claim" ? .claim : .release, by: context.principal!, actor: context.auditActor)
+                return ViewRenderer.redirect(path == "claim" ? "/applications/\(id)" : "/work")
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import TongbanCore
+
+@Suite("Application forms")
+struct FormDefinitionTests {
+    static let today = CivilDate(year: 2026, month: 3, day: 12)!
+    static let divisions: Set<String> = ["330106", "330100", "330000", "330102"]
+
+    static let form = FormDefinition(itemCode: "330000-XK-0009", itemVersion: 1, fields: [
+        FormField(id: "name", label: "经营者名称", type: .text, required: true, maxLength: 10),
+        FormField(id: "kind", label: "类型", type: .choice, required: true,
+                  options: [ChoiceOption(value: "individual", label: "个体"), ChoiceOption(value: "company", label: "企业")]),
+        FormField(id: "creditCode", label: "统一社会信用代码", type: .creditCode,
+                  requiredWhen: FieldCondition(field: "kind", values: ["company"])),
+        FormField(id: "idNumber", label: "身份证号", type: .idNumber, required: true, prefill: .applicantIDNumber),
+        FormField(id: "division", label: "区划", type: .division),
+        FormField(id: "area", label: "面积", type: .number, min: 1, max: 100),
+        FormField(id: "capital", label: "注册资本", type: .money),
+        FormField(id: "opening", label: "开业日期", type: .date),
+    ])
+
+    func check(_ values: [String: String]) -> [FieldIssue] {
+        Self.form.validateForSubmission(values, divisionExists: Self.divisions.contains, today: Self.today)
+    }
+
+    @Test func aValidFormHasNoIssuesAndIsCanonical() throws {
+        let (values, issues) = Self.form.normalize(
+            ["name": " 小吃店 ", "kind": "company", "creditCode": "91330106ma2h0001x6", "idNumber": "330106198503120116",
+             "division": "330106", "area": "12.50", "capital": "1000.5", "opening": "2026-04-01"],
+            divisionExists: Self.divisions.contains, today: Self.today)
+        #expect(issues.isEmpty)
+        #expect(values["name"] == "小吃店")
+        #expect(values["creditCode"] == "91330106MA2H0001X6")
+        #expect(values["area"] == "12.5")
+        #expect(values["capital"] == "1000.50")
+        #expect(check(values).isEmpty)
+    }
+
+    @Test func everyProblemIsNamedAtOnce() {
+        let issues = check(["name": String(repeating: "长", count: 11), "kind": "other", "idNumber": "330106198503120117",
+                            "division": "999999", "area": "0", "capital": "1.234", "opening": "2026-02-30", "extra": "x"])
+        #expect(Set(issues.map(\.field)) == ["form/name", "form/kind", "form/idNumber", "form/division", "form/area",
+                                             "form/capital", "form/opening", "form/extra"])
+        #expect(issues.allSatisfy { !$0.messageZh.isEmpty && !$0.messageEn.isEmpty })
+    }
+
+    @Test func conditionalFieldsAreRequiredOnlyWhenTheConditionHolds() {
+        #expect(check(["name": "甲", "kind": "individual", "idNumber": "330106198503120116"]).isEmpty)
+        let issues = check(["name": "甲", "kind": "company", "idNumber": "330106198503120116"])
+        #expect(issues.map(\.field) == ["form/creditCode"])
+        #expect(Set(check([:]).map(\.field)) == ["form/name", "form/kind", "form/idNumber"])
+    }
+
+    @Test func definitionsAreValidatedBeforeUse() {
+        let bad = FormDefinition(itemCode: "", itemVersion: 1, fields: [
+            FormField(id: "a", label: "", type: .choice),
+            FormField(id: "a", label: "A", type: .text, requiredWhen: FieldCondition(field: "missing", values: [])),
+        ])
+        #expect(throws: ValidationFailure.self) { try bad.validate() }
+        do { try bad.validate() } catch {
+            #expect(Set(error.issues.map(\.field)) == ["itemCode", "fields/0/label", "fields/0/options", "fields/1/id",
+                                                       "fields/1/requiredWhen/field", "fields/1/requiredWhen/values"])
+        }
+        #expect(throws: Never.self) { try Self.form.validate() }
+    }
+
+    @Test func moneyNeverUsesFloatingPoint() {
+        #expect(Money.fen(from: "0.1") == 10)
+        #expect(Money.fen(from: "12") == 1200)
+        #expect(Money.fen(from: "12.05") == 1205)
+        #expect(Money.fen(from: "-1") == nil)
+        #expect(Money.fen(from: "1.") == nil)
+        #expect(Money.fen(from: "1e3") == nil)
+        #expect(Money.yuan(1205) == "12.05")
+    }
+}
+
+@Suite("Attachments, receipts and posts")
+struct ApplicationSupportTests {
+    @Test func uploadsAreRecognisedByTheirBytes() {
+        #expect(AttachmentPolicy.sniff(Array("%PDF-1.7\n".utf8), fileName: "a.txt", declaredType: "text/plain") == .pdf)
+        #expect(AttachmentPolicy.sniff([0xFF, 0xD8, 0xFF, 0xE0], fileName: "a", declaredType: nil) == .jpeg)
+        #expect(AttachmentPolicy.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0], fileName: "a", declaredType: nil) == .png)
+        #expect(AttachmentPolicy.sniff([0x50, 0x4B, 0x03, 0x04], fileName: "证照.OFD", declaredType: nil) == .ofd)
+        #expect(AttachmentPolicy.sniff([0x50, 0x4B, 0x03, 0x04], fileName: "a.zip", declaredType: "application/zip") == nil)
+        #expect(AttachmentPolicy.sniff(Array("<html>".utf8), fileName: "a.pdf", declaredType: "application/pdf") == nil)
+        #expect(AttachmentPolicy.cleanFileName("../../etc/\"passwd\"\n") == "passwd")
+    }
+
+    @Test func receiptNumbersCarryDivisionDateAndSequence() {
+        #expect(ReceiptNumber.make(division: "330106", date: CivilDate(year: 2026, month: 3, day: 2)!, sequence: 42) == "33010620260302000042")
+    }
+
+    @Test func staffRolesMapToProcessPostsInOnePlace() {
+        #expect(StaffPosts.processRoles(for: [.windowClerk, .approver, .supervisor]) == [.acceptor, .decisionMaker])
+        let step = ProcessDefinition.standard(id: "p", name: "p", timeLimit: 10, reviewDays: 5, decisionDays: 3).step("decision")
+        #expect(StaffPosts.actingRole(for: [.reviewer, .approver], action: .approve, at: step) == .decisionMaker)
+        #expect(StaffPosts.actingRole(for: [.reviewer], action: .approve, at: step) == .reviewer)
+        #expect(StaffPosts.actingRole(for: [.supervisor], action: .approve, at: step) == nil)
+    }
+}
+
+@Suite("Work-queue tasks")
+struct CaseTasksTests {
+    static let date = CivilDate(year: 2026, month: 3, day: 2)!
+    static let joint = ProcessDefinition.withJointReview(
+        id: "joint", name: "joint", timeLimit: 10,
+        participants: [JointParticipant(departmentCode: "scjgj", timeLimit: 5), JointParticipant(departmentCode: "wjj", timeLimit: 3)],
+        leadDepartment: "scjgj", joinMode: .all, jointReviewDays: 5, decisionDays: 3)
+
+    @Test func tasksFollowTheCaseThroughJointReview() throws {
+        let engine = try WorkflowEngine(definition: Self.joint)
+        var c = engine.newCase(id: "c")
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: false).isEmpty)
+        c = try engine.apply(.submit, by: .applicant, to: c, on: Self.date).case
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: false)
+                == [CaseTask(departmentCode: "bureau", role: .acceptor, kind: .intake, step: "acceptance")])
+        c = try engine.apply(.accept, by: WorkflowActor(role: .acceptor, departmentCode: "bureau"), to: c, on: Self.date).case
+        let opinions = engine.openTasks(of: c, handlingDepartment: "bureau", escalated: false)
+        #expect(Set(opinions.map(\.departmentCode)) == ["scjgj", "wjj"])
+        #expect(opinions.allSatisfy { $0.kind == .opinion && $0.role == .reviewer })
+        c = try engine.apply(.giveOpinion(JointOpinion(.agree, comment: "")), by: WorkflowActor(role: .reviewer, departmentCode: "wjj"),
+                             to: c, on: Self.date).case
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: false).map(\.departmentCode) == ["scjgj"])
+        c = try engine.apply(.giveOpinion(JointOpinion(.agree, comment: "")), by: WorkflowActor(role: .reviewer, departmentCode: "scjgj"),
+                             to: c, on: Self.date).case
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: true) == [
+            CaseTask(departmentCode: "scjgj", role: .reviewer, kind: .closeJointReview, step: "jointReview"),
+            CaseTask(departmentCode: "bureau", role: .decisionMaker, kind: .supervise, step: "jointReview"),
+        ])
+        #expect(engine.participatingDepartments(handlingDepartment: "bureau") == ["bureau", "scjgj", "wjj"])
+    }
+
+    @Test func statusNamesEveryState() {
+        #expect(ApplicationStatus(.accepted(step: "review")) == .inProgress)
+        #expect(ApplicationStatus(.supplementRequested(step: nil)).isEditable)
+        #expect(!ApplicationStatus(.submitted).isEditable)
+        #expect(ApplicationStatus.allCases.allSatisfy { !$0.zh.isEmpty })
+    }
+}

@@ -1,0 +1,361 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import SQLKit
+import Testing
+import TongbanCore
+@testable import TongbanServer
+
+/// Helpers for driving applications over HTTP.
+extension TestSession {
+    static let foodItem = "330000-XK-0009"
+    static let foodMaterials = ["食品经营许可申请书", "食品安全管理制度", "与食品经营相适应的主要设备设施布局、操作流程等文件", "食品安全管理人员健康证明"]
+    static let pdf = Array("%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n".utf8)
+
+    func demoPerson(_ index: Int = 0) async throws -> String {
+        try await logIn(DemoData.persons[index].idNumber, password: DemoData.password)
+    }
+
+    func upload(_ id: String, material: String, bytes: [UInt8] = TestSession.pdf, type: String = "application/pdf",
+                fileName: String = "材料.pdf", token: String) async throws -> Reply {
+        let query = "material=\(material.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&filename=\(fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        return try await client.execute(uri: "/api/v1/applications/\(id)/attachments?\(query)", method: .post,
+                                        headers: [.authorization: "Bearer \(token)", .contentType: type],
+                                        body: ByteBuffer(bytes: bytes)) { response in
+            Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    /// A complete food-licence application, submitted; returns its id.
+    func submittedFoodApplication(token: String) async throws -> String {
+        let created = try await call(.post, "/api/v1/applications", token: token, json: ["itemCode": Self.foodItem, "divisionCode": "330106"])
+        #expect(created.status == .created, "\(created.text)")
+        let id = created.json["id"] as? String ?? ""
+        let filled = try await call(.put, "/api/v1/applications/\(id)", token: token, json: ["form": [
+            "operatorName": "西湖小吃店", "operatorType": "individual", "premisesDivision": "330106",
+            "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 45] as [String: Any]])
+        #expect(filled.status == .ok, "\(filled.text)")
+        for material in Self.foodMaterials {
+            let uploaded = try await upload(id, material: material, token: token)
+            #expect(uploaded.status == .created, "\(uploaded.text)")
+        }
+        let submitted = try await call(.post, "/api/v1/applications/\(id)/submit", token: token)
+        #expect(submitted.status == .ok, "\(submitted.text)")
+        return id
+    }
+
+    @discardableResult
+    func act(_ id: String, _ body: [String: Any], token: String, expect status: HTTPResponse.Status = .ok) async throws -> Reply {
+        let reply = try await call(.post, "/api/v1/applications/\(id)/actions", token: token, json: body)
+        #expect(reply.status == status, "\(body) → \(reply.text)")
+        return reply
+    }
+}
+
+@Suite("Applications over HTTP")
+struct ApplicationsTests {
+    @Test(arguments: TestEngine.available)
+    func jointReviewScenarioFromDraftToConclusion(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                           json: ["itemCode": TestSession.foodItem, "divisionCode": "330106"])
+            #expect(created.status == .created)
+            #expect(created.json["status"] as? String == "draft")
+            let id = created.json["id"] as? String ?? ""
+
+            // Registered data prefills the form; the business licence is never asked for.
+            let draft = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            let form = draft.json["form"] as? [String: String] ?? [:]
+            #expect(form["principalName"] == DemoData.persons[0].name)
+            #expect(form["principalIdNumber"] == DemoData.persons[0].idNumber)
+            let requirements = draft.json["requirements"] as? [[String: Any]] ?? []
+            let licence = requirements.first { $0["name"] as? String == "营业执照" }
+            #expect(licence?["governmentSupplied"] as? Bool == true && licence?["provided"] as? Bool == true)
+            let licenceUpload = try await s.upload(id, material: "营业执照", token: person)
+            #expect(licenceUpload.status == .unprocessableContent)
+
+            // Submitting the empty draft names every missing field and material at once.
+            let incomplete = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            #expect(incomplete.status == .unprocessableContent)
+            let missing = Set(incomplete.errorFields)
+            for field in ["form/operatorName", "form/operatorType", "form/premisesDivision", "form/premisesAddress",
+                          "form/businessScope", "form/floorArea"] {
+                #expect(missing.contains(field), "\(field) missing from \(missing)")
+            }
+            for material in TestSession.foodMaterials { #expect(missing.contains("materials/\(material)")) }
+            #expect(!missing.contains("materials/营业执照") && !missing.contains("materials/授权委托书"))
+            #expect(!missing.contains("form/principalName"))
+
+            // Conditional and malformed values.
+            let bad = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
+                "operatorType": "chain", "creditCode": "91330106MA2H0001X7", "floorArea": "abc", "premisesDivision": "999999",
+                "plannedOpening": "2026-13-01", "registeredCapital": "1.001", "nickname": "x"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(Set(bad.errorFields) == ["form/operatorType", "form/creditCode", "form/floorArea", "form/premisesDivision",
+                                             "form/plannedOpening", "form/registeredCapital", "form/nickname"])
+            _ = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
+                "operatorName": "西湖餐饮有限公司", "operatorType": "company", "premisesDivision": "330106",
+                "premisesAddress": "杭州市西湖区文三路 1 号", "businessScope": "restaurant", "floorArea": 120] as [String: Any]])
+            let needsCode = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            #expect(needsCode.errorFields.contains("form/creditCode"))
+            let fixed = try await s.call(.put, "/api/v1/applications/\(id)", token: person,
+                                         json: ["form": ["creditCode": "91330106MA2H0001X6", "registeredCapital": "500000"]])
+            #expect(fixed.status == .ok, "\(fixed.text)")
+            for material in TestSession.foodMaterials.dropLast() {
+                #expect(try await s.upload(id, material: material, token: person).status == .created)
+            }
+            let uploadedHealth = try await s.upload(id, material: TestSession.foodMaterials.last!, token: person)
+            #expect((uploadedHealth.json["sha256"] as? String)?.count == 64)
+
+            let submitted = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            #expect(submitted.status == .ok, "\(submitted.text)")
+            let receipt = submitted.json["receiptNumber"] as? String ?? ""
+            let today = CivilDate(instant: s.clock.read())
+            #expect(receipt == ReceiptNumber.make(division: "330106", date: today, sequence: 1))
+
+            // The clerk of the approval bureau sees it and asks for a supplement once.
+            let clerk = try await s.logInDemoStaff("clerk")
+            let queue = try await s.call(.get, "/api/v1/work/queue", token: clerk)
+            #expect((queue.json["items"] as? [[String: Any]])?.first?["applicationId"] as? String == id)
+            #expect((queue.json["counts"] as? [String: Any])?["unclaimed"] as? Int == 1)
+            let claimed = try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: clerk)
+            #expect(claimed.status == .ok)
+            #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: clerk).json["total"] as? Int == 1)
+            try await s.act(id, ["action": "requestSupplement", "materials": ["食品安全管理人员健康证明（须在有效期内）"],
+                                 "comment": "健康证明已过期"], token: clerk)
+            try await s.act(id, ["action": "requestSupplement", "materials": ["另一份材料"]], token: clerk, expect: .conflict)
+
+            // The applicant sees the one-time notice, replaces the material and resubmits.
+            let waiting = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            #expect(waiting.json["status"] as? String == "supplementRequested")
+            #expect(waiting.json["outstandingMaterials"] as? [String] == ["食品安全管理人员健康证明（须在有效期内）"])
+            #expect(try await s.upload(id, material: "食品安全管理人员健康证明", token: person).status == .created)
+            let resubmitted = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            #expect(resubmitted.status == .ok)
+            #expect(resubmitted.json["receiptNumber"] as? String == receipt)
+
+            try await s.act(id, ["action": "accept"], token: clerk)
+
+            // Joint review: only participants give opinions, only the lead closes it.
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            let wjj = try await s.logInDemoStaff("reviewer-wjj")
+            let bureauReviewer = try await s.logInDemoStaff("reviewer")
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: bureauReviewer, expect: .forbidden)
+            try await s.act(id, ["action": "approve"], token: scjg, expect: .conflict)
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "经营场所符合要求"], token: scjg)
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "卫生条件符合要求"], token: wjj)
+            try await s.act(id, ["action": "approve"], token: wjj, expect: .forbidden)
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: wjj, expect: .conflict)
+            try await s.act(id, ["action": "approve", "comment": "联合审查通过"], token: scjg)
+
+            // The bureau's approver decides; the clerk concludes.
+            let approver = try await s.logInDemoStaff("approver")
+            try await s.act(id, ["action": "approve"], token: clerk, expect: .forbidden)
+            try await s.act(id, ["action": "approve", "comment": "准予许可"], token: approver)
+            let concluded = try await s.act(id, ["action": "conclude"], token: clerk)
+            #expect(concluded.json["status"] as? String == "concluded")
+            #expect(concluded.json["outcome"] as? String == "approved")
+            #expect((concluded.json["tasks"] as? [Any])?.isEmpty == true)
+
+            let timeline = (concluded.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(timeline == ["created", "materialsSupplied", "submitted", "supplementRequested", "resubmitted", "accepted",
+                                 "stepEntered", "opinionGiven", "opinionGiven", "jointReviewSettled", "recommended", "stepEntered",
+                                 "decided", "stepEntered", "concluded"])
+
+            let notices = try await s.call(.get, "/api/v1/notices", token: person)
+            let titles = (notices.json["items"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+            #expect(Set(titles).isSuperset(of: ["申请已提交", "请补正材料", "补正材料已提交", "申请已受理", "审批决定：准予", "办件已办结"]))
+
+            let mine = try await s.call(.get, "/api/v1/applications?mine=true", token: person)
+            #expect(mine.json["total"] as? Int == 1)
+
+            struct N: Decodable { var n: Int }
+            let audited = try await s.services.database.sql.raw(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE target_type = 'application' AND target_id = \(bind: id) AND action LIKE 'application.%'")
+                .first(decoding: N.self)
+            // Every change, refused attempts excepted: create, 2 fills, 5 uploads, submit and resubmit,
+            // claim, supplement request, acceptance, 2 opinions, 2 approvals, conclusion.
+            #expect(audited?.n == 18)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func twoOfficialsActingAtOnceExactlyOneWins(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let stale = try await s.act(id, ["action": "accept", "version": 1], token: clerk, expect: .conflict)
+            #expect(stale.json["currentStatus"] as? String == "submitted")
+            async let first = s.call(.post, "/api/v1/applications/\(id)/actions", token: clerk, json: ["action": "accept"])
+            async let second = s.call(.post, "/api/v1/applications/\(id)/actions", token: clerk,
+                                      json: ["action": "refuseToAccept", "reason": "材料不齐"])
+            let statuses = try await [first.status.code, second.status.code].sorted()
+            #expect(statuses == [200, 409])
+            let after = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            let events = (after.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(events.filter { $0 == "accepted" || $0 == "refusedAtIntake" }.count == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func strangersLearnNothingAndOtherDepartmentsCannotAct(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let other = try await s.demoPerson(2)
+            let id = try await s.submittedFoodApplication(token: person)
+            for (method, path) in [(HTTPRequest.Method.get, "/api/v1/applications/\(id)"), (.put, "/api/v1/applications/\(id)"),
+                                   (.post, "/api/v1/applications/\(id)/submit")] {
+                let reply = try await s.call(method, path, token: other, json: ["form": ["operatorName": "x"]])
+                #expect(reply.status == .notFound, "\(method) \(path) → \(reply.status)")
+            }
+            try await s.act(id, ["action": "withdraw"], token: other, expect: .notFound)
+            #expect(try await s.call(.get, "/api/v1/applications?mine=true", token: other).json["total"] as? Int == 0)
+            let unrelated = try await s.logInDemoStaff("handler-zjw")
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: unrelated).status == .notFound)
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            try await s.act(id, ["action": "accept"], token: scjg, expect: .forbidden)
+            try await s.act(id, ["action": "accept"], token: person, expect: .forbidden)
+            #expect(try await s.call(.get, "/api/v1/work/queue", token: person).status == .forbidden)
+            #expect(try await s.call(.get, "/api/v1/work/queue", token: scjg).json["total"] as? Int == 0)
+            #expect(try await s.call(.get, "/api/v1/work/queue?warningLevel=red", token: scjg).status == .badRequest)
+            let materials = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["materials"] as? [[String: Any]] ?? []
+            let file = materials.first { $0["fileName"] != nil }?["id"] as? String ?? ""
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)/attachments/\(file)", token: other).status == .notFound)
+            let download = try await s.call(.get, "/api/v1/applications/\(id)/attachments/\(file)", token: person)
+            #expect(download.status == .ok && Array(download.body) == TestSession.pdf)
+            // The applicant withdraws before any decision.
+            try await s.act(id, ["action": "withdraw"], token: person)
+            #expect(try await s.call(.get, "/api/v1/work/queue", token: try await s.logInDemoStaff("clerk")).json["total"] as? Int == 0)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func uploadsAreCheckedByTypeAndSize(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.call(.post, "/api/v1/applications", token: person,
+                                      json: ["itemCode": TestSession.foodItem, "divisionCode": "330106"]).json["id"] as? String ?? ""
+            let material = TestSession.foodMaterials[0]
+            let text = try await s.upload(id, material: material, bytes: Array("just text".utf8), type: "application/pdf", token: person)
+            #expect(text.status == .unsupportedMediaType)
+            let zip = try await s.upload(id, material: material, bytes: [0x50, 0x4B, 0x03, 0x04, 1, 2], type: "application/zip",
+                                         fileName: "a.zip", token: person)
+            #expect(zip.status == .unsupportedMediaType)
+            let ofd = try await s.upload(id, material: material, bytes: [0x50, 0x4B, 0x03, 0x04, 1, 2], type: "application/ofd",
+                                         fileName: "申请书.ofd", token: person)
+            #expect(ofd.status == .created)
+            #expect(ofd.json["contentType"] as? String == "application/ofd")
+            let huge = try await s.upload(id, material: material, bytes: TestSession.pdf + [UInt8](repeating: 0x20, count: AttachmentPolicy.maxBytes),
+                                          token: person)
+            #expect(huge.status == .contentTooLarge)
+            let unknown = try await s.upload(id, material: "不在指南里的材料", token: person)
+            #expect(unknown.status == .unprocessableContent && unknown.errorFields == ["material"])
+            let empty = try await s.upload(id, material: material, bytes: [], token: person)
+            #expect(empty.status == .unprocessableContent)
+
+            // The same rules through multipart, as the page sends it.
+            let boundary = "tb-boundary-1"
+            var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"material\"\r\n\r\n\(material)\r\n".utf8)
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"图.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+            body += [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0] + Array("\r\n--\(boundary)--\r\n".utf8)
+            let multipart = try await s.client.execute(uri: "/api/v1/applications/\(id)/attachments", method: .post,
+                                                       headers: [.authorization: "Bearer \(person)",
+                                                                 .contentType: "multipart/form-data; boundary=\(boundary)"],
+                                                       body: ByteBuffer(bytes: body)) { $0.status }
+            #expect(multipart == .created)
+
+            struct N: Decodable { var n: Int }
+            let stored = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM application_materials WHERE source = 'applicant'")
+                .first(decoding: N.self)
+            #expect(stored?.n == 2)
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: s.services.configuration.dataDirectory.appendingPathComponent("uploads/\(id)").path)
+            #expect(files.count == 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func receiptNumbersStayUniqueUnderConcurrentSubmits(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson(1)
+            var ids: [String] = []
+            for _ in 0..<8 {
+                let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106"])
+                #expect(created.status == .created, "\(created.text)")
+                let id = created.json["id"] as? String ?? ""
+                #expect(try await s.call(.put, "/api/v1/applications/\(id)", token: person,
+                                         json: ["form": ["request": "申请失业登记"]]).status == .ok)
+                ids.append(id)
+            }
+            let receipts = try await withThrowingTaskGroup(of: String?.self) { group in
+                for id in ids {
+                    group.addTask { try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).json["receiptNumber"] as? String }
+                }
+                var all: [String] = []
+                for try await receipt in group { if let receipt { all.append(receipt) } }
+                return all
+            }
+            #expect(receipts.count == 8)
+            #expect(Set(receipts).count == 8)
+            #expect(Set(receipts.map { Int($0.suffix(6)) ?? 0 }) == Set(1...8))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func overdueCasesEscalateOnceToTheDepartmentHead(_ engine: TestEngine) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST, a Monday
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            try await s.act(id, ["action": "accept"], token: clerk)
+            let service = s.services.applications
+            #expect(try await service.sweep(worker: "a") == 1)
+            #expect(try await service.sweep(worker: "a") == 0)
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["warningLevel"] as? String == "normal")
+
+            clock.advance(5 * 86_400) // joint review limit 5 working days: at its mark
+            async let a = service.sweep(worker: "a")
+            async let b = service.sweep(worker: "b")
+            #expect(try await a + b == 1)
+            // Tokens expire while the clock runs on, so log in again.
+            let refreshed = try await s.demoPerson()
+            let warned = try await s.call(.get, "/api/v1/applications/\(id)", token: refreshed)
+            #expect(warned.json["warningLevel"] as? String == "warning")
+
+            clock.advance(14 * 86_400)
+            _ = try await service.sweep(worker: "a")
+            let person2 = try await s.demoPerson()
+            let overdue = try await s.call(.get, "/api/v1/applications/\(id)", token: person2)
+            #expect(overdue.json["warningLevel"] as? String == "overdue")
+            #expect(overdue.json["escalated"] as? Bool == true)
+            let events = (overdue.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(events.filter { $0 == "escalated" }.count == 1 && events.contains("warning"))
+
+            let approver = try await s.logInDemoStaff("approver")
+            let queue = try await s.call(.get, "/api/v1/work/queue?warningLevel=overdue", token: approver)
+            #expect((queue.json["items"] as? [[String: Any]])?.first?["kind"] as? String == "supervise")
+            #expect((queue.json["counts"] as? [String: Any])?["escalated"] as? Int == 1)
+            clock.advance(86_400)
+            _ = try await service.sweep(worker: "b")
+            let again = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())
+            #expect(((again.json["timeline"] as? [[String: Any]]) ?? []).filter { $0["event"] as? String == "escalated" }.count == 1)
+        }
+    }
+
+    @Test func everyApplicationsRouteIsDescribedInOpenAPI() async throws {
+        try await withApp(.sqlite) { s in
+            let document = try await s.call(.get, "/api/v1/openapi.json").json
+            let paths = document["paths"] as? [String: Any] ?? [:]
+            for route in s.app.registeredRoutes where route.contains("/api/v1/applications") || route.contains("/api/v1/work") || route.contains("/api/v1/notices") {
+                let parts = route.split(separator: " ", maxSplits: 1)
+                let path = String(parts[1]).replacingOccurrences(of: #":(\w+)"#, with: "{$1}", options: .regularExpression)
+                let item = paths[path] as? [String: Any]
+                #expect(item?[parts[0].lowercased()] != nil, "\(route) missing from OpenAPI")
+            }
+        }
+    }
+}

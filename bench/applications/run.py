@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Application throughput of a running Tongban build, as ratios to its plaintext rate.
+
+Starts `tongban serve --demo` on a fresh data directory (SQLite, or PostgreSQL when
+DATABASE_URL is set), then with wrk at 64 connections measures:
+  1. plaintext: GET /healthz
+  2. submissions: the full applicant path create → fill → submit (durable and audited),
+     counted as completed submissions per second
+  3. transitions: the clerk's `accept` on the submitted cases, one per case
+Usage: bench/applications/run.py [--binary .build/release/tongban] [--duration 10]
+"""
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PASSWORD = "Tongban@2026demo"
+PERSON = "330106198503120116"
+ITEM = {"itemCode": "330106-GG-0002", "divisionCode": "330106"}
+
+SUBMIT_LUA = r'''
+-- Responses of different connections arrive in any order, so each is recognised by its
+-- own shape: 201 = a new draft, a view with "fields" = filled, "receiptNumber" = submitted.
+local token = "%s"
+local item = '%s'
+local drafts, filled = {}, {}
+local uuid = '"id":"(%%x+%%-%%x+%%-%%x+%%-%%x+%%-%%x+)"'
+wrk.headers["Authorization"] = "Bearer " .. token
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  if #filled > 0 then
+    return wrk.format("POST", "/api/v1/applications/" .. table.remove(filled) .. "/submit", nil, "")
+  elseif #drafts > 0 then
+    return wrk.format("PUT", "/api/v1/applications/" .. table.remove(drafts), nil, '{"form":{"request":"bench"}}')
+  end
+  return wrk.format("POST", "/api/v1/applications", nil, item)
+end
+response = function(status, headers, body)
+  if status == 201 then
+    table.insert(drafts, string.match(body, uuid))
+  elseif status == 200 and string.find(body, '"fields"', 1, true) then
+    table.insert(filled, string.match(body, uuid))
+  end
+end
+'''
+
+ACCEPT_LUA = r'''
+local token = "%s"
+local ids = {%s}
+local counter = 0
+local threads = {}
+setup = function(thread)
+  thread:set("offset", #threads)
+  table.insert(threads, thread)
+end
+init = function(args)
+  nthreads = %d
+end
+wrk.headers["Authorization"] = "Bearer " .. token
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local index = (counter - 1) * nthreads + offset + 1
+  if index > #ids then
+    return wrk.format("GET", "/healthz")
+  end
+  return wrk.format("POST", "/api/v1/applications/" .. ids[index] .. "/actions", nil, '{"action":"accept"}')
+end
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def totp(username):
+    secret = hashlib.sha256(f"tongban-demo-totp:{username}".encode()).digest()[:20]
+    digest = hmac.new(secret, struct.pack(">Q", int(time.time() // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def call(base, method, path, token=None, body=None):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def wrk(url, duration, script=None, threads=2):
+    command = ["wrk", "-t", str(threads), "-c", "64", "-d", f"{duration}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", script]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}
+    return rate, float(p99.group(1)) * scale[p99.group(2)] if p99 else None, out
+
+
+def count(base, token, status):
+    return call(base, "GET", f"/api/v1/work/queue?status={status}&pageSize=1", token)["total"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=str(ROOT / ".build" / "release" / "tongban"))
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+    data = tempfile.mkdtemp(prefix="tongban-bench-")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "LOG_LEVEL": "error"}
+    engine = "postgres" if env.get("DATABASE_URL") else "sqlite"
+    server = subprocess.Popen([args.binary, "serve", "--demo", "--port", str(port), "--data-dir", data], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        person = call(base, "POST", "/api/v1/auth/token", body={"login": PERSON, "password": PASSWORD})["token"]
+        clerk = call(base, "POST", "/api/v1/auth/token", body={"login": "clerk", "password": PASSWORD, "otp": totp("clerk")})["token"]
+        reviewer = call(base, "POST", "/api/v1/auth/token", body={"login": "reviewer", "password": PASSWORD, "otp": totp("reviewer")})["token"]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(SUBMIT_LUA % (person, json.dumps(ITEM)))
+            submit_script = f.name
+
+        plain, plain_p99, _ = wrk(base + "/healthz", args.duration)
+        started = count(base, clerk, "submitted")
+        t0 = time.time()
+        _, request_p99, _ = wrk(base + "/", args.duration, submit_script)
+        elapsed = time.time() - t0
+        submitted = count(base, clerk, "submitted") - started
+        submissions = submitted / elapsed
+
+        ids = []
+        page = 1
+        while True:
+            items = call(base, "GET", f"/api/v1/work/queue?status=submitted&pageSize=200&page={page}", clerk)["items"]
+            ids += [i["applicationId"] for i in items]
+            if len(items) < 200:
+                break
+            page += 1
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(ACCEPT_LUA % (clerk, ",".join(f'"{i}"' for i in ids), 2))
+            accept_script = f.name
+        before = count(base, reviewer, "inProgress")
+        t0 = time.time()
+        wrk(base + "/", args.duration, accept_script)
+        elapsed = time.time() - t0
+        transitions = (count(base, reviewer, "inProgress") - before) / elapsed
+        result = {
+            "engine": engine, "plaintextPerSecond": round(plain), "submissionsPerSecond": round(submissions, 1),
+            "submissionRatio": round(submissions / plain, 4), "submissionRequestP99ms": request_p99,
+            "transitionsPerSecond": round(transitions, 1), "transitionRatio": round(transitions / plain, 4),
+            "casesAvailableForTransitions": len(ids),
+        }
+        print(json.dumps(result, ensure_ascii=False))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""A citizen applies online for the food-business licence (joint review), uploads materials,
+submits and tracks the case; the clerk finds it in the work queue, claims it and accepts it."""
+import pathlib
+import tempfile
+
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import DEMO_PASSWORD, log_in_staff, screenshot
+
+PERSON_ID = "330106198503120116"  # demo person 张伟
+MATERIALS = ["食品经营许可申请书", "食品安全管理制度", "与食品经营相适应的主要设备设施布局、操作流程等文件", "食品安全管理人员健康证明"]
+
+
+def log_in_person(driver, base):
+    driver.get(base + "/login")
+    driver.find_element("name", "login").send_keys(PERSON_ID)
+    driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
+    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/account"))
+
+
+def click_and_wait(driver, button):
+    """Clicks a submit button and waits for the next page to finish loading, so no element
+    of the old page is used (the old window object carries a marker the new one lacks)."""
+    driver.execute_script("window.__leaving = true")
+    button.click()
+    WebDriverWait(driver, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda d: d.execute_script("return window.__leaving === undefined && document.readyState === 'complete'"))
+
+
+def pdf_file():
+    path = pathlib.Path(tempfile.mkdtemp()) / "material.pdf"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")
+    return str(path)
+
+
+def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
+    log_in_person(browser, server)
+    browser.get(server + "/apply/330000-XK-0009?division=330106")
+    form = browser.find_element("id", "apply-form")
+    # Registered data is prefilled and read-only (免填); government-held materials are not asked for.
+    assert form.find_element("name", "principalName").get_attribute("value") == "张伟"
+    assert "营业执照" in browser.find_element("css selector", ".notice-box").text
+    form.find_element("name", "operatorName").send_keys("西湖小吃店")
+    form.find_element("css selector", "select[name=operatorType] option[value=individual]").click()
+    form.find_element("name", "premisesDivision").send_keys("330106")
+    form.find_element("name", "premisesAddress").send_keys("杭州市西湖区文三路 1 号")
+    form.find_element("css selector", "select[name=businessScope] option[value=restaurant]").click()
+    form.find_element("name", "floorArea").send_keys("45")
+    screenshot(browser, "applications-apply-form")
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
+    assert "/applications/" in browser.current_url
+    case_url = browser.current_url
+
+    # Submitting too early lists every missing material at once.
+    click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
+    alert = browser.find_element("css selector", ".alert").text
+    for name in MATERIALS:
+        assert name in alert
+    screenshot(browser, "applications-missing-materials")
+
+    sample = pdf_file()
+    for name in MATERIALS:
+        upload = browser.find_element("id", "upload-form")
+        upload.find_element("css selector", f"select[name=material] option[value='{name}']").click()
+        upload.find_element("name", "file").send_keys(sample)
+        click_and_wait(browser, upload.find_element("css selector", "button[type=submit]"))
+        assert browser.current_url == case_url, browser.find_element("tag name", "main").text
+    click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
+    receipt = browser.find_element("id", "receipt-number").text
+    assert receipt.startswith("330106") and len(receipt) == 20
+    assert "已提交" in browser.find_element("id", "status").text
+    assert "提交申请" in browser.find_element("id", "timeline").text
+    screenshot(browser, "applications-case-submitted")
+
+    browser.get(server + "/applications")
+    assert receipt in browser.find_element("id", "my-applications").text
+    assert "申请已提交" in browser.find_element("id", "notices").text
+    screenshot(browser, "applications-mine")
+
+    browser.delete_all_cookies()
+    log_in_staff(browser, server, "clerk")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/account"))
+    browser.get(server + "/work")
+    queue = browser.find_element("id", "queue")
+    assert receipt in queue.text
+    screenshot(browser, "applications-clerk-queue")
+    click_and_wait(browser, queue.find_element("css selector", "button[type=submit]"))
+    assert browser.current_url == case_url
+    action = browser.find_element("id", "action-form")
+    action.find_element("css selector", "select[name=action] option[value=accept]").click()
+    click_and_wait(browser, action.find_element("css selector", "button[type=submit]"))
+    assert "办理中" in browser.find_element("id", "status").text
+    assert "联合审查" in browser.find_element("id", "timeline").text
+    screenshot(browser, "applications-clerk-accepted")
+
+    browser.delete_all_cookies()
+    log_in_person(browser, server)
+    browser.get(case_url)
+    assert "受理" in browser.find_element("id", "timeline").text
+    screenshot(browser, "applications-citizen-tracks")
