@@ -302,7 +302,7 @@ import TongbanCore
             let holder = try await s.logIn(Self.zhangWei, password: DemoData.password)
             let mine = try await s.call(.get, "/api/v1/certificates?mine=true", token: holder)
             let items = mine.json["items"] as? [[String: Any]] ?? []
-            #expect(Set(items.compactMap { $0["typeCode"] as? String }) == ["resident-id-card", "food-business-licence"])
+            #expect(Set(items.compactMap { $0["typeCode"] as? String }) == ["resident-id", "food-business-licence"])
             let number = items.first?["number"] as? String ?? ""
             let page = try await s.call(.get, "/certificates/\(number)/print", token: holder)
             #expect(page.status == .ok && page.text.contains("class=\"qr\"") && page.text.contains("class=\"seal\""))

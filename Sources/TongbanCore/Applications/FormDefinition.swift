@@ -200,9 +200,8 @@ extension FormField {
         case .division:
             return divisionExists(raw) ? .value(raw) : .issue(issue("division", "不是有效的行政区划代码", "is not a known division code"))
         case .idNumber:
-            let day = CivilDay(year: today.year, month: today.month, day: today.day)
             do {
-                return .value(try ResidentID(validating: raw, field: "form/\(id)", today: day, divisionExists: divisionExists).value)
+                return .value(try ResidentID(validating: raw, field: "form/\(id)", today: today, divisionExists: divisionExists).value)
             } catch {
                 return .issue(error.issues.first ?? issue("idNumber", "不是有效的居民身份证号", "is not a valid resident ID number"))
             }

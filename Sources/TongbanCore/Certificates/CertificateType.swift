@@ -45,12 +45,16 @@ public struct CertificateFieldSpec: Sendable, Codable, Hashable {
     public var required: Bool
     /// Shown on the public verification page unless the holder hides it.
     public var disclosedByDefault: Bool
+    /// The application-form field that fills this one when approval issues the certificate
+    /// (nil: a form field of the same name).
+    public var formField: String?
 
-    public init(name: String, label: String, required: Bool = true, disclosedByDefault: Bool = false) {
+    public init(name: String, label: String, required: Bool = true, disclosedByDefault: Bool = false, formField: String? = nil) {
         self.name = name
         self.label = label
         self.required = required
         self.disclosedByDefault = disclosedByDefault
+        self.formField = formField
     }
 }
 

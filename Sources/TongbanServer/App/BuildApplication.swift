@@ -43,8 +43,12 @@ public struct TongbanServices: Sendable {
             let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
                                                   audit: audit, clock: config.clock)
             try await certificates.seedTypes()
-            let applications = try ApplicationService.make(config, database: database, accounts: accounts, protector: protector,
-                                                           audit: audit, divisions: divisions)
+            // The wallet is asked first; the shared-data library answers for everything else the government holds.
+            let applications = try ApplicationService.make(
+                config, database: database, accounts: accounts, protector: protector, audit: audit, divisions: divisions,
+                catalog: CatalogBackedItems(catalog: catalog),
+                suppliers: [WalletSupplier(certificates: certificates), SharedDataSupplier()],
+                listeners: [CertificateIssuingListener(certificates: certificates, protector: protector)])
             var demo: [DemoData.Login]?
             if config.loadDemoData {
                 demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,

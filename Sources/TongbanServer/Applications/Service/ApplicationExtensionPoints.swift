@@ -2,28 +2,11 @@ import Foundation
 import SQLKit
 import TongbanCore
 
-/// The catalog as applications need it: a published item and its version. The catalog
-/// capability provides the database-backed implementation; `BundledCatalog` serves the
-/// demo catalog that ships with the product until then.
+/// The catalog as applications need it: a published item and its version
+/// (`CatalogBackedItems` plugs in the catalog capability).
 public protocol PublishedCatalog: Sendable {
     /// The item as implemented in `division` (nil: the standard at its own division).
     func item(code: String, division: String?) async throws -> (item: ServiceItem, version: Int)?
-}
-
-/// The demo catalog bundled in the resources, every item at version 1.
-public struct BundledCatalog: PublishedCatalog {
-    let items: [ServiceItem]
-
-    public init() throws {
-        items = try JSONDecoder().decode(CatalogBundle.self, from: BundledResources.data("catalog/demo-catalog.json")).effectiveItems()
-    }
-
-    public func item(code: String, division: String?) async throws -> (item: ServiceItem, version: Int)? {
-        let candidates = items.filter { $0.itemCode == code && $0.status == .published }
-        // Standards come before local implementations in `effectiveItems()`.
-        let found = division.map { d in candidates.first { $0.divisionCode == d } } ?? candidates.first
-        return found.map { ($0, 1) }
-    }
 }
 
 /// Who applies, as material suppliers need to know them.

@@ -18,12 +18,12 @@ enum CertificateDemo {
     }
 
     static let certificates: [Seed] = [
-        Seed(idNumber: "330106198503120116", type: "resident-id-card", department: "330106-gafj",
+        Seed(idNumber: "330106198503120116", type: "resident-id", department: "330106-gafj",
              fields: ["sex": "男", "ethnicity": "汉", "birthDate": "1985-03-12", "address": "浙江省杭州市西湖区文三路100号"]),
         Seed(idNumber: "330106198503120116", type: "food-business-licence", department: "330106-xzspj",
              fields: ["operatorName": "西湖张记小吃店", "legalRepresentative": "张伟", "premises": "杭州市西湖区文三路100号1楼",
                       "businessType": "餐饮服务经营者（小型餐饮）", "scope": "热食类食品制售"], expiresInDays: 20),
-        Seed(idNumber: "330102199007080257", type: "resident-id-card", department: "330106-gafj",
+        Seed(idNumber: "330102199007080257", type: "resident-id", department: "330106-gafj",
              fields: ["sex": "女", "ethnicity": "汉", "birthDate": "1990-07-08", "address": "浙江省杭州市上城区解放路8号"]),
     ]
 

@@ -215,6 +215,16 @@ public struct CertificateService: Sendable {
                                applicationID: applicationID, actor: .system("certificates"), on: db)
     }
 
+    /// The certificate fields an approved application's form fills, by the type's field specs.
+    public func formFields(for itemCode: String, form: [String: String], on db: any SQLDatabase) async throws -> [String: String] {
+        guard let type = try await store.types(on: db).first(where: { $0.itemCodes.contains(itemCode) }) else { return [:] }
+        var fields: [String: String] = [:]
+        for spec in type.fields {
+            if let value = form[spec.formField ?? spec.name], !value.isEmpty { fields[spec.name] = value }
+        }
+        return fields
+    }
+
     /// The holder's valid certificate of a type, for filling a material from the wallet.
     public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> Certificate? {
         let day = today
