@@ -170,6 +170,15 @@ struct ApplicationsTests {
             let mine = try await s.call(.get, "/api/v1/applications?mine=true", token: person)
             #expect(mine.json["total"] as? Int == 1)
 
+            // Approval issued the item's certificate into the applicant's wallet, signed and verifiable.
+            let wallet = try await s.call(.get, "/api/v1/certificates?mine=true", token: person)
+            let issued = (wallet.json["items"] as? [[String: Any]] ?? []).first { $0["applicationId"] as? String == id }
+            #expect(issued?["typeCode"] as? String == "food-business-licence")
+            if let number = issued?["number"] as? String {
+                let verification = try await s.call(.get, "/api/v1/certificates/\(number)/verification")
+                #expect(verification.json["outcome"] as? String == "valid", "\(verification.text)")
+            }
+
             struct N: Decodable { var n: Int }
             let audited = try await s.services.database.sql.raw(
                 "SELECT COUNT(*) AS n FROM audit_log WHERE target_type = 'application' AND target_id = \(bind: id) AND action LIKE 'application.%'")

@@ -1,6 +1,6 @@
 """A citizen files a 12345 appeal on the web form, the city's labour bureau handler signs for
 it and replies, and the citizen reads the reply and rates it."""
-from conftest import DEMO_PASSWORD, log_in_staff, screenshot
+from conftest import click_and_wait, DEMO_PASSWORD, log_in_staff, screenshot
 
 CITIZEN = "330106198503120116"  # 张伟, demo person
 TITLE = "公司拖欠工资三个月"
@@ -13,23 +13,23 @@ def log_in_person(driver, base, login):
     driver.get(base + "/login")
     driver.find_element("name", "login").send_keys(login)
     driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
-    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
 
 
 def log_out(driver):
-    driver.find_element("css selector", "header form button").click()
+    click_and_wait(driver, driver.find_element("css selector", "header form button"))
 
 
 def test_citizen_files_and_handler_replies(server, browser):
     log_in_person(browser, server, CITIZEN)
     browser.get(server + "/appeals")
-    browser.find_element("id", "new-appeal").click()
+    click_and_wait(browser, browser.find_element("id", "new-appeal"))
     form = browser.find_element("id", "appeal-form")
     form.find_element("name", "title").send_keys(TITLE)
     form.find_element("name", "text").send_keys(TEXT)
     form.find_element("name", "address").send_keys("文三路 90 号")
     screenshot(browser, "appeals-form")
-    form.find_element("css selector", "button[type=submit]").click()
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
     assert "/appeals/" in browser.current_url
     appeal_url = browser.current_url.split("?")[0]
     assert browser.find_element("id", "appeal-title").text == TITLE
@@ -40,17 +40,17 @@ def test_citizen_files_and_handler_replies(server, browser):
 
     log_in_staff(browser, server, "handler-rsj")
     browser.get(server + "/appeals")
-    browser.find_element("link text", TITLE).click()
-    browser.find_element("css selector", "#accept-form button").click()
+    click_and_wait(browser, browser.find_element("link text", TITLE))
+    click_and_wait(browser, browser.find_element("css selector", "#accept-form button"))
     reply = browser.find_element("css selector", "#reply-form textarea[name=text]")
     reply.send_keys("已收悉。")
-    browser.find_element("css selector", "#reply-form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "#reply-form button"))
     assert "答复过于简短" in browser.find_element("tag name", "main").text
     screenshot(browser, "appeals-reply-check")
     reply = browser.find_element("css selector", "#reply-form textarea[name=text]")
     reply.clear()
     reply.send_keys(REPLY)
-    browser.find_element("css selector", "#reply-form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "#reply-form button"))
     assert browser.find_element("id", "appeal-status").text == "已答复"
     screenshot(browser, "appeals-handler-replied")
     log_out(browser)
@@ -59,6 +59,6 @@ def test_citizen_files_and_handler_replies(server, browser):
     browser.get(appeal_url)
     assert "责令其在十日内足额支付工资" in browser.find_element("id", "appeal-reply").text
     browser.find_element("css selector", "#rate-form input[value=satisfied]").click()
-    browser.find_element("css selector", "#rate-form button").click()
+    click_and_wait(browser, browser.find_element("css selector", "#rate-form button"))
     assert browser.find_element("id", "appeal-status").text == "已办结"
     screenshot(browser, "appeals-rated")

@@ -16,7 +16,7 @@ def log_in_person(driver, base):
     driver.get(base + "/login")
     driver.find_element("name", "login").send_keys(PERSON_ID)
     driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
-    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/account"))
 
 

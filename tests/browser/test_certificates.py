@@ -1,6 +1,6 @@
 """A demo person opens their certificate wallet, prints a certificate with its seal and QR
 code, and the verification page is opened from the QR code's link, as a phone would."""
-from conftest import DEMO_PASSWORD, screenshot
+from conftest import click_and_wait, DEMO_PASSWORD, screenshot
 
 ZHANG_WEI = "330106198503120116"
 
@@ -9,7 +9,7 @@ def log_in_person(driver, base, login):
     driver.get(base + "/login")
     driver.find_element("name", "login").send_keys(login)
     driver.find_element("name", "password").send_keys(DEMO_PASSWORD)
-    driver.find_element("css selector", "#login-form button[type=submit]").click()
+    click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
 
 
 def test_verification_page_opens_from_the_qr_link(server, browser):
@@ -19,9 +19,9 @@ def test_verification_page_opens_from_the_qr_link(server, browser):
     assert "食品经营许可证" in wallet.text and "居民身份证电子证照" in wallet.text
     screenshot(browser, "certificates-wallet")
 
-    browser.find_element("link text", "食品经营许可证").click()
+    click_and_wait(browser, browser.find_element("link text", "食品经营许可证"))
     assert browser.find_element("id", "certificate-number").text
-    browser.find_element("id", "print-link").click()
+    click_and_wait(browser, browser.find_element("id", "print-link"))
     assert browser.find_element("css selector", "#certificate-qr svg.qr")
     assert browser.find_element("css selector", ".seal-box svg.seal")
     screenshot(browser, "certificates-print")

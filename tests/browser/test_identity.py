@@ -6,7 +6,7 @@ from conftest import click_and_wait, log_in_staff, screenshot
 def test_person_registers_logs_in_and_sees_account(server, browser):
     browser.get(server + "/")
     assert "一网通办" in browser.title
-    browser.find_element("link text", "个人注册").click()
+    click_and_wait(browser, browser.find_element("link text", "个人注册"))
     form = browser.find_element("id", "register-form")
     form.find_element("name", "name").send_keys("刘洋")
     form.find_element("name", "idNumber").send_keys("330106197506300134")
