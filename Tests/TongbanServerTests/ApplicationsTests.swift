@@ -189,6 +189,29 @@ struct ApplicationsTests {
         }
     }
 
+    /// 免证办: a material the guide names as a certificate comes from the applicant's wallet when a
+    /// valid certificate is held there, and from the government's library otherwise.
+    @Test(arguments: TestEngine.available)
+    func walletCertificatesFillMaterials(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            func suppliedIDCard(for person: Int) async throws -> String? {
+                let token = try await s.demoPerson(person)
+                let created = try await s.call(.post, "/api/v1/applications", token: token, json: ["itemCode": "330000-QR-0003"])
+                #expect(created.status == .created, "\(created.text)")
+                let id = created.json["id"] as? String ?? ""
+                let draft = try await s.call(.get, "/api/v1/applications/\(id)", token: token)
+                let materials = draft.json["materials"] as? [[String: Any]] ?? []
+                return materials.first { ($0["suppliedBy"] as? String)?.contains("resident-id") == true
+                    || ($0["suppliedBy"] as? String)?.hasPrefix("wallet:") == true }?["suppliedBy"] as? String
+            }
+            // 张伟 holds an electronic ID card in the demo wallet; 李娜 holds none.
+            let fromWallet = try await suppliedIDCard(for: 0)
+            #expect(fromWallet?.hasPrefix("wallet:330106-") == true, "\(fromWallet ?? "nil")")
+            let fromLibrary = try await suppliedIDCard(for: 2)
+            #expect(fromLibrary == "certificate:resident-id")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func twoOfficialsActingAtOnceExactlyOneWins(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
