@@ -18,6 +18,7 @@ public struct TongbanServices: Sendable {
     public let catalog: CatalogService
     public let certificates: CertificateService
     public let applications: ApplicationService
+    public let calendars: CalendarBook
     /// Demo log-ins when this start loaded the demo data set.
     public let demoLogins: [DemoData.Login]?
 
@@ -43,9 +44,10 @@ public struct TongbanServices: Sendable {
             let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
                                                   audit: audit, clock: config.clock)
             try await certificates.seedTypes()
+            let calendars = try await CalendarBook.open(database, now: config.clock())
             // The wallet is asked first; the shared-data library answers for everything else the government holds.
             let applications = try ApplicationService.make(
-                config, database: database, accounts: accounts, protector: protector, audit: audit, divisions: divisions,
+                config, database: database, accounts: accounts, protector: protector, audit: audit, divisions: divisions, calendars: calendars,
                 catalog: CatalogBackedItems(catalog: catalog),
                 suppliers: [WalletSupplier(certificates: certificates), SharedDataSupplier()],
                 listeners: [CertificateIssuingListener(certificates: certificates, protector: protector)])
@@ -63,7 +65,7 @@ public struct TongbanServices: Sendable {
             try await catalog.loadBundledSynonymsIfNeverSet()
             return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
                                    reference: reference, accounts: accounts, identity: identity, catalog: catalog, certificates: certificates,
-                                   applications: applications,
+                                   applications: applications, calendars: calendars,
                                    demoLogins: demo)
         } catch {
             await database.shutdown()
@@ -119,6 +121,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     CertificateWeb(api: certificates, views: views).register(routes)
     try AppealsModule.register(routes, services: services, views: views)
     ApplicationsAPI(service: services.applications, audit: audit).register(routes)
+    CalendarAPI(book: services.calendars, audit: audit, clock: config.clock).register(routes)
     ApplicationsWeb(service: services.applications, views: views).register(routes)
 
     var app = Application(
@@ -127,6 +130,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
         logger: logger)
     app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
     app.addServices(DatabaseShutdownService(database: services.database))
+    app.addServices(CalendarRefresher(book: services.calendars, interval: .seconds(30), logger: logger))
     app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,

@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import TongbanCore
 
-/// Assembles the hotline capability: loads the shipped classifier and holiday calendar once,
+/// Assembles the hotline capability: loads the shipped classifier once,
 /// then registers the API, Open311 and the pages.
 enum AppealsModule {
     static func makeService(_ services: TongbanServices, clock: @escaping @Sendable () -> Date) throws -> AppealService {
@@ -10,7 +10,7 @@ enum AppealsModule {
             database: services.database, store: SQLAppealStore(database: services.database), reference: services.reference,
             accounts: services.accounts, protector: services.protector, audit: services.audit,
             classifier: try AppealClassifier(serialized: BundledResources.data("appeals/model.bin")),
-            calendar: try WorkingCalendar(json: BundledResources.data("calendar/cn-holidays.json")), clock: clock)
+            calendars: services.calendars, clock: clock)
     }
 
     static func register(_ routes: SecuredRouter, services: TongbanServices, views: ViewRenderer) throws {

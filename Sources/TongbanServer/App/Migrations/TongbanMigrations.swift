@@ -11,6 +11,7 @@ enum TongbanMigrations {
         migrations.add(M003Applications(engine: engine))
         migrations.add(M004Appeals())
         migrations.add(M005Certificates(engine: engine))
+        migrations.add(M006HolidayCalendar())
         return migrations
     }
 }

@@ -81,7 +81,8 @@ public struct AppealService: Sendable {
     let protector: FieldProtector
     let audit: any AuditLog
     let classifier: AppealClassifier
-    let calendar: WorkingCalendar
+    let calendars: CalendarBook
+    var calendar: WorkingCalendar { calendars.current }
     let clock: @Sendable () -> Date
 
     static let settingName = "hotline"

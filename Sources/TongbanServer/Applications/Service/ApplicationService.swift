@@ -15,7 +15,9 @@ public struct ApplicationService: Sendable {
     let protector: FieldProtector
     let audit: any AuditLog
     let divisions: DivisionIndex
-    let calendar: WorkingCalendar
+    let calendars: CalendarBook
+    /// The holiday calendar as currently published; administrators may change it at any time.
+    var calendar: WorkingCalendar { calendars.current }
     let suppliers: [any MaterialSupplier]
     let listeners: [any ConclusionListener]
     let uploads: URL
@@ -23,7 +25,7 @@ public struct ApplicationService: Sendable {
 
     public init(database: AppDatabase, store: any ApplicationStore, catalog: any PublishedCatalog, library: ProcessLibrary,
                 accounts: any AccountStore, protector: FieldProtector, audit: any AuditLog, divisions: DivisionIndex,
-                calendar: WorkingCalendar, suppliers: [any MaterialSupplier], listeners: [any ConclusionListener],
+                calendars: CalendarBook, suppliers: [any MaterialSupplier], listeners: [any ConclusionListener],
                 uploads: URL, clock: @escaping @Sendable () -> Date) {
         self.database = database
         self.store = store
@@ -33,7 +35,7 @@ public struct ApplicationService: Sendable {
         self.protector = protector
         self.audit = audit
         self.divisions = divisions
-        self.calendar = calendar
+        self.calendars = calendars
         self.suppliers = suppliers
         self.listeners = listeners
         self.uploads = uploads

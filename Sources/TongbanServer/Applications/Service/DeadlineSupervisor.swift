@@ -29,14 +29,14 @@ struct DeadlineSupervisor: Service {
 
 extension ApplicationService {
     /// The service as the server runs it: the bundled catalog until the catalog capability
-    /// provides its own, the shipped holiday calendar, uploads under the data directory.
+    /// provides its own, the published holiday calendar, uploads under the data directory.
     static func make(_ config: AppConfiguration, database: AppDatabase, accounts: any AccountStore, protector: FieldProtector,
-                     audit: any AuditLog, divisions: DivisionIndex, catalog: any PublishedCatalog,
+                     audit: any AuditLog, divisions: DivisionIndex, calendars: CalendarBook, catalog: any PublishedCatalog,
                      suppliers: [any MaterialSupplier], listeners: [any ConclusionListener]) throws -> ApplicationService {
         ApplicationService(
             database: database, store: SQLApplicationStore(), catalog: catalog, library: try ProcessLibrary(),
             accounts: accounts, protector: protector, audit: audit, divisions: divisions,
-            calendar: try WorkingCalendar(json: BundledResources.data("calendar/cn-holidays.json")),
+            calendars: calendars,
             suppliers: suppliers, listeners: listeners,
             uploads: config.dataDirectory.appendingPathComponent("uploads", isDirectory: true), clock: config.clock)
     }
