@@ -111,8 +111,7 @@ struct AuditTests {
     @Test(arguments: TestEngine.available)
     func backupRestoresAndTheChainStillVerifies(_ engine: TestEngine) async throws {
         let clock = TestClock()
-        let target = try TestStore.make(engine, clock: clock)
-        defer { target.cleanup() }
+        let target = try await TestStore.make(engine, clock: clock)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tongban-backup-\(UUID().uuidString).bak").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         let expected = Mutex(0)
@@ -129,6 +128,7 @@ struct AuditTests {
         let restored = try await TongbanServices.start(target.configuration, logger: .init(label: "test"))
         let result = try await restored.audit.verify()
         await restored.database.shutdown()
+        await target.cleanup()
         #expect(result == .ok(count: expected.withLock { $0 }))
     }
 }

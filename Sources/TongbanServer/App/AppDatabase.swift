@@ -17,10 +17,22 @@ public struct AppDatabase: Sendable {
     public let databases: Databases
     public let engine: Engine
     let logger: Logger
-    private let id: DatabaseID
+    /// One handle per event loop, made while the pools are up. After shutdown a late caller
+    /// (a background sweep finishing during SIGTERM) gets a "pool shut down" error from
+    /// them instead of a missing database.
+    private let handles: [any Database]
+
+    init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID) {
+        self.databases = databases
+        self.engine = engine
+        self.logger = logger
+        var loops: [any EventLoop] = []
+        for loop in databases.eventLoopGroup.makeIterator() { loops.append(loop) }
+        self.handles = loops.map { databases.database(id, logger: logger, on: $0)! }
+    }
 
     public var fluent: any Database {
-        databases.database(id, logger: logger, on: databases.eventLoopGroup.any())!
+        handles.count == 1 ? handles[0] : handles.randomElement()!
     }
 
     public var sql: any SQLDatabase { fluent as! any SQLDatabase }
@@ -40,11 +52,11 @@ public struct AppDatabase: Sendable {
             // One event loop means one SQLite connection: writers queue instead of fighting
             // over the file lock (measured 1.5–2× faster, see STACK-NOTES).
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.next())
-            databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+            databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
             return AppDatabase(databases: databases, engine: .sqlite, logger: logger, id: .sqlite)
         case .postgres(let url):
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
-            databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+            databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .psql)
             return AppDatabase(databases: databases, engine: .postgres, logger: logger, id: .psql)
         }
     }

@@ -128,8 +128,9 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tongban"),
         logger: logger)
-    app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
+    // Services stop in reverse order: the database closes only after every worker using it has stopped.
     app.addServices(DatabaseShutdownService(database: services.database))
+    app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
     app.addServices(CalendarRefresher(book: services.calendars, interval: .seconds(30), logger: logger))
     app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(

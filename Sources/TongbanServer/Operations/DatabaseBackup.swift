@@ -31,7 +31,7 @@ public enum DatabaseBackup {
             try await db.sql.raw("VACUUM INTO \(bind: target)").run()
             await db.shutdown()
         case .postgres(let url):
-            try run("pg_dump", ["--format=custom", "--no-owner", "--file=\(target)", "--dbname=\(url)"])
+            try await run("pg_dump", ["--format=custom", "--no-owner", "--file=\(target)", "--dbname=\(url)"])
         }
     }
 
@@ -56,16 +56,19 @@ public enum DatabaseBackup {
             try await db.sql.raw("DROP SCHEMA public CASCADE").run()
             try await db.sql.raw("CREATE SCHEMA public").run()
             await db.shutdown()
-            try run("pg_restore", ["--no-owner", "--dbname=\(url)", source])
+            try await run("pg_restore", ["--no-owner", "--dbname=\(url)", source])
         }
     }
 
-    private static func run(_ tool: String, _ arguments: [String]) throws {
+    /// Waits for the tool without holding a thread of the cooperative pool.
+    private static func run(_ tool: String, _ arguments: [String]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure.toolFailed(tool, process.terminationStatus) }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        guard status == 0 else { throw Failure.toolFailed(tool, status) }
     }
 }

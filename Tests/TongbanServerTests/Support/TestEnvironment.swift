@@ -30,16 +30,16 @@ final class TestClock: @unchecked Sendable {
 /// One isolated store per test: a fresh SQLite file, or a fresh PostgreSQL database.
 struct TestStore: Sendable {
     let configuration: AppConfiguration
-    let cleanup: @Sendable () -> Void
+    let cleanup: @Sendable () async -> Void
 
-    static func make(_ engine: TestEngine, clock: TestClock, demo: Bool = false) throws -> TestStore {
+    static func make(_ engine: TestEngine, clock: TestClock, demo: Bool = false) async throws -> TestStore {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tongban-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var store: AppConfiguration.Store? = nil
         var dropDatabase: String?
         if engine == .postgres, let base = ProcessInfo.processInfo.environment["TONGBAN_TEST_DATABASE_URL"] {
             let name = "tb_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-            try psql(base, "CREATE DATABASE \(name)")
+            try await psql(base, "CREATE DATABASE \(name)")
             store = .postgres(url: replaceDatabase(in: base, with: name))
             dropDatabase = name
         }
@@ -50,7 +50,7 @@ struct TestStore: Sendable {
         return TestStore(configuration: config) {
             try? FileManager.default.removeItem(at: dir)
             if let name = created, let base = ProcessInfo.processInfo.environment["TONGBAN_TEST_DATABASE_URL"] {
-                try? psql(base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                try? await psql(base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             }
         }
     }
@@ -61,14 +61,18 @@ struct TestStore: Sendable {
         return components.string ?? url
     }
 
-    static func psql(_ url: String, _ command: String) throws {
+    /// Runs psql without blocking a thread of the cooperative pool: with two cores, a few tests
+    /// waiting on child processes at once would otherwise starve every other test's I/O.
+    static func psql(_ url: String, _ command: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", command]
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw CocoaError(.executableLoad) }
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        if status != 0 { throw CocoaError(.executableLoad) }
     }
 }
 
@@ -77,18 +81,25 @@ func withApp(
     _ engine: TestEngine, demo: Bool = false, clock: TestClock = TestClock(),
     _ body: @Sendable (TestSession) async throws -> Void
 ) async throws {
-    let store = try TestStore.make(engine, clock: clock, demo: demo)
-    defer { store.cleanup() }
-    let app = try await buildApplication(store.configuration)
+    let store = try await TestStore.make(engine, clock: clock, demo: demo)
+    let app: TongbanApplication
+    do {
+        app = try await buildApplication(store.configuration)
+    } catch {
+        await store.cleanup()
+        throw error
+    }
     do {
         try await app.application.test(.router) { client in
             try await body(TestSession(client: client, app: app, clock: clock))
         }
     } catch {
         await app.services.database.shutdown()
+        await store.cleanup()
         throw error
     }
     await app.services.database.shutdown()
+    await store.cleanup()
 }
 
 struct TestSession: Sendable {
