@@ -99,15 +99,17 @@ struct StaffCommand: AsyncParsableCommand {
                 throw ValidationError("give --password or set TONGBAN_ADMIN_PASSWORD")
             }
             let services = try await TongbanServices.start(store.configuration(), logger: Logger(label: "tongban.staff"))
-            defer { Task { await services.database.shutdown() } }
             do {
                 let uri = try await services.identity.createAdministrator(
                     username: username, name: name, password: password, department: department)
+                await services.database.shutdown()
                 print("created \(username)\nTOTP enrolment: \(uri)")
+            } catch {
                 await services.database.shutdown()
-            } catch let failure as ValidationFailure {
-                await services.database.shutdown()
-                throw ValidationError(failure.issues.map { "\($0.field): \($0.messageEn)" }.joined(separator: "; "))
+                if let failure = error as? ValidationFailure {
+                    throw ValidationError(failure.issues.map { "\($0.field): \($0.messageEn)" }.joined(separator: "; "))
+                }
+                throw error
             }
         }
     }

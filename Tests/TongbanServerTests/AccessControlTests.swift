@@ -117,6 +117,11 @@ struct AccessControlTests {
                                          headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(reply.status == .forbidden)
             #expect(reply.headers[.contentType]?.hasPrefix("text/html") == true)
+            // Pairs without a name or without "=" are read, not fatal.
+            for odd in ["=", "=x&&y", "&&&"] {
+                let refused = try await s.call(.post, "/register", raw: odd, headers: [.contentType: "application/x-www-form-urlencoded"])
+                #expect(refused.status == .forbidden, "\(odd)")
+            }
             struct N: Decodable { var n: Int }
             #expect(try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM accounts").first(decoding: N.self)?.n == 0)
         }

@@ -105,6 +105,9 @@ struct AuditTests {
             let page = try await s.call(.get, "/audit?action=auth.*", headers: [.authorization: "Bearer \(supervisor)"])
             #expect(page.status == .ok)
             #expect(page.text.contains("审计日志"))
+            #expect(page.text.contains("未校验"))
+            let verified = try await s.call(.get, "/audit?verify=1", headers: [.authorization: "Bearer \(supervisor)"])
+            #expect(verified.text.contains("完整（共"))
         }
     }
 

@@ -46,5 +46,6 @@ def test_staff_log_in_with_totp_and_read_audit(server, browser):
     assert "工作人员管理" in browser.page_source
     browser.get(server + "/audit")
     assert "审计日志" in browser.page_source
-    assert "完整" in browser.page_source
+    click_and_wait(browser, browser.find_element("link text", "校验哈希链"))
+    assert "完整" in browser.find_element("id", "chain-status").text
     screenshot(browser, "identity-audit")

@@ -73,7 +73,8 @@ enum FormBody {
     static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
+            // Keeping empty pieces means "=" or "=x" yields a key (possibly empty), never no parts at all.
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
             result[parts[0]] = parts.count > 1 ? parts[1] : ""

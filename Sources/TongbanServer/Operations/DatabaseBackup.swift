@@ -26,9 +26,13 @@ public enum DatabaseBackup {
         switch config.store {
         case .sqlite:
             let db = try AppDatabase.open(config.store, logger: Logger(label: "tongban.backup"))
-            defer { Task { await db.shutdown() } }
             // VACUUM INTO reads one snapshot under WAL, so writers keep going meanwhile.
-            try await db.sql.raw("VACUUM INTO \(bind: target)").run()
+            do {
+                try await db.sql.raw("VACUUM INTO \(bind: target)").run()
+            } catch {
+                await db.shutdown()
+                throw error
+            }
             await db.shutdown()
         case .postgres(let url):
             try await run("pg_dump", ["--format=custom", "--no-owner", "--file=\(target)", "--dbname=\(url)"])
