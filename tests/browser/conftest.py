@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -82,7 +82,16 @@ def click_and_wait(driver, element, timeout=20):
     """Clicks a submit button and waits until the browser has left the current page, so the
     next step never races a navigation still in flight."""
     element.click()
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(element))
+
+    def left(_):
+        # Chromium reports a detached node either as stale or as "does not belong to the document".
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, timeout).until(left)
 
 
 def demo_totp(username, at=None):
