@@ -158,14 +158,21 @@ func run(engine: String, store: AppConfiguration.Store?, options: Options) async
         let buildSeconds = Double(build.components.seconds) + Double(build.components.attoseconds) / 1e18
 
         var samples: [Duration] = []
+        var byQuery: [String: [Duration]] = [:]
         for i in 0..<options.queries {
             let q = queries[i % queries.count]
             let filters = i % 4 == 0 ? CatalogSearchFilters(citizenDivision: "330106") : CatalogSearchFilters()
             let start = ContinuousClock.now
             _ = try await services.catalog.search(q, filters: filters, page: 1, pageSize: 20)
             samples.append(ContinuousClock.now - start)
+            byQuery[q + (i % 4 == 0 ? " (330106)" : ""), default: []].append(samples[samples.count - 1])
         }
         let servicePath = percentiles(samples)
+        let worst = samples.enumerated().sorted { $0.element > $1.element }.prefix(20).map(\.offset).sorted()
+        FileHandle.standardError.write(Data("[\(engine)] positions of the 20 slowest samples: \(worst)\n".utf8))
+        // The p99 over a fixed query mix is set by its heaviest queries: name them.
+        let slowest = byQuery.mapValues(percentiles).sorted { $0.value.p99 > $1.value.p99 }.prefix(6)
+        FileHandle.standardError.write(Data("[\(engine)] slowest queries (p50/p99 ms): \(slowest.map { "\($0.key) \(f($0.value.p50, 2))/\(f($0.value.p99, 2))" }.joined(separator: ", "))\n".utf8))
 
         let encoded = queries.map { $0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)! }
         let (httpSamples, searchRate, healthzRate) = try await app.application.test(.router) { client in

@@ -9,12 +9,11 @@ import TongbanCore
 struct CatalogBackedItems: PublishedCatalog {
     let catalog: CatalogService
 
-    func item(code: String, division: String?) async throws -> (item: ServiceItem, version: Int)? {
+    func item(code: String, division: String?, version: Int?) async throws -> CatalogEntry? {
         do {
-            let guide = try await catalog.guide(code: code, division: division, version: nil)
-            guard guide.item.status == .published else { return nil }
-            return (guide.item, guide.currentVersion)
-        } catch CatalogError.itemNotFound {
+            let guide = try await catalog.cachedGuide(code: code, division: division, version: version)
+            return CatalogEntry(item: guide.item, currentVersion: guide.currentVersion, isPublished: guide.currentStatus == .published)
+        } catch CatalogError.itemNotFound, CatalogError.versionNotFound {
             return nil
         }
     }

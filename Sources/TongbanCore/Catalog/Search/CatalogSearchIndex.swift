@@ -341,24 +341,28 @@ public struct CatalogSearchIndex: Sendable {
         }
         let eligible = Eligibility(filters: filters, index: self)
 
-        var candidates: [(slot: Int32, score: Float)] = []
+        // One pass over the matches filters, counts facets and keeps the best page: heavy
+        // queries match most of the catalog, so every extra pass or array shows in the p99.
+        var facets = FacetTally(index: self)
+        var top = TopSlots(limit: page * pageSize)
         if clauses.isEmpty {
             for slot in attributes.indices where eligible.admits(Int32(slot)) {
-                candidates.append((Int32(slot), 0))
+                facets.add(attributes[slot])
+                top.offer(Int32(slot), 0)
             }
         } else {
             let (totals, matchedClauses, touched) = score(clauses)
+            let clauseCount = Float(clauses.count)
             for slot in touched where eligible.admits(slot) {
                 let s = Int(slot)
-                candidates.append((slot, totals[s] * Float(matchedClauses[s]) / Float(clauses.count)))
+                facets.add(attributes[s])
+                top.offer(slot, totals[s] * Float(matchedClauses[s]) / clauseCount)
             }
         }
 
-        let facets = facetCounts(candidates.map(\.slot))
-        let top = Self.topSlots(candidates, limit: page * pageSize)
         let highlightTerms = Set(clauses.flatMap { $0.flatMap(\.terms) })
-        let hits = top.dropFirst((page - 1) * pageSize).map { hit(slot: $0.slot, score: $0.score, terms: highlightTerms) }
-        return CatalogSearchResult(hits: Array(hits), total: candidates.count, page: page, pageSize: pageSize, facets: facets)
+        let hits = top.best().dropFirst((page - 1) * pageSize).map { hit(slot: $0.slot, score: $0.score, terms: highlightTerms) }
+        return CatalogSearchResult(hits: Array(hits), total: facets.total, page: page, pageSize: pageSize, facets: facets.result(self))
     }
 
     private static func checkPaging(page: Int, pageSize: Int, filters: CatalogSearchFilters) throws {
@@ -438,18 +442,26 @@ public struct CatalogSearchIndex: Sendable {
         return (totals, matched, touched)
     }
 
-    private func facetCounts(_ slots: [Int32]) -> CatalogFacets {
+    /// Facet counts over the admitted matches, in dense arrays indexed by interned ids.
+    private struct FacetTally {
+        var total = 0
         var kinds = [Int](repeating: 0, count: ItemKind.allCases.count)
-        var departmentCounts = [Int](repeating: 0, count: departments.values.count)
-        var divisionCounts = [Int](repeating: 0, count: divisions.values.count)
+        var departments: [Int]
+        var divisions: [Int]
         var events = [Int](repeating: 0, count: LifeEvent.allCases.count)
         var visits: [Int] = []
         var online = [0, 0]
-        for slot in slots {
-            let a = attributes[Int(slot)]
+
+        init(index: CatalogSearchIndex) {
+            departments = [Int](repeating: 0, count: index.departments.values.count)
+            divisions = [Int](repeating: 0, count: index.divisions.values.count)
+        }
+
+        mutating func add(_ a: Attributes) {
+            total += 1
             kinds[Int(a.kind)] += 1
-            departmentCounts[Int(a.department)] += 1
-            divisionCounts[Int(a.division)] += 1
+            departments[Int(a.department)] += 1
+            divisions[Int(a.division)] += 1
             var mask = a.lifeEvents
             while mask != 0 {
                 events[mask.trailingZeroBitCount] += 1
@@ -460,29 +472,21 @@ public struct CatalogSearchIndex: Sendable {
             visits[v] += 1
             online[a.onlineFull ? 1 : 0] += 1
         }
-        func ranked(_ pairs: [(String, Int)]) -> [FacetCount] {
-            pairs.filter { $0.1 > 0 }
-                .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-                .map { FacetCount(value: $0.0, count: $0.1) }
-        }
-        return CatalogFacets(
-            kind: ranked(zip(ItemKind.allCases.map(\.rawValue), kinds).map { ($0, $1) }),
-            department: ranked(zip(departments.values, departmentCounts).map { ($0, $1) }),
-            division: ranked(zip(divisions.values, divisionCounts).map { ($0, $1) }),
-            lifeEvent: ranked(zip(LifeEvent.allCases.map(\.rawValue), events).map { ($0, $1) }),
-            visits: ranked(visits.enumerated().map { (String($0.offset), $0.element) }),
-            onlineFull: ranked([("false", online[0]), ("true", online[1])]))
-    }
 
-    /// The best `limit` candidates, best first: higher score, then earlier slot. A bounded
-    /// heap keeps this O(n log limit) where sorting every match would dominate the search.
-    private static func topSlots(_ candidates: [(slot: Int32, score: Float)], limit: Int) -> [(slot: Int32, score: Float)] {
-        func better(_ a: (slot: Int32, score: Float), _ b: (slot: Int32, score: Float)) -> Bool {
-            a.score != b.score ? a.score > b.score : a.slot < b.slot
+        func result(_ index: CatalogSearchIndex) -> CatalogFacets {
+            func ranked(_ pairs: [(String, Int)]) -> [FacetCount] {
+                pairs.filter { $0.1 > 0 }
+                    .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                    .map { FacetCount(value: $0.0, count: $0.1) }
+            }
+            return CatalogFacets(
+                kind: ranked(zip(ItemKind.allCases.map(\.rawValue), kinds).map { ($0, $1) }),
+                department: ranked(zip(index.departments.values, departments).map { ($0, $1) }),
+                division: ranked(zip(index.divisions.values, divisions).map { ($0, $1) }),
+                lifeEvent: ranked(zip(LifeEvent.allCases.map(\.rawValue), events).map { ($0, $1) }),
+                visits: ranked(visits.enumerated().map { (String($0.offset), $0.element) }),
+                onlineFull: ranked([("false", online[0]), ("true", online[1])]))
         }
-        var heap = MinHeap(limit: limit, isBetter: better)
-        for candidate in candidates { heap.offer(candidate) }
-        return heap.elements.sorted(by: better)
     }
 
     private func hit(slot: Int32, score: Float, terms: Set<TermKey>) -> CatalogSearchHit {
@@ -603,34 +607,44 @@ private struct Interner: Sendable {
     func existingID(_ value: String) -> Int? { ids[value] }
 }
 
-/// Keeps the best `limit` elements seen; the root is the worst of them.
-private struct MinHeap<Element> {
+/// The best `limit` (slot, score) pairs seen, best first on reading: higher score, then
+/// earlier slot. A bounded min-heap keeps this O(n log limit); it is specialised to the pair
+/// so that the common case, a match worse than the whole page, costs one comparison.
+private struct TopSlots {
+    typealias Entry = (slot: Int32, score: Float)
     let limit: Int
-    let isBetter: (Element, Element) -> Bool
-    private(set) var elements: [Element] = []
+    private var heap: [Entry] = []
 
-    init(limit: Int, isBetter: @escaping (Element, Element) -> Bool) {
+    init(limit: Int) {
         self.limit = limit
-        self.isBetter = isBetter
-        elements.reserveCapacity(limit)
+        heap.reserveCapacity(limit)
     }
 
-    mutating func offer(_ element: Element) {
-        if elements.count < limit {
-            elements.append(element)
-            siftUp(elements.count - 1)
-        } else if let worst = elements.first, isBetter(element, worst) {
-            elements[0] = element
+    @inline(__always)
+    private static func better(_ a: Entry, _ b: Entry) -> Bool {
+        a.score != b.score ? a.score > b.score : a.slot < b.slot
+    }
+
+    @inline(__always)
+    mutating func offer(_ slot: Int32, _ score: Float) {
+        let entry = (slot: slot, score: score)
+        if heap.count < limit {
+            heap.append(entry)
+            siftUp(heap.count - 1)
+        } else if Self.better(entry, heap[0]) {
+            heap[0] = entry
             siftDown(0)
         }
     }
+
+    func best() -> [Entry] { heap.sorted(by: Self.better) }
 
     private mutating func siftUp(_ index: Int) {
         var child = index
         while child > 0 {
             let parent = (child - 1) / 2
-            guard isBetter(elements[parent], elements[child]) else { return }
-            elements.swapAt(parent, child)
+            guard Self.better(heap[parent], heap[child]) else { return }
+            heap.swapAt(parent, child)
             child = parent
         }
     }
@@ -640,10 +654,10 @@ private struct MinHeap<Element> {
         while true {
             var worst = parent
             let left = 2 * parent + 1, right = left + 1
-            if left < elements.count, isBetter(elements[worst], elements[left]) { worst = left }
-            if right < elements.count, isBetter(elements[worst], elements[right]) { worst = right }
+            if left < heap.count, Self.better(heap[worst], heap[left]) { worst = left }
+            if right < heap.count, Self.better(heap[worst], heap[right]) { worst = right }
             if worst == parent { return }
-            elements.swapAt(parent, worst)
+            heap.swapAt(parent, worst)
             parent = worst
         }
     }

@@ -12,6 +12,7 @@ enum TongbanMigrations {
         migrations.add(M004Appeals())
         migrations.add(M005Certificates(engine: engine))
         migrations.add(M006HolidayCalendar())
+        migrations.add(M007ProcessPublications())
         return migrations
     }
 }

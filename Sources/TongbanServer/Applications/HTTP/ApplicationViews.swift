@@ -158,15 +158,15 @@ struct ApplicationViewBuilder: Sendable {
     }
 
     func view(_ record: ApplicationRecord) async throws -> ApplicationView {
-        let db = service.database.sql
+        let db = service.database.read
         let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: db)
         let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
-        let form = try await service.formDefinition(of: record)
+        let item = try await service.boundItem(of: record)
+        let form = service.formDefinition(of: record, item: item)
         let values = try ApplicationService.decode([String: String].self, record.formJson)
         let materials = try await service.store.materials(application: record.id, on: db)
         let provided = Set(materials.map(\.materialName))
-        let item = try await service.catalog.item(code: record.itemCode, division: record.divisionCode)?.item
-        let requirements = (item?.materials ?? []).map { m in
+        let requirements = item.materials.map { m in
             var condition: String?
             if case .conditional(let text) = m.required { condition = text }
             return ApplicationView.RequirementView(name: m.name, required: m.required == .required, condition: condition,

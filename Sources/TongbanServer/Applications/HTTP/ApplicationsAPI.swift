@@ -11,6 +11,8 @@ struct ApplicationsAPI {
 
     static let applicants: Access = .roles([.person, .organizationAgent])
     static let officials: Access = .roles([.windowClerk, .reviewer, .approver])
+    /// Who works or oversees cases, or maintains the catalog, may read an item's process.
+    static let processReaders: Access = .roles([.windowClerk, .reviewer, .approver, .supervisor, .catalogAdmin, .systemAdmin])
 
     struct Created: Encodable, Sendable { var id: String; var status: String; var version: Int }
     struct Submitted: Encodable, Sendable { var id: String; var status: String; var receiptNumber: String?; var version: Int }
@@ -117,6 +119,15 @@ struct ApplicationsAPI {
             let task = try await service.changeClaim(id: try context.parameters.require("id"), .assign(to: input.assignee),
                                                      by: context.principal!, actor: context.auditActor)
             return try JSONOut.response(QueueItemView(task))
+        }
+        routes.get("/api/v1/processes/{itemCode}", access: Self.processReaders) { request, context in
+            try JSONOut.response(try await service.processInForce(itemCode: try context.parameters.require("itemCode"),
+                                                                  division: request.query("division")))
+        }
+        routes.put("/api/v1/processes/{itemCode}", access: CatalogAPI.admins) { request, context in
+            let input = try await JSONBody.decode(ApplicationService.ProcessPublication.self, from: request)
+            return try JSONOut.response(try await service.publishProcess(itemCode: try context.parameters.require("itemCode"), input,
+                                                                         by: context.principal!, actor: context.auditActor))
         }
         routes.get("/api/v1/notices", access: .signedIn) { request, context in
             let paging = try Paging(request)

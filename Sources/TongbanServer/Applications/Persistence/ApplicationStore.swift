@@ -320,16 +320,12 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     func nextReceiptSequence(division: String, day: String, on db: any SQLDatabase) async throws -> Int {
-        struct Value: Decodable { var lastValue: Int }
-        try await db.insert(into: "receipt_counters").columns("division_code", "day", "last_value")
-            .values(SQLBind(division), SQLBind(day), SQLBind(0))
-            .ignoringConflicts(with: ["division_code", "day"])
-            .run()
-        // The row lock taken by this UPDATE serialises concurrent submissions of one division-day.
-        let row = try await db.update("receipt_counters")
-            .set("last_value", to: SQLBinaryExpression(SQLIdentifier("last_value"), .add, SQLLiteral.numeric("1")))
-            .where("division_code", .equal, division).where("day", .equal, day)
-            .returning("last_value").first()
+        // One upsert: the row lock it takes serialises concurrent submissions of one division-day.
+        let row = try await db.raw("""
+            INSERT INTO receipt_counters (division_code, day, last_value) VALUES (\(bind: division), \(bind: day), 1)
+            ON CONFLICT (division_code, day) DO UPDATE SET last_value = receipt_counters.last_value + 1
+            RETURNING last_value
+            """).first()
         guard let value = try row?.decode(column: "last_value", as: Int.self) else {
             throw Problem(.internalServerError, code: "receipt-counter", zh: "受理编号生成失败", en: "receipt counter missing")
         }

@@ -5,8 +5,17 @@ import TongbanCore
 /// The catalog as applications need it: a published item and its version
 /// (`CatalogBackedItems` plugs in the catalog capability).
 public protocol PublishedCatalog: Sendable {
-    /// The item as implemented in `division` (nil: the standard at its own division).
-    func item(code: String, division: String?) async throws -> (item: ServiceItem, version: Int)?
+    /// The item as implemented in `division` (nil: the standard at its own division), at
+    /// `version` or, without one, the current version; nil when the catalog has no such item.
+    func item(code: String, division: String?, version: Int?) async throws -> CatalogEntry?
+}
+
+/// An item's guide at one version, and where the item stands now.
+public struct CatalogEntry: Sendable {
+    public var item: ServiceItem
+    public var currentVersion: Int
+    /// Whether the current version is published: retired items take no new applications.
+    public var isPublished: Bool
 }
 
 /// Who applies, as material suppliers need to know them.

@@ -54,17 +54,18 @@ public struct ApplicationService: Sendable {
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
-        guard case let (item, itemVersion)? = try await catalog.item(code: input.itemCode, division: input.divisionCode) else {
+        guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
             throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(input.itemCode) 不存在或未发布",
                                                                "item \(input.itemCode) is not published\(input.divisionCode.map { " in \($0)" } ?? "")")])
         }
+        let (item, itemVersion) = (entry.item, entry.currentVersion)
         let applicant = try await identity(of: caller, organizationID: input.organizationId)
         if item.applicantType == .organization, applicant.organizationID == nil {
             throw Problem.validation([ApplicationProblem.field("organizationId", "required", "该事项须以法人身份申请，请选择所代理的单位",
                                                                "this item is for organisations; give organizationId")])
         }
         let form = library.form(for: item, version: itemVersion)
-        let definition = library.definition(for: item, version: itemVersion)
+        let (definition, _) = try await library.definitionInForce(for: item, version: itemVersion, on: database.read)
         let engine = try WorkflowEngine(definition: definition)
         let id = UUID().uuidString.lowercased()
         let workflowCase = engine.newCase(id: id)
@@ -78,23 +79,28 @@ public struct ApplicationService: Sendable {
             status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: try Self.json(prefilled),
             caseJson: try Self.json(workflowCase), version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
             outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil)
-        let suppliers = self.suppliers
+        // What the government already holds is looked up before the transaction, on the read
+        // connection: the writing connection is the one thing every submission queues for.
+        var found: [(requirement: String, reference: String)] = []
+        for requirement in item.materials where requirement.source.isGovernmentSupplied {
+            for supplier in suppliers {
+                guard let material = try await supplier.supply(requirement, for: applicant, on: database.read) else { continue }
+                found.append((requirement.name, material.reference))
+                break
+            }
+        }
+        let suppliedMaterials = found
         let store = self.store
         let library = self.library
+        let supplied = suppliedMaterials.map(\.requirement)
         try await database.transaction { db in
             try await library.record(definition, on: db, now: now)
             try await store.insert(record, on: db)
-            var supplied: [String] = []
-            for requirement in item.materials where requirement.source.isGovernmentSupplied {
-                for supplier in suppliers {
-                    guard let found = try await supplier.supply(requirement, for: applicant, on: db) else { continue }
-                    try await store.insert(MaterialRecord(
-                        id: UUID().uuidString.lowercased(), applicationId: id, materialName: requirement.name, source: "government",
-                        suppliedBy: found.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil, storedName: nil,
-                        createdBy: nil, createdAt: now), on: db)
-                    supplied.append(requirement.name)
-                    break
-                }
+            for material in suppliedMaterials {
+                try await store.insert(MaterialRecord(
+                    id: UUID().uuidString.lowercased(), applicationId: id, materialName: material.requirement, source: "government",
+                    suppliedBy: material.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil, storedName: nil,
+                    createdBy: nil, createdAt: now), on: db)
             }
             var entries = [TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: 1, occurredAt: now,
                                           caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
@@ -110,6 +116,7 @@ public struct ApplicationService: Sendable {
             try await audit.append(AuditRecord("application.create", targetType: "application", targetID: id,
                                                detail: "\(item.itemCode)@\(item.divisionCode)"), actor: actor, on: db)
         }
+        library.committed(definition)
         return record
     }
 
@@ -117,7 +124,7 @@ public struct ApplicationService: Sendable {
     public func fill(id: String, values: [String: String], by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         var record = try await owned(id, by: caller)
         guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
-        let form = try await formDefinition(of: record)
+        let form = formDefinition(of: record, item: try await boundItem(of: record))
         let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today)
         if !issues.isEmpty { throw Problem.validation(issues) }
         var stored = try Self.decode([String: String].self, record.formJson)
@@ -151,9 +158,7 @@ public struct ApplicationService: Sendable {
     public func attach(id: String, upload: Upload, by caller: Principal, actor: AuditActor) async throws -> MaterialRecord {
         let record = try await owned(id, by: caller)
         guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
-        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
-            throw ApplicationProblem.notFound()
-        }
+        let item = try await boundItem(of: record)
         var issues: [FieldIssue] = []
         if let requirement = item.materials.first(where: { $0.name == upload.material }) {
             if requirement.source.isGovernmentSupplied {
@@ -222,13 +227,18 @@ public struct ApplicationService: Sendable {
         let record = try await owned(id, by: caller)
         let status = ApplicationStatus(rawValue: record.status)
         guard status == .draft || status == .supplementRequested else { throw ApplicationProblem.notEditable(record.status) }
-        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion) else {
             throw ApplicationProblem.notFound()
         }
-        let form = try await formDefinition(of: record)
+        guard entry.isPublished else {
+            throw Problem.validation([ApplicationProblem.field("itemCode", "retired", "该事项已停止办理，申请不能提交",
+                                                               "the item is no longer offered; the application cannot be submitted")])
+        }
+        let item = entry.item
+        let form = formDefinition(of: record, item: item)
         let values = try Self.decode([String: String].self, record.formJson)
         var issues = form.validateForSubmission(values, divisionExists: divisions.contains, today: today)
-        let present = Set(try await store.materials(application: id, on: database.sql).map(\.materialName))
+        let present = Set(try await store.materials(application: id, on: database.read).map(\.materialName))
         for requirement in item.materials where requirement.required == .required && !present.contains(requirement.name) {
             issues.append(ApplicationProblem.field("materials/\(requirement.name)", "required", "请上传“\(requirement.name)”",
                                                    "material \(requirement.name) is missing"))
@@ -242,7 +252,7 @@ public struct ApplicationService: Sendable {
 
     /// The application if the caller owns it; anyone else learns nothing, not even that it exists.
     func owned(_ id: String, by caller: Principal) async throws -> ApplicationRecord {
-        guard let record = try await store.application(id: id, on: database.sql), record.applicantId == caller.accountID else {
+        guard let record = try await store.application(id: id, on: database.read), record.applicantId == caller.accountID else {
             throw ApplicationProblem.notFound()
         }
         return record
@@ -250,7 +260,7 @@ public struct ApplicationService: Sendable {
 
     /// The application if the caller owns it, takes part in its process, or supervises its division.
     func visible(_ id: String, to caller: Principal) async throws -> ApplicationRecord {
-        guard let record = try await store.application(id: id, on: database.sql) else { throw ApplicationProblem.notFound() }
+        guard let record = try await store.application(id: id, on: database.read) else { throw ApplicationProblem.notFound() }
         if record.applicantId == caller.accountID { return record }
         guard caller.kind == .staff else { throw ApplicationProblem.notFound() }
         if caller.hasAny(Reach.subtreeRoles), let division = caller.divisionCode,
@@ -264,11 +274,17 @@ public struct ApplicationService: Sendable {
         return record
     }
 
-    func formDefinition(of record: ApplicationRecord) async throws -> FormDefinition {
-        guard case let (item, _)? = try await catalog.item(code: record.itemCode, division: record.divisionCode) else {
+    /// The guide at the version the application was filed under: later versions of the
+    /// item never change what an application already asks for.
+    func boundItem(of record: ApplicationRecord) async throws -> ServiceItem {
+        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion) else {
             throw ApplicationProblem.notFound()
         }
-        return library.form(for: item, version: record.formVersion)
+        return entry.item
+    }
+
+    func formDefinition(of record: ApplicationRecord, item: ServiceItem) -> FormDefinition {
+        library.form(for: item, version: record.formVersion)
     }
 
     func identity(of caller: Principal, organizationID: String?) async throws -> ApplicantIdentity {

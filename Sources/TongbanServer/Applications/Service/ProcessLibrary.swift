@@ -21,9 +21,15 @@ public struct ProcessLibrary: Sendable {
     let bureaus: [Bureau]
     let processes: [ItemProcess]
     let forms: [FormDefinition]
+    let publications: any ProcessPublicationStore
     let cache = DefinitionCache()
+    /// Ids of definitions derived from a guide; administrators cannot publish under them.
+    static let standardPrefix = "standard-"
 
-    public init() throws {
+    public enum Source: String, Sendable { case published, shipped, standard }
+
+    init(publications: any ProcessPublicationStore) throws {
+        self.publications = publications
         let processFile = try JSONDecoder().decode(ProcessFile.self, from: BundledResources.data("applications/processes.json"))
         let formFile = try JSONDecoder().decode(FormFile.self, from: BundledResources.data("applications/forms.json"))
         for process in processFile.items { try process.definition.validate() }
@@ -43,18 +49,29 @@ public struct ProcessLibrary: Sendable {
         forms.first { $0.itemCode == item.itemCode && $0.itemVersion == version } ?? FormDefinition.generic(for: item)
     }
 
-    /// The definition new cases of this item start on.
-    public func definition(for item: ServiceItem, version: Int) -> ProcessDefinition {
+    /// The definition new cases of this item start on: the one an administrator published
+    /// for its division or for every division, else the shipped one, else the standard
+    /// definition derived from the guide.
+    func definitionInForce(for item: ServiceItem, version: Int, on db: any SQLDatabase) async throws -> (ProcessDefinition, Source) {
+        if let publication = try await publications.current(itemCode: item.itemCode, divisions: [item.divisionCode, ""], on: db) {
+            return (try await engine(id: publication.definitionId, version: publication.definitionVersion, on: db).definition, .published)
+        }
         if let own = processes.first(where: { $0.itemCode == item.itemCode && ($0.divisionCode == nil || $0.divisionCode == item.divisionCode) }) {
-            return own.definition
+            return (own.definition, .shipped)
         }
         let limit = max(1, item.promisedLimitDays > 0 ? item.promisedLimitDays : item.statutoryLimitDays)
-        return .standard(id: "standard-\(item.itemCode)-\(item.divisionCode)", name: "\(item.name)（标准流程）", timeLimit: limit,
-                         reviewDays: limit, decisionDays: limit).withVersion(version)
+        return (.standard(id: "\(Self.standardPrefix)\(item.itemCode)-\(item.divisionCode)", name: "\(item.name)（标准流程）", timeLimit: limit,
+                          reviewDays: limit, decisionDays: limit).withVersion(version), .standard)
+    }
+
+    /// The version a shipped definition carries (0 when no shipped definition has the id).
+    func shippedVersion(id: String) -> Int {
+        processes.filter { $0.definition.id == id }.map(\.definition.version).max() ?? 0
     }
 
     /// Stores the revision if it is new; revisions are immutable once stored.
     func record(_ definition: ProcessDefinition, on db: any SQLDatabase, now: Int64) async throws {
+        if cache.isStored(id: definition.id, version: definition.version) { return }
         let json = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
         try await db.insert(into: "process_definitions").columns("id", "version", "definition_json", "created_at")
             .values(SQLBind(definition.id), SQLBind(definition.version), SQLBind(json), SQLBind(now))
@@ -73,7 +90,14 @@ public struct ProcessLibrary: Sendable {
         else { throw Problem(.internalServerError, code: "definition-missing", zh: "办件流程缺失", en: "process definition \(id)@\(version) missing") }
         let definition = try ProcessDefinition.decode(json: Data(row.definitionJson.utf8))
         cache.store(definition)
+        cache.markStored(id: id, version: version)
         return try WorkflowEngine(definition: definition)
+    }
+
+    /// Called once the transaction that recorded `definition` has committed: later cases of
+    /// the item skip the insert.
+    func committed(_ definition: ProcessDefinition) {
+        cache.markStored(id: definition.id, version: definition.version)
     }
 }
 
@@ -89,6 +113,11 @@ extension ProcessDefinition {
 final class DefinitionCache: @unchecked Sendable {
     private let lock = NSLock()
     private var engines: [String: WorkflowEngine] = [:]
+    /// Revisions known to be committed to `process_definitions`.
+    private var stored: Set<String> = []
+
+    func isStored(id: String, version: Int) -> Bool { lock.withLock { stored.contains("\(id)@\(version)") } }
+    func markStored(id: String, version: Int) { _ = lock.withLock { stored.insert("\(id)@\(version)") } }
 
     func engine(id: String, version: Int) -> WorkflowEngine? { lock.withLock { engines["\(id)@\(version)"] } }
 

@@ -150,9 +150,10 @@ struct ApplicationsWeb {
     func register(_ routes: SecuredRouter) {
         routes.get("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
             let code = try context.parameters.require("code")
-            guard case let (item, version)? = try await service.catalog.item(code: code, division: request.query("division")) else {
+            guard let entry = try await service.catalog.item(code: code, division: request.query("division"), version: nil), entry.isPublished else {
                 throw ApplicationProblem.notFound()
             }
+            let (item, version) = (entry.item, entry.currentVersion)
             let applicant = try await service.identity(of: context.principal!, organizationID: nil)
             let form = service.library.form(for: item, version: version)
             let values = service.prefill(form, from: applicant)

@@ -34,7 +34,7 @@ final class CatalogIndexCache: Sendable {
 
     /// An index at least as new as the catalog revision at the time of the call.
     func snapshot() async throws -> Snapshot {
-        let revision = try await store.revision(on: database.sql)
+        let revision = try await store.revision(on: database.read)
         if let snapshot = current.withLock({ $0 }), snapshot.revision == revision { return snapshot }
         return try await refresher.run(atLeast: revision.revision, cache: self)
     }

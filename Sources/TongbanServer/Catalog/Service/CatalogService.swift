@@ -10,6 +10,7 @@ public struct CatalogService: Sendable {
     let store: any CatalogStore
     let audit: any AuditLog
     let cache: CatalogIndexCache
+    let guides = GuideCache()
     let clock: @Sendable () -> Date
 
     init(database: AppDatabase, store: any CatalogStore, audit: any AuditLog, clock: @escaping @Sendable () -> Date, logger: Logger) {
@@ -44,6 +45,8 @@ public struct CatalogService: Sendable {
         /// Division of the standard record whose versions the guide follows.
         var standardDivision: String
         var currentVersion: Int
+        /// Status of the current version: a guide of an older version still says "published".
+        var currentStatus: ItemStatus
         var localDivision: String?
     }
 
@@ -62,7 +65,20 @@ public struct CatalogService: Sendable {
         if let local, let effective = try? SameStandardRule.effectiveItem(standard: item, local: local) {
             item = effective
         }
-        return Guide(item: item, standardDivision: row.divisionCode, currentVersion: row.currentVersion, localDivision: local?.divisionCode)
+        return Guide(item: item, standardDivision: row.divisionCode, currentVersion: row.currentVersion,
+                     currentStatus: standard.status, localDivision: local?.divisionCode)
+    }
+
+    /// `guide(code:division:version:)` for the hot paths of other capabilities (every step of
+    /// an application reads its guide): one revision read instead of three queries while the
+    /// catalog stands still, and always the answer of the current revision.
+    func cachedGuide(code: String, division: String?, version: Int?) async throws -> Guide {
+        let revision = try await store.revision(on: database.read).revision
+        let key = GuideCache.Key(code: code, division: division, version: version)
+        if let hit = guides.guide(key, at: revision) { return hit }
+        let guide = try await guide(code: code, division: division, version: version)
+        guides.store(guide, for: key, at: revision)
+        return guide
     }
 
     func versions(code: String, division: String?) async throws -> (rows: [CatalogVersionRow], standardDivision: String) {

@@ -49,6 +49,21 @@ public struct SessionRecord: Codable, Sendable {
     public var revokedAt: Int64?
 }
 
+/// What a request needs to know about its caller, read in one query: the session, its
+/// account, the account's department division and whether it acts for an organisation.
+public struct SessionPrincipalRow: Decodable, Sendable {
+    public var accountId: String
+    public var kind: String
+    public var displayName: String
+    public var roles: String
+    public var departmentCode: String?
+    public var departmentDivision: String?
+    public var isAgent: Int
+    public var active: Int
+    public var expiresAt: Int64
+    public var revokedAt: Int64?
+}
+
 public struct StaffFilter: Sendable {
     public var departments: [String]?
     public init(departments: [String]? = nil) { self.departments = departments }
@@ -71,6 +86,7 @@ public protocol AccountStore: Sendable {
 
     func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws
     func session(tokenHash: String) async throws -> SessionRecord?
+    func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow?
     func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws
 }
 
@@ -152,6 +168,19 @@ struct SQLAccountStore: AccountStore {
 
     func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws {
         try await db.insert(into: "sessions").model(session, keyEncodingStrategy: .convertToSnakeCase).run()
+    }
+
+    func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow? {
+        // Every authenticated request runs this, so it is one round trip, not four.
+        try await database.read.raw("""
+            SELECT a.id AS account_id, a.kind, a.display_name, a.roles, a.department_code, a.active,
+                   d.division_code AS department_division, s.expires_at, s.revoked_at,
+                   CASE WHEN EXISTS (SELECT 1 FROM organization_agents g WHERE g.account_id = a.id) THEN 1 ELSE 0 END AS is_agent
+            FROM sessions s
+            JOIN accounts a ON a.id = s.account_id
+            LEFT JOIN departments d ON d.code = a.department_code
+            WHERE s.token_hash = \(bind: tokenHash)
+            """).first(decoding: SessionPrincipalRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     func session(tokenHash: String) async throws -> SessionRecord? {

@@ -273,25 +273,15 @@ public struct IdentityService: Sendable {
     /// Resolves a presented token to its principal; expired or revoked tokens resolve to nil.
     func principal(forToken token: String, viaCookie: Bool) async throws -> Principal? {
         let hash = Self.tokenHash(token)
-        guard let session = try await accounts.session(tokenHash: hash), session.revokedAt == nil,
-              session.expiresAt > nowMillis,
-              let account = try await accounts.account(id: session.accountId), account.active == 1
+        guard let row = try await accounts.sessionPrincipal(tokenHash: hash), row.revokedAt == nil,
+              row.expiresAt > nowMillis, row.active == 1
         else { return nil }
-        return try await principal(for: account, sessionHash: hash, viaCookie: viaCookie)
-    }
-
-    func principal(for account: AccountRecord, sessionHash: String, viaCookie: Bool) async throws -> Principal {
-        var roles = account.roleSet
-        var division: String?
-        if let dept = account.departmentCode {
-            division = try await reference.department(dept)?.divisionCode
-        }
-        if account.kind == Principal.Kind.person.rawValue, try await !accounts.organizations(agent: account.id).isEmpty {
-            roles.insert(.organizationAgent)
-        }
-        return Principal(accountID: account.id, kind: Principal.Kind(rawValue: account.kind) ?? .person,
-                         displayName: account.displayName, roles: roles, departmentCode: account.departmentCode,
-                         divisionCode: division, sessionHash: sessionHash, viaCookie: viaCookie)
+        var roles = Set(row.roles.split(separator: ",").compactMap { Role(rawValue: String($0)) })
+        let kind = Principal.Kind(rawValue: row.kind) ?? .person
+        if kind == .person, row.isAgent != 0 { roles.insert(.organizationAgent) }
+        return Principal(accountID: row.accountId, kind: kind, displayName: row.displayName, roles: roles,
+                         departmentCode: row.departmentCode, divisionCode: row.departmentDivision,
+                         sessionHash: hash, viaCookie: viaCookie)
     }
 
     // MARK: Helpers

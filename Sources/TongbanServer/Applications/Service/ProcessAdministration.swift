@@ -1,0 +1,111 @@
+import Foundation
+import SQLKit
+import TongbanCore
+
+/// Administrators publish process definitions for service items as data. A definition is
+/// checked by the domain core (reachable end, no dead steps, every action has a role) and
+/// against the departments it names before it is stored; it then governs new cases of the
+/// item, while cases already filed keep the revision they started on.
+extension ApplicationService {
+    public struct ProcessPublication: Decodable, Sendable {
+        /// The division the definition holds for; absent: every division carrying the item.
+        public var divisionCode: String?
+        public var definition: ProcessDefinition
+    }
+
+    public struct ProcessInForce: Encodable, Sendable {
+        public struct Entry: Encodable, Sendable {
+            var divisionCode: String?
+            var definitionId: String
+            var definitionVersion: Int
+            var publishedAt: Int64
+            var publishedBy: String?
+        }
+        var itemCode: String
+        var divisionCode: String
+        /// `published` (by an administrator), `shipped` (with Tongban) or `standard` (derived from the guide).
+        var source: String
+        var definition: ProcessDefinition
+        var history: [Entry]
+    }
+
+    /// The definition new cases of the item start on in `division` (or at the standard's division).
+    public func processInForce(itemCode: String, division: String?) async throws -> ProcessInForce {
+        guard let entry = try await catalog.item(code: itemCode, division: division, version: nil) else {
+            throw ApplicationProblem.notFound()
+        }
+        let db = database.sql
+        let (definition, source) = try await library.definitionInForce(for: entry.item, version: entry.currentVersion, on: db)
+        let history = try await library.publications.history(itemCode: itemCode, on: db).map {
+            ProcessInForce.Entry(divisionCode: $0.divisionCode.isEmpty ? nil : $0.divisionCode, definitionId: $0.definitionId,
+                                 definitionVersion: $0.definitionVersion, publishedAt: $0.publishedAt, publishedBy: $0.publishedBy)
+        }
+        return ProcessInForce(itemCode: itemCode, divisionCode: entry.item.divisionCode, source: source.rawValue,
+                              definition: definition, history: history)
+    }
+
+    public func publishProcess(itemCode: String, _ input: ProcessPublication, by caller: Principal, actor: AuditActor) async throws -> ProcessInForce {
+        if let division = input.divisionCode, !CatalogScope.isDivisionCode(division) {
+            throw Problem.validation([ApplicationProblem.field("divisionCode", "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
+        }
+        guard let entry = try await catalog.item(code: itemCode, division: input.divisionCode, version: nil) else {
+            throw ApplicationProblem.notFound()
+        }
+        try CatalogReach.check(caller, division: input.divisionCode ?? entry.item.divisionCode)
+        var definition = input.definition
+        var issues: [FieldIssue] = []
+        if definition.id.hasPrefix(ProcessLibrary.standardPrefix) {
+            issues.append(ApplicationProblem.field("definition/id", "reserved", "以“\(ProcessLibrary.standardPrefix)”开头的编号留给标准流程",
+                                                   "ids starting with \(ProcessLibrary.standardPrefix) are reserved for derived definitions"))
+        }
+        // Versions are assigned here, so a stored revision is never overwritten.
+        let version = max(try await library.publications.latestVersion(definitionID: definition.id, on: database.sql),
+                          library.shippedVersion(id: definition.id)) + 1
+        definition.version = version
+        do {
+            try definition.validate()
+        } catch {
+            issues += error.issues.map { var issue = $0; issue.field = "definition/\(issue.field)"; return issue }
+        }
+        issues += try await unknownDepartments(in: definition)
+        if !issues.isEmpty { throw Problem.validation(issues) }
+
+        let now = self.now
+        let library = self.library
+        let scope = input.divisionCode ?? ""
+        let published = definition
+        try await database.transaction { db in
+            let sequence = try await library.publications.history(itemCode: itemCode, on: db).filter { $0.divisionCode == scope }.count + 1
+            try await library.record(published, on: db, now: now)
+            try await library.publications.insert(ProcessPublicationRecord(
+                itemCode: itemCode, divisionCode: scope, sequence: sequence, definitionId: published.id,
+                definitionVersion: published.version, publishedAt: now, publishedBy: caller.accountID), on: db)
+            try await audit.append(AuditRecord("process.publish", targetType: "serviceItem", targetID: itemCode,
+                                               detail: "\(published.id)@\(published.version) \(scope.isEmpty ? "all divisions" : scope)"),
+                                   actor: actor, on: db)
+        }
+        library.committed(published)
+        return try await processInForce(itemCode: itemCode, division: input.divisionCode)
+    }
+
+    /// Departments a definition names that do not exist: a typo would leave a step nobody can act in.
+    private func unknownDepartments(in definition: ProcessDefinition) async throws -> [FieldIssue] {
+        var named: [(field: String, code: String)] = []
+        for (i, step) in definition.steps.enumerated() {
+            if let department = step.department { named.append(("definition/steps/\(i)/department", department)) }
+            if let joint = step.jointReview {
+                named.append(("definition/steps/\(i)/jointReview/leadDepartment", joint.leadDepartment))
+                for (p, participant) in joint.participants.enumerated() {
+                    named.append(("definition/steps/\(i)/jointReview/participants/\(p)/departmentCode", participant.departmentCode))
+                }
+            }
+        }
+        guard !named.isEmpty else { return [] }
+        struct Code: Decodable { var code: String }
+        let known = Set(try await database.sql.select().column("code").from("departments")
+            .where("code", .in, Array(Set(named.map(\.code)))).all(decoding: Code.self).map(\.code))
+        return named.filter { !known.contains($0.code) }.map {
+            ApplicationProblem.field($0.field, "unknownDepartment", "部门 \($0.code) 不存在", "no department \($0.code)")
+        }
+    }
+}

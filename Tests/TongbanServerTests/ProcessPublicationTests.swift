@@ -1,0 +1,103 @@
+import Foundation
+import SQLKit
+import Testing
+import TongbanCore
+@testable import TongbanServer
+
+@Suite("Process definitions published by administrators")
+struct ProcessPublicationTests {
+    static let item = "330106-GG-0002"
+
+    /// Acceptance → review → decision → conclusion, all in the approval bureau of 西湖区.
+    static func definition(id: String, reviewNext: String = "decision", department: String = "330106-xzspj") -> [String: Any] {
+        [
+            "schemaVersion": 1, "id": id, "version": 1, "name": "失业登记（两级审查）", "timeLimit": 5, "initialStep": "acceptance",
+            "steps": [
+                ["id": "acceptance", "name": "受理", "kind": "acceptance", "timeLimit": 1, "department": department, "actions": [
+                    ["kind": "accept", "roles": ["acceptor"], "next": "review"],
+                    ["kind": "refuseToAccept", "roles": ["acceptor"]],
+                    ["kind": "requestSupplement", "roles": ["acceptor"]]]],
+                ["id": "review", "name": "审查", "kind": "review", "timeLimit": 2, "actions": [
+                    ["kind": "approve", "roles": ["reviewer"], "next": reviewNext],
+                    ["kind": "reject", "roles": ["reviewer"], "next": reviewNext]]],
+                ["id": "decision", "name": "决定", "kind": "decision", "timeLimit": 1, "actions": [
+                    ["kind": "approve", "roles": ["decisionMaker"], "next": "conclusion"],
+                    ["kind": "reject", "roles": ["decisionMaker"], "next": "conclusion"]]],
+                ["id": "conclusion", "name": "办结", "kind": "conclusion", "timeLimit": 1, "actions": [
+                    ["kind": "conclude", "roles": ["acceptor"]]]],
+            ],
+        ]
+    }
+
+    @Test(arguments: TestEngine.available)
+    func publishedDefinitionGovernsNewCasesOnly(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.logIn(DemoData.persons[0].mobile, password: DemoData.password)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let path = "/api/v1/processes/\(Self.item)"
+
+            let shipped = try await s.call(.get, path + "?division=330106", token: clerk)
+            #expect(shipped.status == .ok, "\(shipped.text)")
+            #expect(shipped.json["source"] as? String == "standard")
+            #expect((shipped.json["history"] as? [Any])?.isEmpty == true)
+            #expect(try await s.call(.get, path, token: person).status == .forbidden)
+            #expect(try await s.call(.get, path).status == .unauthorized)
+            #expect(try await s.call(.get, "/api/v1/processes/NO-SUCH-ITEM", token: clerk).status == .notFound)
+
+            // A case filed before the change keeps its definition.
+            let before = try await s.call(.post, "/api/v1/applications", token: person,
+                                          json: ["itemCode": Self.item, "divisionCode": "330106"])
+            #expect(before.status == .created, "\(before.text)")
+
+            // Only catalog and system administrators publish.
+            let body: [String: Any] = ["divisionCode": "330106", "definition": Self.definition(id: "330106-unemployment-two-level")]
+            #expect(try await s.call(.put, path, token: clerk, json: body).status == .forbidden)
+
+            // A dead step and an unknown department are named, and nothing is stored.
+            let broken: [String: Any] = ["divisionCode": "330106",
+                                         "definition": Self.definition(id: "330106-unemployment-two-level", reviewNext: "conclusion",
+                                                                       department: "330106-nosuch")]
+            let refused = try await s.call(.put, path, token: catalogAdmin, json: broken)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(refused.errorFields.contains("definition/steps/0/department"), "\(refused.errorFields)")
+            #expect(refused.errorFields.contains { $0.hasPrefix("definition/steps") && $0 != "definition/steps/0/department" },
+                    "\(refused.errorFields)")
+            let reserved = try await s.call(.put, path, token: catalogAdmin,
+                                            json: ["definition": Self.definition(id: "standard-\(Self.item)-330106")])
+            #expect(reserved.errorFields == ["definition/id"], "\(reserved.text)")
+            let badDivision = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "33", "definition": body["definition"]!])
+            #expect(badDivision.errorFields == ["divisionCode"])
+            #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": "steps"]).status == .badRequest)
+            #expect((try await s.call(.get, path + "?division=330106", token: clerk).json["history"] as? [Any])?.isEmpty == true)
+
+            let published = try await s.call(.put, path, token: catalogAdmin, json: body)
+            #expect(published.status == .ok, "\(published.text)")
+            #expect(published.json["source"] as? String == "published")
+            let definition = published.json["definition"] as? [String: Any] ?? [:]
+            #expect(definition["id"] as? String == "330106-unemployment-two-level")
+            #expect(definition["version"] as? Int == 1)
+
+            // Republishing the same id makes a new version; history lists both, newest first.
+            let again = try await s.call(.put, path, token: catalogAdmin, json: body)
+            #expect((again.json["definition"] as? [String: Any])?["version"] as? Int == 2)
+            let history = again.json["history"] as? [[String: Any]] ?? []
+            #expect(history.compactMap { $0["definitionVersion"] as? Int } == [2, 1])
+
+            let after = try await s.call(.post, "/api/v1/applications", token: person,
+                                         json: ["itemCode": Self.item, "divisionCode": "330106"])
+            #expect(after.status == .created)
+            struct Row: Decodable { var id: String; var definitionId: String; var definitionVersion: Int }
+            let rows = try await s.services.database.sql.select().columns("id", "definition_id", "definition_version").from("applications")
+                .where("item_code", .equal, Self.item).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+            #expect(byID[before.json["id"] as? String ?? ""]?.definitionId.hasPrefix("standard-") == true)
+            #expect(byID[after.json["id"] as? String ?? ""]?.definitionId == "330106-unemployment-two-level")
+            #expect(byID[after.json["id"] as? String ?? ""]?.definitionVersion == 2)
+
+            var filter = AuditFilter()
+            filter.action = "process.publish"
+            #expect(try await s.services.audit.list(filter, paging: Paging()).total == 2)
+        }
+    }
+}
