@@ -168,8 +168,6 @@ func run(engine: String, store: AppConfiguration.Store?, options: Options) async
             byQuery[q + (i % 4 == 0 ? " (330106)" : ""), default: []].append(samples[samples.count - 1])
         }
         let servicePath = percentiles(samples)
-        let worst = samples.enumerated().sorted { $0.element > $1.element }.prefix(20).map(\.offset).sorted()
-        FileHandle.standardError.write(Data("[\(engine)] positions of the 20 slowest samples: \(worst)\n".utf8))
         // The p99 over a fixed query mix is set by its heaviest queries: name them.
         let slowest = byQuery.mapValues(percentiles).sorted { $0.value.p99 > $1.value.p99 }.prefix(6)
         FileHandle.standardError.write(Data("[\(engine)] slowest queries (p50/p99 ms): \(slowest.map { "\($0.key) \(f($0.value.p50, 2))/\(f($0.value.p99, 2))" }.joined(separator: ", "))\n".utf8))

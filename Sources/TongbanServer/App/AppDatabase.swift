@@ -21,11 +21,11 @@ public struct AppDatabase: Sendable {
     /// (a background sweep finishing during SIGTERM) gets a "pool shut down" error from
     /// them instead of a missing database.
     private let handles: [any Database]
-    /// SQLite only: a second connection for the hot read paths. In WAL mode readers never
-    /// wait for the writer, so a request's reads stop queueing behind other requests'
-    /// transactions on the one writing connection.
+    /// SQLite only: reading connections (one per event loop) for the hot read paths. In WAL
+    /// mode readers never wait for the writer, so a request's reads neither queue behind
+    /// other requests' transactions on the one writing connection nor behind each other.
     private let readers: Databases?
-    private let readHandle: (any Database)?
+    private let readHandles: [any Database]
 
     init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID, readers: Databases? = nil) {
         self.databases = databases
@@ -35,7 +35,9 @@ public struct AppDatabase: Sendable {
         for loop in databases.eventLoopGroup.makeIterator() { loops.append(loop) }
         self.handles = loops.map { databases.database(id, logger: logger, on: $0)! }
         self.readers = readers
-        self.readHandle = readers.map { $0.database(id, logger: logger, on: $0.eventLoopGroup.any())! }
+        var readLoops: [any EventLoop] = []
+        if let readers { for loop in readers.eventLoopGroup.makeIterator() { readLoops.append(loop) } }
+        self.readHandles = readLoops.map { readers!.database(id, logger: logger, on: $0)! }
     }
 
     public var fluent: any Database {
@@ -46,7 +48,7 @@ public struct AppDatabase: Sendable {
 
     /// For plain SELECTs outside a transaction on paths every request takes; sees everything
     /// committed before the call. Never write through it.
-    var read: any SQLDatabase { (readHandle ?? fluent) as! any SQLDatabase }
+    var read: any SQLDatabase { (readHandles.randomElement() ?? fluent) as! any SQLDatabase }
 
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -62,11 +64,9 @@ public struct AppDatabase: Sendable {
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             // One event loop means one SQLite connection: writers queue instead of fighting
             // over the file lock (measured 1.5–2× faster, see STACK-NOTES).
-            var loops = MultiThreadedEventLoopGroup.singleton.makeIterator()
-            let writeLoop = loops.next()!
-            let databases = Databases(threadPool: .singleton, on: writeLoop)
+            let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.next())
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
-            let readers = Databases(threadPool: .singleton, on: loops.next() ?? writeLoop)
+            let readers = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
             readers.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
             return AppDatabase(databases: databases, engine: .sqlite, logger: logger, id: .sqlite, readers: readers)
         case .postgres(let url):
