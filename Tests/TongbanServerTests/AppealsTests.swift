@@ -262,7 +262,23 @@ struct AppealsTests {
                 "type": "complaint", "title": "噪音", "text": "夜间施工噪音", "divisionCode": "330106", "address": "文三路",
                 "attachments": [["name": "现场.png", "contentType": "image/png", "contentBase64": Data("png".utf8).base64EncodedString()]]])
             let withFile = try await s.call(.get, "/api/v1/appeals/\(id(photo))", token: citizen)
-            #expect((withFile.json["attachments"] as? [[String: Any]])?.first?["name"] as? String == "现场.png")
+            let attachment = (withFile.json["attachments"] as? [[String: Any]])?.first
+            #expect(attachment?["name"] as? String == "现场.png")
+            // The file itself: its owner and staff who may read the appeal (audited); nobody else.
+            let fileURI = "/api/v1/appeals/\(id(photo))/attachments/\(attachment?["id"] as? String ?? "")"
+            let download = try await s.call(.get, fileURI, token: citizen)
+            #expect(download.status == .ok)
+            #expect(download.body == Data("png".utf8))
+            #expect(download.headers[.contentType] == "image/png")
+            #expect(download.headers[.cacheControl] == "private, no-store")
+            let stranger = try await s.logIn(DemoData.persons[1].mobile, password: DemoData.password)
+            #expect(try await s.call(.get, fileURI, token: stranger).status == .notFound)
+            #expect(try await s.call(.get, "/api/v1/appeals/\(id(photo))/attachments/nosuch", token: citizen).status == .notFound)
+            let supervisor = try await s.logInDemoStaff("supervisor")
+            #expect(try await s.call(.get, fileURI, token: supervisor).status == .ok)
+            var reads = AuditFilter()
+            reads.action = "appeal.attachment.read"
+            #expect(try await s.services.audit.list(reads, paging: Paging()).total == 1)
             struct N: Decodable { var n: Int }
             let stored = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM appeals").first(decoding: N.self)
             #expect(stored?.n == 3, "rejected appeals store nothing")

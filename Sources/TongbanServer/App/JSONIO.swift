@@ -134,3 +134,15 @@ extension Request {
         return s
     }
 }
+
+/// A stored file sent as a download: never cached by shared caches, named safely.
+enum FileOut {
+    static func response(name: String?, contentType: String?, data: Data) -> Response {
+        let encoded = (name ?? "attachment").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "attachment"
+        return Response(status: .ok, headers: [
+            .contentType: contentType ?? "application/octet-stream",
+            .contentDisposition: "attachment; filename*=UTF-8''\(encoded)",
+            .cacheControl: "private, no-store",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

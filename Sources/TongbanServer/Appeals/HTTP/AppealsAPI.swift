@@ -134,6 +134,20 @@ struct AppealsAPI {
                   AppealReach.canRead(principal, record) else { throw Problem.notFound("appeal") }
             return try JSONOut.response(try await view(record, for: principal, actor: context.auditActor, detail: true))
         }
+        routes.get("/api/v1/appeals/{id}/attachments/{attachmentId}", access: .signedIn) { _, context in
+            let principal = context.principal!
+            guard let record = try await store.appeal(id: try context.parameters.require("id")),
+                  AppealReach.canRead(principal, record) else { throw Problem.notFound("appeal") }
+            let attachmentID = try context.parameters.require("attachmentId")
+            guard let file = try await store.attachments(appealID: record.id).first(where: { $0.id == attachmentID }) else {
+                throw Problem.notFound("attachment")
+            }
+            if principal.kind == .staff {
+                try await audit.append(AuditRecord("appeal.attachment.read", targetType: "appeal", targetID: record.id, detail: file.id),
+                                       actor: context.auditActor)
+            }
+            return FileOut.response(name: file.name, contentType: file.contentType, data: file.data)
+        }
         action("dispatch", roles: [.dispatcher, .supervisor], routes) { request in
             let body = try await JSONBody.decode(DispatchBody.self, from: request)
             return .dispatch(department: body.departmentCode, category: body.category)

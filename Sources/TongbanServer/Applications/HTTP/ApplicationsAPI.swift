@@ -85,7 +85,7 @@ struct ApplicationsAPI {
             let (material, data) = try await service.attachment(
                 id: try context.parameters.require("id"), materialID: try context.parameters.require("materialId"),
                 by: context.principal!, actor: context.auditActor)
-            return Self.fileResponse(material, data)
+            return FileOut.response(name: material.fileName, contentType: material.contentType, data: data)
         }
         routes.post("/api/v1/applications/{id}/submit", access: Self.applicants) { _, context in
             let record = try await service.submit(id: try context.parameters.require("id"), by: context.principal!, actor: context.auditActor)
@@ -186,13 +186,4 @@ struct ApplicationsAPI {
         return (.init(material: material, fileName: request.query("filename") ?? "attachment", declaredType: contentType, bytes: bytes), [:])
     }
 
-    static func fileResponse(_ material: MaterialRecord, _ data: Data) -> Response {
-        let name = material.fileName ?? "attachment"
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "attachment"
-        return Response(status: .ok, headers: [
-            .contentType: material.contentType ?? "application/octet-stream",
-            .contentDisposition: "attachment; filename*=UTF-8''\(encoded)",
-            .cacheControl: "private, no-store",
-        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }

@@ -68,7 +68,12 @@ public struct IdentityService: Sendable {
                                        actor: actor.with(accountID: record.id, role: Role.person.rawValue), on: db)
             }
         } catch where isUniqueViolation(error) {
-            // Two registrations raced past the checks above; the unique index decided.
+            // Two registrations raced past the checks above and a unique index decided;
+            // the committed winner tells which identifier collided.
+            if try await accounts.account(mobileIndex: mobileIndex) != nil,
+               try await accounts.account(idNumberIndex: idIndex) == nil {
+                throw IdentityError.duplicateMobile
+            }
             throw IdentityError.duplicateIDNumber
         }
         return record
