@@ -168,6 +168,14 @@ func run(engine: String, store: AppConfiguration.Store?, options: Options) async
             byQuery[q + (i % 4 == 0 ? " (330106)" : ""), default: []].append(samples[samples.count - 1])
         }
         let servicePath = percentiles(samples)
+        var revisionSamples: [Duration] = []
+        for _ in 0..<options.queries {
+            let start = ContinuousClock.now
+            _ = try await services.database.sql.raw("SELECT revision FROM catalog_state WHERE id = 1").all()
+            revisionSamples.append(ContinuousClock.now - start)
+        }
+        let rev = percentiles(revisionSamples)
+        FileHandle.standardError.write(Data("[\(engine)] revision read alone p50/p99 ms: \(f(rev.p50, 3))/\(f(rev.p99, 3))\n".utf8))
         // The p99 over a fixed query mix is set by its heaviest queries: name them.
         let slowest = byQuery.mapValues(percentiles).sorted { $0.value.p99 > $1.value.p99 }.prefix(6)
         FileHandle.standardError.write(Data("[\(engine)] slowest queries (p50/p99 ms): \(slowest.map { "\($0.key) \(f($0.value.p50, 2))/\(f($0.value.p99, 2))" }.joined(separator: ", "))\n".utf8))
