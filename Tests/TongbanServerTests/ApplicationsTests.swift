@@ -313,15 +313,27 @@ struct ApplicationsTests {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson(1)
             var ids: [String] = []
-            for _ in 0..<8 {
+            for n in 0..<8 {
+                // Half fill the form in a second request, half give it with the creation.
                 let created = try await s.call(.post, "/api/v1/applications", token: person,
-                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106"])
+                                               json: n.isMultiple(of: 2) ? ["itemCode": "330106-GG-0002", "divisionCode": "330106"]
+                                                   : ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
                 #expect(created.status == .created, "\(created.text)")
                 let id = created.json["id"] as? String ?? ""
-                #expect(try await s.call(.put, "/api/v1/applications/\(id)", token: person,
-                                         json: ["form": ["request": "申请失业登记"]]).status == .ok)
+                if n.isMultiple(of: 2) {
+                    #expect(try await s.call(.put, "/api/v1/applications/\(id)", token: person,
+                                             json: ["form": ["request": "申请失业登记"]]).status == .ok)
+                }
                 ids.append(id)
             }
+            // A bad value given with the creation is named, and no draft is left behind.
+            let before = try await s.call(.get, "/api/v1/applications?mine=true", token: person).json["total"] as? Int
+            let bad = try await s.call(.post, "/api/v1/applications", token: person,
+                                       json: ["itemCode": "330106-GG-0002", "divisionCode": "330106",
+                                              "form": ["request": String(repeating: "长", count: 1001), "applicantIdNumber": "330106198503120117"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(Set(bad.errorFields) == ["form/request", "form/applicantIdNumber"], "\(bad.text)")
+            #expect(try await s.call(.get, "/api/v1/applications?mine=true", token: person).json["total"] as? Int == before)
             let receipts = try await withThrowingTaskGroup(of: String?.self) { group in
                 for id in ids {
                     group.addTask { try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).json["receiptNumber"] as? String }

@@ -4,8 +4,8 @@
 Starts `tongban serve --demo` on a fresh data directory (SQLite, or PostgreSQL when
 DATABASE_URL is set), then with wrk at 64 connections measures:
   1. plaintext: GET /healthz
-  2. submissions: the full applicant path create → fill → submit (durable and audited),
-     counted as completed submissions per second
+  2. submissions: an API client's path, create (with the form filled) → submit, each
+     durable and audited, counted as completed submissions per second
   3. transitions: the clerk's `accept` on the submitted cases, one per case
 Usage: bench/applications/run.py [--binary .build/release/tongban] [--duration 10]
 """
@@ -28,30 +28,27 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PASSWORD = "Tongban@2026demo"
 PERSON = "330106198503120116"
-ITEM = {"itemCode": "330106-GG-0002", "divisionCode": "330106"}
+ITEM = {"itemCode": "330106-GG-0002", "divisionCode": "330106", "form": {"request": "bench"}}
 
 SUBMIT_LUA = r'''
--- Responses of different connections arrive in any order, so each is recognised by its
--- own shape: 201 = a new draft, a view with "fields" = filled, "receiptNumber" = submitted.
+-- An API client's submission: create the application with its form filled (201 with the id),
+-- then submit it. Responses of different connections arrive in any order, so a 201 is
+-- recognised as a new application by its status.
 local token = "%s"
 local item = '%s'
-local drafts, filled = {}, {}
+local created = {}
 local uuid = '"id":"(%%x+%%-%%x+%%-%%x+%%-%%x+%%-%%x+)"'
 wrk.headers["Authorization"] = "Bearer " .. token
 wrk.headers["Content-Type"] = "application/json"
 request = function()
-  if #filled > 0 then
-    return wrk.format("POST", "/api/v1/applications/" .. table.remove(filled) .. "/submit", nil, "")
-  elseif #drafts > 0 then
-    return wrk.format("PUT", "/api/v1/applications/" .. table.remove(drafts), nil, '{"form":{"request":"bench"}}')
+  if #created > 0 then
+    return wrk.format("POST", "/api/v1/applications/" .. table.remove(created) .. "/submit", nil, "")
   end
   return wrk.format("POST", "/api/v1/applications", nil, item)
 end
 response = function(status, headers, body)
   if status == 201 then
-    table.insert(drafts, string.match(body, uuid))
-  elseif status == 200 and string.find(body, '"fields"', 1, true) then
-    table.insert(filled, string.match(body, uuid))
+    table.insert(created, string.match(body, uuid))
   end
 end
 '''

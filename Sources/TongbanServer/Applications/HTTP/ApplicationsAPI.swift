@@ -32,6 +32,12 @@ struct ApplicationsAPI {
     }
 
     struct Fill: Decodable, Sendable { var form: [String: FormScalar] }
+    struct CreationBody: Decodable, Sendable {
+        var itemCode: String
+        var divisionCode: String?
+        var organizationId: String?
+        var form: [String: FormScalar]?
+    }
     struct Assignment: Decodable, Sendable { var assignee: String }
 
     var views: ApplicationViewBuilder { ApplicationViewBuilder(service: service) }
@@ -46,7 +52,9 @@ struct ApplicationsAPI {
 
     func register(_ routes: SecuredRouter) {
         routes.post("/api/v1/applications", access: Self.applicants) { request, context in
-            let input = try await JSONBody.decode(ApplicationService.Creation.self, from: request)
+            let body = try await JSONBody.decode(CreationBody.self, from: request)
+            let input = ApplicationService.Creation(itemCode: body.itemCode, divisionCode: body.divisionCode,
+                                                    organizationId: body.organizationId, form: body.form?.mapValues(\.text))
             let record = try await service.create(input, by: context.principal!, actor: context.auditActor)
             return try JSONOut.response(Created(id: record.id, status: record.status, version: record.version), status: .created,
                                         headers: [.location: "/api/v1/applications/\(record.id)"])

@@ -47,10 +47,13 @@ public struct ApplicationService: Sendable {
 
     // MARK: - Drafts
 
-    public struct Creation: Decodable, Sendable {
+    public struct Creation: Sendable {
         public var itemCode: String
         public var divisionCode: String?
         public var organizationId: String?
+        /// Form values to fill at once, as `fill` takes them: an API client may create and
+        /// then submit, two requests, instead of three.
+        public var form: [String: String]?
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
@@ -69,7 +72,13 @@ public struct ApplicationService: Sendable {
         let engine = try WorkflowEngine(definition: definition)
         let id = UUID().uuidString.lowercased()
         let workflowCase = engine.newCase(id: id)
-        let prefilled = prefill(form, from: applicant)
+        var prefilled = prefill(form, from: applicant)
+        if let values = input.form {
+            let given = values.filter { !$0.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            let (canonical, issues) = form.normalize(given, divisionExists: divisions.contains, today: today)
+            if !issues.isEmpty { throw Problem.validation(issues) }
+            prefilled.merge(canonical) { _, new in new }
+        }
         let now = self.now
         let record = ApplicationRecord(
             id: id, itemCode: item.itemCode, itemVersion: itemVersion, itemName: item.name, divisionCode: item.divisionCode,
