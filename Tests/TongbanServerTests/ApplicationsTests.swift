@@ -309,6 +309,55 @@ struct ApplicationsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func applicationsKeepTheGuideVersionTheyWereFiledUnder(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson(1)
+            let catalog = try await s.logInDemoStaff("catalog")
+            let item = "330106-GG-0002", record = "/api/v1/catalog/items/330106-GG-0002/330106"
+            func requirements(_ id: String) async throws -> [String] {
+                let view = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+                return (view.json["requirements"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            }
+            let filedEarlier = try await s.call(.post, "/api/v1/applications", token: person,
+                                                json: ["itemCode": item, "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+            let earlierID = filedEarlier.json["id"] as? String ?? ""
+            let before = try await requirements(earlierID)
+            #expect(before.count == 3, "\(before)")
+
+            // The item is republished with one more required material: a new version.
+            var current = try await s.call(.get, record, token: catalog).json["current"] as? [String: Any] ?? [:]
+            var materials = current["materials"] as? [[String: Any]] ?? []
+            materials.append(["name": "失业人员登记表", "source": ["type": "applicant"], "form": "original", "copies": 1,
+                              "required": true, "notes": ""])
+            current["materials"] = materials
+            let saved = try await s.call(.put, record, token: catalog, json: current)
+            #expect(saved.status == .ok, "\(saved.text)")
+            #expect(try await s.call(.post, record + "/publish", token: catalog).status == .ok)
+
+            // The draft filed before keeps its guide and can be submitted as it stands;
+            // an application filed now asks for the new material.
+            #expect(try await requirements(earlierID) == before)
+            #expect(try await s.call(.post, "/api/v1/applications/\(earlierID)/submit", token: person).status == .ok)
+            let filedNow = try await s.call(.post, "/api/v1/applications", token: person,
+                                            json: ["itemCode": item, "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+            let nowID = filedNow.json["id"] as? String ?? ""
+            #expect(try await requirements(nowID) == before + ["失业人员登记表"])
+            let refused = try await s.call(.post, "/api/v1/applications/\(nowID)/submit", token: person)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.errorFields == ["materials/失业人员登记表"], "\(refused.text)")
+
+            // A retired item takes no submissions, not even of drafts filed before.
+            let draft = try await s.call(.post, "/api/v1/applications", token: person,
+                                         json: ["itemCode": item, "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+            #expect(try await s.call(.post, record + "/retire", token: catalog).status == .ok)
+            let retired = try await s.call(.post, "/api/v1/applications/\(draft.json["id"] as? String ?? "")/submit", token: person)
+            #expect(retired.errorFields == ["itemCode"], "\(retired.text)")
+            #expect(try await s.call(.post, "/api/v1/applications", token: person,
+                                     json: ["itemCode": item, "divisionCode": "330106"]).status == .unprocessableContent)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func receiptNumbersStayUniqueUnderConcurrentSubmits(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson(1)
