@@ -171,16 +171,18 @@ struct SQLAccountStore: AccountStore {
     }
 
     func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow? {
-        // Every authenticated request runs this, so it is one round trip, not four.
+        // Every authenticated request runs this, so it is one round trip, not four, and its
+        // columns come out under the Swift names (no key conversion per row).
         try await database.read.raw("""
-            SELECT a.id AS account_id, a.kind, a.display_name, a.roles, a.department_code, a.active,
-                   d.division_code AS department_division, s.expires_at, s.revoked_at,
-                   CASE WHEN EXISTS (SELECT 1 FROM organization_agents g WHERE g.account_id = a.id) THEN 1 ELSE 0 END AS is_agent
+            SELECT a.id AS "accountId", a.kind AS "kind", a.display_name AS "displayName", a.roles AS "roles",
+                   a.department_code AS "departmentCode", a.active AS "active",
+                   d.division_code AS "departmentDivision", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt",
+                   CASE WHEN EXISTS (SELECT 1 FROM organization_agents g WHERE g.account_id = a.id) THEN 1 ELSE 0 END AS "isAgent"
             FROM sessions s
             JOIN accounts a ON a.id = s.account_id
             LEFT JOIN departments d ON d.code = a.department_code
             WHERE s.token_hash = \(bind: tokenHash)
-            """).first(decoding: SessionPrincipalRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).first(decoding: SessionPrincipalRow.self)
     }
 
     func session(tokenHash: String) async throws -> SessionRecord? {
