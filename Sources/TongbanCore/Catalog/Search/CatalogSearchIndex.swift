@@ -360,15 +360,18 @@ public struct CatalogSearchIndex: Sendable {
             // Reads each touched slot once and leaves the buffers zeroed for the next search.
             buffers.totals.withUnsafeMutableBufferPointer { totals in
             buffers.matched.withUnsafeMutableBufferPointer { matched in
+            attributes.withUnsafeBufferPointer { attributes in
                 for slot in touched {
                     let s = Int(slot)
-                    if eligible.admits(slot) {
-                        facets.add(attributes[s])
+                    let a = attributes[s]
+                    if eligible.admits(a, slot: slot) {
+                        facets.add(a)
                         top.offer(slot, totals[s] * Float(matched[s]) / clauseCount)
                     }
                     totals[s] = 0
                     matched[s] = 0
                 }
+            }
             }
             }
         }
@@ -572,8 +575,11 @@ public struct CatalogSearchIndex: Sendable {
             return table
         }
 
-        func admits(_ slot: Int32) -> Bool {
-            let a = attributes[Int(slot)]
+        func admits(_ slot: Int32) -> Bool { admits(attributes[Int(slot)], slot: slot) }
+
+        /// `admits(slot)` for a caller that has already read the slot's attributes.
+        @inline(__always)
+        func admits(_ a: Attributes, slot: Int32) -> Bool {
             guard basic(a) else { return false }
             guard let visibleRank else { return true }
             let rank = visibleRank[Int(a.division)]
