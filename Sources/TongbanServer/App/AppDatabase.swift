@@ -70,7 +70,13 @@ public struct AppDatabase: Sendable {
             return finished.futureResult
         }
         released.whenFailure { leased.fail($0) }
-        let connection = try await leased.futureResult.get()
+        let connection: SQLiteConnection
+        do {
+            connection = try await leased.futureResult.get()
+        } catch {
+            finished.succeed(())
+            throw error
+        }
         let db = connection.sql(queryLogLevel: .trace)
         let outcome: Result<T, any Error>
         do {
