@@ -58,10 +58,8 @@ extension ApplicationService {
             issues.append(ApplicationProblem.field("definition/id", "reserved", "以“\(ProcessLibrary.standardPrefix)”开头的编号留给标准流程",
                                                    "ids starting with \(ProcessLibrary.standardPrefix) are reserved for derived definitions"))
         }
-        // Versions are assigned here, so a stored revision is never overwritten.
-        let version = max(try await library.publications.latestVersion(definitionID: definition.id, on: database.sql),
-                          library.shippedVersion(id: definition.id)) + 1
-        definition.version = version
+        // Checked as version 1; the stored version is assigned inside the transaction.
+        definition.version = 1
         do {
             try definition.validate()
         } catch {
@@ -73,16 +71,27 @@ extension ApplicationService {
         let now = self.now
         let library = self.library
         let scope = input.divisionCode ?? ""
-        let published = definition
-        try await database.transaction { db in
-            let sequence = try await library.publications.history(itemCode: itemCode, on: db).filter { $0.divisionCode == scope }.count + 1
-            try await library.record(published, on: db, now: now)
-            try await library.publications.insert(ProcessPublicationRecord(
-                itemCode: itemCode, divisionCode: scope, sequence: sequence, definitionId: published.id,
-                definitionVersion: published.version, publishedAt: now, publishedBy: caller.accountID), on: db)
-            try await audit.append(AuditRecord("process.publish", targetType: "serviceItem", targetID: itemCode,
-                                               detail: "\(published.id)@\(published.version) \(scope.isEmpty ? "all divisions" : scope)"),
-                                   actor: actor, on: db)
+        let checked = definition
+        let published: ProcessDefinition
+        do {
+            published = try await database.transaction { db in
+                // Versions are assigned here and inserted without ignoring conflicts, so a stored
+                // revision is never overwritten: of two concurrent publications one gets a 409.
+                var next = checked
+                next.version = max(try await library.publications.latestVersion(definitionID: checked.id, on: db),
+                                   library.shippedVersion(id: checked.id)) + 1
+                let sequence = try await library.publications.history(itemCode: itemCode, on: db).filter { $0.divisionCode == scope }.count + 1
+                try await library.record(next, on: db, now: now, ignoringExisting: false)
+                try await library.publications.insert(ProcessPublicationRecord(
+                    itemCode: itemCode, divisionCode: scope, sequence: sequence, definitionId: next.id,
+                    definitionVersion: next.version, publishedAt: now, publishedBy: caller.accountID), on: db)
+                try await audit.append(AuditRecord("process.publish", targetType: "serviceItem", targetID: itemCode,
+                                                   detail: "\(next.id)@\(next.version) \(scope.isEmpty ? "all divisions" : scope)"),
+                                       actor: actor, on: db)
+                return next
+            }
+        } catch where isUniqueViolation(error) {
+            throw Problem.conflict("该事项的流程正被他人同时发布，请刷新后重试", "another publication of this process happened at the same time; reload and retry")
         }
         library.committed(published)
         return try await processInForce(itemCode: itemCode, division: input.divisionCode)

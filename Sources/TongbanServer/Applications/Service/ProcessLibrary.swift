@@ -69,14 +69,15 @@ public struct ProcessLibrary: Sendable {
         processes.filter { $0.definition.id == id }.map(\.definition.version).max() ?? 0
     }
 
-    /// Stores the revision if it is new; revisions are immutable once stored.
-    func record(_ definition: ProcessDefinition, on db: any SQLDatabase, now: Int64) async throws {
-        if cache.isStored(id: definition.id, version: definition.version) { return }
+    /// Stores the revision if it is new; revisions are immutable once stored. Without
+    /// `ignoringExisting` a revision already stored is a unique violation, not a no-op.
+    func record(_ definition: ProcessDefinition, on db: any SQLDatabase, now: Int64, ignoringExisting: Bool = true) async throws {
+        if ignoringExisting, cache.isStored(id: definition.id, version: definition.version) { return }
         let json = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
-        try await db.insert(into: "process_definitions").columns("id", "version", "definition_json", "created_at")
+        let insert = db.insert(into: "process_definitions").columns("id", "version", "definition_json", "created_at")
             .values(SQLBind(definition.id), SQLBind(definition.version), SQLBind(json), SQLBind(now))
-            .ignoringConflicts(with: ["id", "version"])
-            .run()
+        if ignoringExisting { insert.ignoringConflicts(with: ["id", "version"]) }
+        try await insert.run()
         cache.store(definition)
     }
 

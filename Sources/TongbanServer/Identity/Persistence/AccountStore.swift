@@ -85,7 +85,6 @@ public protocol AccountStore: Sendable {
     func organizations(agent accountID: String) async throws -> [OrganizationRecord]
 
     func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws
-    func session(tokenHash: String) async throws -> SessionRecord?
     func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow?
     func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws
 }
@@ -183,11 +182,6 @@ struct SQLAccountStore: AccountStore {
             LEFT JOIN departments d ON d.code = a.department_code
             WHERE s.token_hash = \(bind: tokenHash)
             """).first(decoding: SessionPrincipalRow.self)
-    }
-
-    func session(tokenHash: String) async throws -> SessionRecord? {
-        try await sql.select().column("*").from("sessions").where("token_hash", .equal, tokenHash)
-            .first(decoding: SessionRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws {
