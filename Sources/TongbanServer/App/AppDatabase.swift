@@ -27,8 +27,11 @@ public struct AppDatabase: Sendable {
     /// other requests' transactions on the one writing connection nor behind each other.
     private let readers: Databases?
     private let readHandles: [any Database]
+    /// SQLite only: the one writing connection (see `SQLiteWriter`).
+    private let writer: SQLiteWriter?
 
-    init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID, readers: Databases? = nil) {
+    init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID,
+         readers: Databases? = nil, writer: SQLiteWriter? = nil) {
         self.databases = databases
         self.engine = engine
         self.logger = logger
@@ -36,6 +39,7 @@ public struct AppDatabase: Sendable {
         for loop in databases.eventLoopGroup.makeIterator() { loops.append(loop) }
         self.handles = loops.map { databases.database(id, logger: logger, on: $0)! }
         self.readers = readers
+        self.writer = writer
         var readLoops: [any EventLoop] = []
         if let readers { for loop in readers.eventLoopGroup.makeIterator() { readLoops.append(loop) } }
         self.readHandles = readLoops.map { readers!.database(id, logger: logger, on: $0)! }
@@ -45,7 +49,13 @@ public struct AppDatabase: Sendable {
         handles.count == 1 ? handles[0] : handles.randomElement()!
     }
 
-    public var sql: any SQLDatabase { fluent as! any SQLDatabase }
+    /// Outside transactions. On SQLite, SELECTs go to the reading connections and every
+    /// other statement to the writer, each committed before it returns.
+    public var sql: any SQLDatabase {
+        if let writer { return EmbeddedSQL(writer: writer, reader: read) }
+        return fluent as! any SQLDatabase
+    }
+
 
     /// For plain SELECTs outside a transaction on paths every request takes; sees everything
     /// committed before the call. Never write through it.
@@ -53,44 +63,9 @@ public struct AppDatabase: Sendable {
 
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        guard engine == .sqlite, let pool = fluent as? any SQLiteDatabase else {
-            return try await fluent.transaction { db in
-                try await body(db as! any SQLDatabase)
-            }
-        }
-        // FluentKit runs a SQLite transaction's body in a new unstructured task, which waits in
-        // the executor's queue behind every request's work while it holds the one writing
-        // connection (measured: the connection idle 35 % of the time under load). The
-        // connection is leased here instead and the body runs in the caller's task.
-        return try await withTaskExecutorPreference(TransactionExecutor.shared) {
-        let leased = pool.eventLoop.makePromise(of: SQLiteConnection.self)
-        let finished = pool.eventLoop.makePromise(of: Void.self)
-        let released = pool.withConnection { connection -> EventLoopFuture<Void> in
-            leased.succeed(connection)
-            return finished.futureResult
-        }
-        released.whenFailure { leased.fail($0) }
-        let connection: SQLiteConnection
-        do {
-            connection = try await leased.futureResult.get()
-        } catch {
-            finished.succeed(())
-            throw error
-        }
-        let db = connection.sql(queryLogLevel: .trace)
-        let outcome: Result<T, any Error>
-        do {
-            try await db.raw("BEGIN TRANSACTION").run()
-            let result = try await body(db)
-            try await db.raw("COMMIT TRANSACTION").run()
-            outcome = .success(result)
-        } catch {
-            try? await db.raw("ROLLBACK TRANSACTION").run()
-            outcome = .failure(error)
-        }
-        finished.succeed(())
-        try await released.get()
-        return try outcome.get()
+        if let writer { return try await writer.transaction(body) }
+        return try await fluent.transaction { db in
+            try await body(db as! any SQLDatabase)
         }
     }
 
@@ -105,7 +80,9 @@ public struct AppDatabase: Sendable {
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
             let readers = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
             readers.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
-            return AppDatabase(databases: databases, engine: .sqlite, logger: logger, id: .sqlite, readers: readers)
+            let writer = try SQLiteWriter(path: path, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+            return AppDatabase(databases: databases, engine: .sqlite, logger: logger, id: .sqlite,
+                               readers: readers, writer: writer)
         case .postgres(let url):
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
             databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .psql)
@@ -139,6 +116,7 @@ public struct AppDatabase: Sendable {
     }
 
     public func shutdown() async {
+        await writer?.close()
         await readers?.shutdownAsync()
         await databases.shutdownAsync()
     }
@@ -161,6 +139,35 @@ public struct AppDatabase: Sendable {
             ? "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)"
             : "SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = \(bind: table)"
         return (try await sql.raw(query).first(decoding: Row.self)?.n ?? 0) > 0
+    }
+}
+
+/// `AppDatabase.sql` on SQLite: reads never wait for the writer, writes never bypass it.
+private struct EmbeddedSQL: SQLDatabase {
+    let writer: SQLiteWriter
+    let reader: any SQLDatabase
+    var logger: Logger { writer.logger }
+    var eventLoop: any EventLoop { writer.eventLoop }
+    var dialect: any SQLDialect { reader.dialect }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let (sql, binds) = serialize(query)
+        let verb = sql.drop(while: \.isWhitespace).prefix(6).uppercased()
+        if verb == "SELECT" { return try await reader.execute(sql: query, onRow) }
+        if verb == "VACUUM" || verb == "PRAGMA" {
+            let encoder = SQLiteDataEncoder()
+            return try await writer.autocommit(sql, try binds.map { try encoder.encode($0) }, onRow)
+        }
+        try await writer.transaction { db in try await db.execute(sql: query, onRow) }
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
     }
 }
 

@@ -77,9 +77,12 @@ struct CalendarRefresher: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            do { try await book.refresh() } catch { logger.warning("calendar refresh failed: \(error)") }
+        // Cancelled on SIGTERM: a plain sleep held the shutdown up to a whole interval.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do { try await book.refresh() } catch { logger.warning("calendar refresh failed: \(error)") }
+            }
         }
     }
 }

@@ -1,0 +1,352 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLKit
+import SQLiteKit
+import Synchronization
+import VaporCSQLite
+
+/// The one connection that writes to the embedded database, with group commit.
+///
+/// SQLiteNIO runs every statement as a round trip through a thread pool and back through an
+/// event loop; a submission's transactions hold the single writer for 5–11 statements, so the
+/// hand-overs, not SQLite, set the write rate (bench/README.md). Here a transaction's
+/// statements run synchronously on the transaction thread, through prepared statements kept
+/// for reuse, and transactions that queue up behind each other share one COMMIT (one fsync):
+/// each runs inside a savepoint of the open batch, so a failing one undoes only its own
+/// writes, and no caller hears of success before the COMMIT that makes its writes durable.
+///
+/// It uses the SQLite library SQLiteNIO links (the `sqlite_nio_` symbols), never a second
+/// copy: two copies in one process do not see each other's POSIX locks on the file.
+final class SQLiteWriter: @unchecked Sendable {
+    /// Upper bounds on one batch, so a steady stream of transactions still commits often.
+    static let batchLimit = 32
+    static let batchWindow: UInt64 = 3_000_000 // nanoseconds
+
+    let eventLoop: any EventLoop
+    let logger: Logger
+
+    private struct Gate {
+        var held = false
+        var closed = false
+        var waiters: [CheckedContinuation<Bool, Never>] = []
+        var head = 0
+        var waiting: Bool { head < waiters.count }
+    }
+    private let gate = Mutex(Gate())
+
+    // Touched only by the task holding the gate.
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private var batch: [CheckedContinuation<Void, any Error>] = []
+    private var batchOpen = false
+    private var batchStarted: UInt64 = 0
+    private static let statementCacheLimit = 512
+
+    init(path: String, eventLoop: any EventLoop, logger: Logger) throws {
+        self.eventLoop = eventLoop
+        self.logger = logger
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
+        let opened = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
+        guard opened == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite_nio_sqlite3_close_v2(db)
+            throw SQLiteStatementError(code: opened, message: "\(path): \(message)")
+        }
+        handle = db
+        sqlite_nio_sqlite3_busy_timeout(db, 60_000)
+        do {
+            try run("PRAGMA foreign_keys = ON", [], { _ in })
+        } catch {
+            sqlite_nio_sqlite3_close_v2(db)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a savepoint of the current batch and returns once the batch is durable.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(TransactionExecutor.shared) {
+            try await acquire()
+            let connection = WriterConnection(writer: self)
+            do {
+                if !batchOpen {
+                    try run("BEGIN IMMEDIATE", [], { _ in })
+                    batchOpen = true
+                    batchStarted = DispatchTime.now().uptimeNanoseconds
+                }
+                try run("SAVEPOINT request", [], { _ in })
+            } catch {
+                abandonBatch(error)
+                endTurn()
+                throw error
+            }
+            let result: T
+            do {
+                result = try await body(connection)
+                try run("RELEASE request", [], { _ in })
+            } catch {
+                undo(error)
+                endTurn()
+                throw error
+            }
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                batch.append(done)
+                endTurn()
+            }
+            return result
+        }
+    }
+
+    /// Runs one statement outside any batch (VACUUM and PRAGMAs refuse to run in a transaction).
+    func autocommit(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) async throws {
+        try await withTaskExecutorPreference(TransactionExecutor.shared) {
+            try await acquire()
+            defer { release() }
+            if batchOpen { commit() }
+            try run(sql, binds, onRow)
+        }
+    }
+
+    /// Waits for the running batch, then closes the connection; later callers get an error.
+    func close() async {
+        guard (try? await acquire()) != nil else { return }
+        if batchOpen { commit() }
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        sqlite_nio_sqlite3_close_v2(handle)
+        handle = nil
+        let waiting = gate.withLock { gate -> [CheckedContinuation<Bool, Never>] in
+            gate.closed = true
+            gate.held = false
+            let rest = Array(gate.waiters[gate.head...])
+            gate.waiters.removeAll()
+            gate.head = 0
+            return rest
+        }
+        for waiter in waiting { waiter.resume(returning: false) }
+    }
+
+    // MARK: The gate
+
+    private func acquire() async throws {
+        let granted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let answer: Bool? = gate.withLock { gate in
+                if gate.closed { return false }
+                if !gate.held { gate.held = true; return true }
+                gate.waiters.append(continuation)
+                return nil
+            }
+            if let answer { continuation.resume(returning: answer) }
+        }
+        if !granted { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the database is closed") }
+    }
+
+    private func release() {
+        let next = gate.withLock { gate -> CheckedContinuation<Bool, Never>? in
+            guard gate.waiting else {
+                gate.held = false
+                gate.waiters.removeAll(keepingCapacity: true)
+                gate.head = 0
+                return nil
+            }
+            let next = gate.waiters[gate.head]
+            gate.head += 1
+            return next
+        }
+        next?.resume(returning: true)
+    }
+
+    /// Commits when nobody else is queued to join the batch, or when the batch is full or old.
+    private func endTurn() {
+        if batchOpen {
+            let queued = gate.withLock { $0.waiting }
+            let age = DispatchTime.now().uptimeNanoseconds - batchStarted
+            if !queued || batch.count >= Self.batchLimit || age >= Self.batchWindow { commit() }
+        }
+        release()
+    }
+
+    private func commit() {
+        let members = batch
+        batch.removeAll(keepingCapacity: true)
+        batchOpen = false
+        do {
+            try run("COMMIT", [], { _ in })
+        } catch {
+            rollbackIfOpen()
+            for member in members { member.resume(throwing: error) }
+            return
+        }
+        for member in members { member.resume() }
+    }
+
+    /// Undoes one failed transaction; if SQLite already rolled back the whole batch (I/O
+    /// errors, a full disk), every member of it fails with that error.
+    private func undo(_ error: any Error) {
+        guard sqlite_nio_sqlite3_get_autocommit(handle) == 0 else {
+            abandonBatch(error)
+            return
+        }
+        do {
+            try run("ROLLBACK TO request", [], { _ in })
+            try run("RELEASE request", [], { _ in })
+        } catch {
+            abandonBatch(error)
+        }
+    }
+
+    private func abandonBatch(_ error: any Error) {
+        rollbackIfOpen()
+        let members = batch
+        batch.removeAll(keepingCapacity: true)
+        batchOpen = false
+        for member in members { member.resume(throwing: error) }
+    }
+
+    private func rollbackIfOpen() {
+        if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { try? run("ROLLBACK", [], { _ in }) }
+    }
+
+    // MARK: Statements
+
+    fileprivate func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+        guard let handle else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the database is closed") }
+        let (statement, cached) = try prepare(sql, on: handle)
+        defer {
+            if cached {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            } else {
+                sqlite_nio_sqlite3_finalize(statement)
+            }
+        }
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .integer(let number): code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+            case .float(let number): code = sqlite_nio_sqlite3_bind_double(statement, index, number)
+            case .null: code = sqlite_nio_sqlite3_bind_null(statement, index)
+            case .text(let text):
+                code = sqlite_nio_sqlite3_bind_text64(
+                    statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
+            case .blob(let bytes):
+                code = bytes.withUnsafeReadableBytes {
+                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
+                }
+            }
+            guard code == SQLITE_OK else { throw failure(code, on: handle) }
+        }
+        var columns: WriterColumns?
+        while true {
+            let code = sqlite_nio_sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, on: handle) }
+            let names = columns ?? WriterColumns(statement)
+            columns = names
+            var values: [SQLiteData] = []
+            values.reserveCapacity(names.names.count)
+            for column in 0..<Int32(names.names.count) { values.append(value(statement, column)) }
+            onRow(WriterRow(columns: names, values: values))
+        }
+    }
+
+    private func prepare(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
+        if let statement = statements[sql] { return (statement, true) }
+        var statement: OpaquePointer?
+        let keep = statements.count < Self.statementCacheLimit
+        let flags: UInt32 = keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, flags, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code, on: handle) }
+        if keep { statements[sql] = statement }
+        return (statement, keep)
+    }
+
+    private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .null }
+            return .text(String(cString: text))
+        case SQLITE_BLOB:
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) {
+                buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length))
+            }
+            return .blob(buffer)
+        default: return .null
+        }
+    }
+
+    private func failure(_ code: Int32, on handle: OpaquePointer) -> SQLiteStatementError {
+        SQLiteStatementError(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+    }
+}
+
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A statement SQLite refused; the message is SQLite's own (e.g. "UNIQUE constraint failed: …").
+struct SQLiteStatementError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// The writer as SQLKit sees it inside a transaction body. Statements complete before
+/// `execute` returns; the body holds the writer, so nothing else uses the handle meanwhile.
+private struct WriterConnection: SQLDatabase {
+    let writer: SQLiteWriter
+    var logger: Logger { writer.logger }
+    var eventLoop: any EventLoop { writer.eventLoop }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try runNow(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try runNow(query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+
+    private func runNow(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        let (sql, binds) = serialize(query)
+        let encoder = SQLiteDataEncoder()
+        try writer.run(sql, try binds.map { try encoder.encode($0) }, onRow)
+    }
+}
+
+private final class WriterColumns: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    init(_ statement: OpaquePointer) {
+        let count = Int(sqlite_nio_sqlite3_column_count(statement))
+        names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) }
+        index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+private struct WriterRow: SQLRow {
+    struct MissingColumn: Error { let column: String }
+    let columns: WriterColumns
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.index[column] != nil }
+    func decodeNil(column: String) throws -> Bool {
+        guard let offset = columns.index[column] else { return true }
+        return values[offset] == .null
+    }
+    func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
+        guard let offset = columns.index[column] else { throw MissingColumn(column: column) }
+        return try SQLiteDataDecoder().decode(D.self, from: values[offset])
+    }
+}

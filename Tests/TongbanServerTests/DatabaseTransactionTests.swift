@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import SQLKit
+import Testing
+@testable import TongbanServer
+
+/// `AppDatabase.transaction` under concurrency. On SQLite transactions that queue up share
+/// one COMMIT (group commit); these tests hold it to what a transaction promises on either
+/// engine: a failing transaction leaves nothing behind and takes nobody else's writes with it.
+@Suite struct DatabaseTransactionTests {
+    struct Failure: Error {}
+    struct Row: Decodable { var label: String }
+    struct Count: Decodable { var n: Int }
+
+    private func withDatabase(_ engine: TestEngine, _ body: (AppDatabase) async throws -> Void) async throws {
+        let store = try await TestStore.make(engine, clock: TestClock())
+        let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))
+        do {
+            try await database.sql.raw("CREATE TABLE scratch (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)").run()
+            try await body(database)
+        } catch {
+            await database.shutdown()
+            await store.cleanup()
+            throw error
+        }
+        await database.shutdown()
+        await store.cleanup()
+    }
+
+    private func labels(_ database: AppDatabase) async throws -> Set<String> {
+        Set(try await database.sql.raw("SELECT label FROM scratch").all(decoding: Row.self).map(\.label))
+    }
+
+    @Test(arguments: TestEngine.available)
+    func concurrentTransactionsFailAlone(engine: TestEngine) async throws {
+        try await withDatabase(engine) { database in
+            let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+                for i in 1...60 {
+                    group.addTask {
+                        do {
+                            let value = try await database.transaction { db in
+                                try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(i), SQLBind("a\(i)")).run()
+                                if i % 5 == 0 { throw Failure() }
+                                // Seven transactions (7, 14, … 56 but 35) claim one label: only one may have it.
+                                let label = i % 7 == 0 ? "shared" : "b\(i)"
+                                try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(1000 + i), SQLBind(label)).run()
+                                return i
+                            }
+                            return (i, .success(value))
+                        } catch {
+                            return (i, .failure(error))
+                        }
+                    }
+                }
+                var all: [Int: Result<Int, any Error>] = [:]
+                for await (i, outcome) in group { all[i] = outcome }
+                return all
+            }
+            let stored = try await labels(database)
+            var sharedWinners = 0
+            for (i, outcome) in outcomes {
+                switch outcome {
+                case .success(let value):
+                    #expect(value == i)
+                    #expect(stored.contains("a\(i)"))
+                    if i % 7 == 0 { sharedWinners += 1 } else { #expect(stored.contains("b\(i)")) }
+                case .failure(let error):
+                    #expect(!stored.contains("a\(i)"), "transaction \(i) failed but left its first row")
+                    if i % 5 == 0 {
+                        #expect(error is Failure)
+                    } else {
+                        #expect(i % 7 == 0)
+                        #expect(isUniqueViolation(error), "\(error)")
+                    }
+                }
+            }
+            #expect(sharedWinners == 1)
+            #expect(outcomes.values.filter { if case .failure = $0 { true } else { false } }.count == 12 + 6)
+            #expect(stored.count == (60 - 12 - 6) * 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func transactionSeesItsOwnWritesAndOthersSeeThemOnlyAfterwards(engine: TestEngine) async throws {
+        try await withDatabase(engine) { database in
+            let inside = try await database.transaction { db in
+                try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(1), SQLBind("x")).run()
+                return try await db.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)?.n
+            }
+            #expect(inside == 1)
+            #expect(try await labels(database) == ["x"])
+            await #expect(throws: Failure.self) {
+                try await database.transaction { db in
+                    try await db.update("scratch").set("label", to: "y").run()
+                    throw Failure()
+                }
+            }
+            #expect(try await labels(database) == ["x"])
+        }
+    }
+
+    @Test func closedDatabaseRefusesTransactions() async throws {
+        let store = try await TestStore.make(.sqlite, clock: TestClock())
+        let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))
+        await database.shutdown()
+        await #expect(throws: (any Error).self) {
+            try await database.transaction { db in try await db.raw("SELECT 1").run() }
+        }
+        await store.cleanup()
+    }
+}
