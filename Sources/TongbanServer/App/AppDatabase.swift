@@ -22,27 +22,19 @@ public struct AppDatabase: Sendable {
     /// (a background sweep finishing during SIGTERM) gets a "pool shut down" error from
     /// them instead of a missing database.
     private let handles: [any Database]
-    /// SQLite only: reading connections (one per event loop) for the hot read paths. In WAL
-    /// mode readers never wait for the writer, so a request's reads neither queue behind
-    /// other requests' transactions on the one writing connection nor behind each other.
-    private let readers: Databases?
-    private let readHandles: [any Database]
-    /// SQLite only: the one writing connection (see `SQLiteWriter`).
-    private let writer: SQLiteWriter?
+    /// SQLite only: the one writing connection and the reading connections. FluentKit's
+    /// pool serves only the migrations there.
+    private let embedded: (writer: SQLiteWriter, readers: SQLiteReadPool)?
 
     init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID,
-         readers: Databases? = nil, writer: SQLiteWriter? = nil) {
+         embedded: (writer: SQLiteWriter, readers: SQLiteReadPool)? = nil) {
         self.databases = databases
         self.engine = engine
         self.logger = logger
         var loops: [any EventLoop] = []
         for loop in databases.eventLoopGroup.makeIterator() { loops.append(loop) }
         self.handles = loops.map { databases.database(id, logger: logger, on: $0)! }
-        self.readers = readers
-        self.writer = writer
-        var readLoops: [any EventLoop] = []
-        if let readers { for loop in readers.eventLoopGroup.makeIterator() { readLoops.append(loop) } }
-        self.readHandles = readLoops.map { readers!.database(id, logger: logger, on: $0)! }
+        self.embedded = embedded
     }
 
     public var fluent: any Database {
@@ -52,18 +44,18 @@ public struct AppDatabase: Sendable {
     /// Outside transactions. On SQLite, SELECTs go to the reading connections and every
     /// other statement to the writer, each committed before it returns.
     public var sql: any SQLDatabase {
-        if let writer { return EmbeddedSQL(writer: writer, reader: read) }
+        if let embedded { return EmbeddedSQL(writer: embedded.writer, reader: embedded.readers.sql) }
         return fluent as! any SQLDatabase
     }
 
 
     /// For plain SELECTs outside a transaction on paths every request takes; sees everything
     /// committed before the call. Never write through it.
-    var read: any SQLDatabase { (readHandles.randomElement() ?? fluent) as! any SQLDatabase }
+    var read: any SQLDatabase { embedded?.readers.sql ?? (fluent as! any SQLDatabase) }
 
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if let writer { return try await writer.transaction(body) }
+        if let embedded { return try await embedded.writer.transaction(body) }
         return try await fluent.transaction { db in
             try await body(db as! any SQLDatabase)
         }
@@ -78,11 +70,11 @@ public struct AppDatabase: Sendable {
             // over the file lock (measured 1.5–2× faster, see STACK-NOTES).
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.next())
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
-            let readers = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
-            readers.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
-            let writer = try SQLiteWriter(path: path, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let writer = try SQLiteWriter(path: path, eventLoop: loop, logger: logger)
+            let readers = SQLiteReadPool(path: path, eventLoop: loop, logger: logger)
             return AppDatabase(databases: databases, engine: .sqlite, logger: logger, id: .sqlite,
-                               readers: readers, writer: writer)
+                               embedded: (writer, readers))
         case .postgres(let url):
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
             databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 8, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .psql)
@@ -116,8 +108,8 @@ public struct AppDatabase: Sendable {
     }
 
     public func shutdown() async {
-        await writer?.close()
-        await readers?.shutdownAsync()
+        await embedded?.writer.close()
+        embedded?.readers.close()
         await databases.shutdownAsync()
     }
 

@@ -36,46 +36,29 @@ final class SQLiteWriter: @unchecked Sendable {
     private let gate = Mutex(Gate())
 
     // Touched only by the task holding the gate.
-    private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private let connection: SQLiteHandle
     private var batch: [CheckedContinuation<Void, any Error>] = []
     private var batchOpen = false
     private var batchStarted: UInt64 = 0
-    private static let statementCacheLimit = 512
 
     init(path: String, eventLoop: any EventLoop, logger: Logger) throws {
         self.eventLoop = eventLoop
         self.logger = logger
-        var db: OpaquePointer?
-        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
-        let opened = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
-        guard opened == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite_nio_sqlite3_close_v2(db)
-            throw SQLiteStatementError(code: opened, message: "\(path): \(message)")
-        }
-        handle = db
-        sqlite_nio_sqlite3_busy_timeout(db, 60_000)
-        do {
-            try run("PRAGMA foreign_keys = ON", [], { _ in })
-        } catch {
-            sqlite_nio_sqlite3_close_v2(db)
-            throw error
-        }
+        connection = try SQLiteHandle(path: path, pragmas: ["PRAGMA foreign_keys = ON"])
     }
 
     /// Runs `body` in a savepoint of the current batch and returns once the batch is durable.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(TransactionExecutor.shared) {
             try await acquire()
-            let connection = WriterConnection(writer: self)
+            let statements = InlineSQLDatabase(runner: WriterStatements(writer: self))
             do {
                 if !batchOpen {
-                    try run("BEGIN IMMEDIATE", [], { _ in })
+                    try connection.run("BEGIN IMMEDIATE", [], { _ in })
                     batchOpen = true
                     batchStarted = DispatchTime.now().uptimeNanoseconds
                 }
-                try run("SAVEPOINT request", [], { _ in })
+                try connection.run("SAVEPOINT request", [], { _ in })
             } catch {
                 abandonBatch(error)
                 endTurn()
@@ -83,8 +66,8 @@ final class SQLiteWriter: @unchecked Sendable {
             }
             let result: T
             do {
-                result = try await body(connection)
-                try run("RELEASE request", [], { _ in })
+                result = try await body(statements)
+                try connection.run("RELEASE request", [], { _ in })
             } catch {
                 undo(error)
                 endTurn()
@@ -104,7 +87,7 @@ final class SQLiteWriter: @unchecked Sendable {
             try await acquire()
             defer { release() }
             if batchOpen { commit() }
-            try run(sql, binds, onRow)
+            try connection.run(sql, binds, onRow)
         }
     }
 
@@ -112,10 +95,7 @@ final class SQLiteWriter: @unchecked Sendable {
     func close() async {
         guard (try? await acquire()) != nil else { return }
         if batchOpen { commit() }
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-        statements.removeAll()
-        sqlite_nio_sqlite3_close_v2(handle)
-        handle = nil
+        connection.close()
         let waiting = gate.withLock { gate -> [CheckedContinuation<Bool, Never>] in
             gate.closed = true
             gate.held = false
@@ -125,6 +105,10 @@ final class SQLiteWriter: @unchecked Sendable {
             return rest
         }
         for waiter in waiting { waiter.resume(returning: false) }
+    }
+
+    fileprivate func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+        try connection.run(sql, binds, onRow)
     }
 
     // MARK: The gate
@@ -172,7 +156,7 @@ final class SQLiteWriter: @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
         batchOpen = false
         do {
-            try run("COMMIT", [], { _ in })
+            try connection.run("COMMIT", [], { _ in })
         } catch {
             rollbackIfOpen()
             for member in members { member.resume(throwing: error) }
@@ -184,13 +168,13 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Undoes one failed transaction; if SQLite already rolled back the whole batch (I/O
     /// errors, a full disk), every member of it fails with that error.
     private func undo(_ error: any Error) {
-        guard sqlite_nio_sqlite3_get_autocommit(handle) == 0 else {
+        guard connection.inTransaction else {
             abandonBatch(error)
             return
         }
         do {
-            try run("ROLLBACK TO request", [], { _ in })
-            try run("RELEASE request", [], { _ in })
+            try connection.run("ROLLBACK TO request", [], { _ in })
+            try connection.run("RELEASE request", [], { _ in })
         } catch {
             abandonBatch(error)
         }
@@ -205,12 +189,47 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     private func rollbackIfOpen() {
-        if sqlite_nio_sqlite3_get_autocommit(handle) == 0 { try? run("ROLLBACK", [], { _ in }) }
+        if connection.inTransaction { try? connection.run("ROLLBACK", [], { _ in }) }
+    }
+}
+
+/// One raw SQLite connection. Statements run synchronously on the calling thread, through
+/// prepared statements kept for reuse: an indexed read or write takes microseconds, less
+/// than the thread hand-overs of an asynchronous driver. Not thread-safe; callers serialise.
+final class SQLiteHandle: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private static let statementCacheLimit = 512
+
+    init(path: String, pragmas: [String]) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let opened = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
+        guard opened == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite_nio_sqlite3_close_v2(db)
+            throw SQLiteStatementError(code: opened, message: "\(path): \(message)")
+        }
+        handle = db
+        sqlite_nio_sqlite3_busy_timeout(db, 60_000)
+        do {
+            for pragma in pragmas { try run(pragma, [], { _ in }) }
+        } catch {
+            close()
+            throw error
+        }
     }
 
-    // MARK: Statements
+    var inTransaction: Bool { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 
-    fileprivate func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        sqlite_nio_sqlite3_close_v2(handle)
+        handle = nil
+    }
+
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
         guard let handle else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the database is closed") }
         let (statement, cached) = try prepare(sql, on: handle)
         defer {
@@ -295,12 +314,18 @@ struct SQLiteStatementError: Error, CustomStringConvertible {
     var description: String { "SQLite error \(code): \(message)" }
 }
 
-/// The writer as SQLKit sees it inside a transaction body. Statements complete before
-/// `execute` returns; the body holds the writer, so nothing else uses the handle meanwhile.
-private struct WriterConnection: SQLDatabase {
-    let writer: SQLiteWriter
-    var logger: Logger { writer.logger }
-    var eventLoop: any EventLoop { writer.eventLoop }
+/// Something that runs one SQLite statement to completion before returning.
+protocol SQLiteStatementRunner: Sendable {
+    var eventLoop: any EventLoop { get }
+    var logger: Logger { get }
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws
+}
+
+/// A statement runner as SQLKit sees it: `execute` completes before it returns.
+struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
+    let runner: Runner
+    var logger: Logger { runner.logger }
+    var eventLoop: any EventLoop { runner.eventLoop }
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
 
@@ -319,7 +344,63 @@ private struct WriterConnection: SQLDatabase {
     private func runNow(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        try writer.run(sql, try binds.map { try encoder.encode($0) }, onRow)
+        try runner.run(sql, try binds.map { try encoder.encode($0) }, onRow)
+    }
+}
+
+/// The writer inside a transaction body, which holds the writer, so nothing else uses the
+/// handle meanwhile.
+private struct WriterStatements: SQLiteStatementRunner {
+    let writer: SQLiteWriter
+    var eventLoop: any EventLoop { writer.eventLoop }
+    var logger: Logger { writer.logger }
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+        try writer.run(sql, binds, onRow)
+    }
+}
+
+/// Reading connections for SELECTs outside transactions. In WAL mode readers neither wait
+/// for the writer nor for each other; a statement runs on the caller's thread on a
+/// connection nobody else is using, and connections are opened as concurrency demands.
+final class SQLiteReadPool: SQLiteStatementRunner {
+    let eventLoop: any EventLoop
+    let logger: Logger
+    private let path: String
+    private let idle = Mutex<(connections: [SQLiteHandle], closed: Bool)>(([], false))
+
+    init(path: String, eventLoop: any EventLoop, logger: Logger) {
+        self.path = path
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    var sql: any SQLDatabase { InlineSQLDatabase(runner: self) }
+
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
+        let taken = try idle.withLock { idle -> SQLiteHandle? in
+            if idle.closed { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the database is closed") }
+            return idle.connections.popLast()
+        }
+        let connection = try taken ?? SQLiteHandle(path: path, pragmas: ["PRAGMA query_only = ON"])
+        defer {
+            let keep = idle.withLock { idle -> Bool in
+                if idle.closed { return false }
+                idle.connections.append(connection)
+                return true
+            }
+            if !keep { connection.close() }
+        }
+        try connection.run(sql, binds, onRow)
+    }
+
+    /// Connections in use close when their statement ends.
+    func close() {
+        let connections = idle.withLock { idle -> [SQLiteHandle] in
+            idle.closed = true
+            defer { idle.connections.removeAll() }
+            return idle.connections
+        }
+        for connection in connections { connection.close() }
     }
 }
 
