@@ -5,7 +5,7 @@ import TongbanCore
 @testable import TongbanServer
 
 @Suite struct SealCryptoTests {
-    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ data: Data) -> String { data.hexEncoded }
 
     @Test func sm3MatchesTheGMT0004Vectors() {
         #expect(Self.hex(SM3.hash(Data("abc".utf8))) == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")

@@ -39,7 +39,7 @@ public struct FieldProtector: Sendable {
         mac.update(data: Data(purpose.utf8))
         mac.update(data: [0])
         mac.update(data: Data(value.utf8))
-        return Data(mac.finalize()).map { String(format: "%02x", $0) }.joined()
+        return Data(mac.finalize()).hexEncoded
     }
 
     /// Loads the key from `TONGBAN_DATA_KEY` or the data directory's key file, creating the

@@ -185,17 +185,17 @@ struct SQLAppealStore: AppealStore {
     private var sql: any SQLDatabase { database.sql }
 
     func insert(_ appeal: AppealRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "appeals").model(appeal, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "appeals").model(appeal, keyEncodingStrategy: .snakeCase).run()
     }
 
     func appeal(id: String) async throws -> AppealRecord? {
         try await sql.select().column("*").from("appeals").where("id", .equal, id)
-            .first(decoding: AppealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func appeal(open311Token: String) async throws -> AppealRecord? {
         try await sql.select().column("*").from("appeals").where("open311_token", .equal, open311Token)
-            .first(decoding: AppealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     private func apply<Q: SQLPredicateBuilder>(_ filter: AppealFilter, to q: Q) -> Q {
@@ -236,13 +236,13 @@ struct SQLAppealStore: AppealStore {
         let items = try await apply(filter, to: sql.select().column("*").from("appeals"))
             .orderBy("priority_score", .descending).orderBy("created_at", .descending).orderBy("id")
             .limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: AppealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 
     func update(_ appeal: AppealRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Bool {
         let rows = try await db.update("appeals")
-            .set(model: appeal, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+            .set(model: appeal, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil)
             .where("id", .equal, appeal.id).where("version", .equal, expectedVersion)
             .returning("id").all()
         return !rows.isEmpty
@@ -251,7 +251,7 @@ struct SQLAppealStore: AppealStore {
     func recent(divisionPrefix: String, since: Int64) async throws -> [AppealRecord] {
         let q = sql.select().column("*").from("appeals").where("created_at", .greaterThanOrEqual, since)
         if !divisionPrefix.isEmpty { q.where("division_code", .like, divisionPrefix + "%") }
-        return try await q.orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await q.orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func recent(callerAccount: String?, callerPhoneIndex: String?, since: Int64) async throws -> [AppealRecord] {
@@ -262,7 +262,7 @@ struct SQLAppealStore: AppealStore {
                 if let callerPhoneIndex { group.orWhere("caller_phone_idx", .equal, callerPhoneIndex) }
                 return group
             }
-            .orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func answerRepeats(of firstID: String, replyText: String, at: Int64, by: String?, on db: any SQLDatabase) async throws -> [String] {
@@ -284,29 +284,29 @@ struct SQLAppealStore: AppealStore {
     }
 
     func insert(_ event: AppealEventRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "appeal_events").model(event, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "appeal_events").model(event, keyEncodingStrategy: .snakeCase).run()
     }
 
     func events(appealID: String) async throws -> [AppealEventRecord] {
         try await sql.select().column("*").from("appeal_events").where("appeal_id", .equal, appealID)
             .orderBy("appeal_version").orderBy("seq")
-            .all(decoding: AppealEventRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AppealEventRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insert(_ attachment: AppealAttachmentRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "appeal_attachments").model(attachment, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "appeal_attachments").model(attachment, keyEncodingStrategy: .snakeCase).run()
     }
 
     func attachments(appealID: String) async throws -> [AppealAttachmentRecord] {
         try await sql.select().column("*").from("appeal_attachments").where("appeal_id", .equal, appealID).orderBy("created_at")
-            .all(decoding: AppealAttachmentRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AppealAttachmentRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func routes() async throws -> [AppealRoute] {
         struct Row: Decodable { var category: String; var divisionCode: String; var departmentCode: String }
         return try await sql.select().columns("category", "division_code", "department_code").from("appeal_routes")
             .orderBy("division_code").orderBy("category")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCase)
             .compactMap { row in
                 AppealCategory(rawValue: row.category).map { AppealRoute(category: $0, divisionCode: row.divisionCode, departmentCode: row.departmentCode) }
             }
@@ -338,7 +338,7 @@ struct SQLAppealStore: AppealStore {
     }
 
     func insertIfNew(_ alert: AppealAlertRecord) async throws -> Bool {
-        try await !sql.insert(into: "appeal_alerts").model(alert, keyEncodingStrategy: .convertToSnakeCase)
+        try await !sql.insert(into: "appeal_alerts").model(alert, keyEncodingStrategy: .snakeCase)
             .ignoringConflicts(with: ["topic_key", "day"]).returning("id").all().isEmpty
     }
 
@@ -352,22 +352,22 @@ struct SQLAppealStore: AppealStore {
             .first(decoding: Count.self)?.n ?? 0
         let items = try await scoped(sql.select().column("*").from("appeal_alerts"))
             .orderBy("created_at", .descending).orderBy("id").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: AppealAlertRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AppealAlertRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 
     func insert(_ key: Open311KeyRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "open311_api_keys").model(key, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "open311_api_keys").model(key, keyEncodingStrategy: .snakeCase).run()
     }
 
     func open311Key(hash: String) async throws -> Open311KeyRecord? {
         try await sql.select().column("*").from("open311_api_keys").where("key_hash", .equal, hash)
-            .first(decoding: Open311KeyRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Open311KeyRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func open311Keys() async throws -> [Open311KeyRecord] {
         try await sql.select().column("*").from("open311_api_keys").orderBy("created_at")
-            .all(decoding: Open311KeyRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Open311KeyRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func revokeOpen311Key(id: String, at: Int64, on db: any SQLDatabase) async throws -> Bool {

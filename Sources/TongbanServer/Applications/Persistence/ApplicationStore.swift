@@ -151,12 +151,12 @@ struct SQLApplicationStore: ApplicationStore {
     private struct Count: Decodable { var n: Int }
 
     func insert(_ application: ApplicationRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "applications").model(application, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+        try await db.insert(into: "applications").model(application, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord? {
         try await db.select().columns(Self.applicationColumns).from("applications").where("id", .equal, id)
-            .first(decoding: ApplicationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: ApplicationRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     private static let applicationColumns: [any SQLExpression] = [
@@ -192,28 +192,28 @@ struct SQLApplicationStore: ApplicationStore {
         let items = try await db.select().columns(Self.applicationColumns).from("applications")
             .where("applicant_id", .equal, applicant)
             .orderBy("created_at", .descending).orderBy("id").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: ApplicationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ApplicationRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 
     func insert(_ material: MaterialRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "application_materials").model(material, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+        try await db.insert(into: "application_materials").model(material, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
         try await db.select().column("*").from("application_materials").where("application_id", .equal, application)
             .orderBy("created_at").orderBy("id")
-            .all(decoding: MaterialRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: MaterialRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        try await db.insert(into: "application_timeline").models(entries, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+        try await db.insert(into: "application_timeline").models(entries, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord] {
         try await db.select().column("*").from("application_timeline").where("application_id", .equal, application)
-            .orderBy("position").all(decoding: TimelineRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("position").all(decoding: TimelineRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func nextTimelinePosition(application: String, on db: any SQLDatabase) async throws -> Int {
@@ -227,7 +227,7 @@ struct SQLApplicationStore: ApplicationStore {
         struct Key: Decodable, Hashable { var departmentCode: String; var role: String; var kind: String }
         let existing = try await db.select().columns("department_code", "role", "kind").from("application_tasks")
             .where("application_id", .equal, application)
-            .all(decoding: Key.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Key.self, keyDecodingStrategy: .snakeCase)
         let wanted = Set(tasks.map { Key(departmentCode: $0.departmentCode, role: $0.role.rawValue, kind: $0.kind.rawValue) })
         for stale in existing where !wanted.contains(stale) {
             try await db.delete(from: "application_tasks").where("application_id", .equal, application)
@@ -260,7 +260,7 @@ struct SQLApplicationStore: ApplicationStore {
 
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow] {
         try await joined(db).columns(Self.queueColumns).where(SQLColumn("application_id", table: "t"), .equal, SQLBind(application))
-            .all(decoding: QueueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: QueueRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts) {
@@ -285,7 +285,7 @@ struct SQLApplicationStore: ApplicationStore {
             .orderBy(SQLColumn("submitted_at", table: "a"))
             .orderBy(SQLColumn("application_id", table: "t"))
             .limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: QueueRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: QueueRow.self, keyDecodingStrategy: .snakeCase)
         struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var claimedBy: String?; var n: Int }
         let buckets = try await scoped(joined(db), claims: false)
             .column(SQLColumn("warning_level", table: "a")).column(SQLColumn("escalated", table: "a"))
@@ -293,7 +293,7 @@ struct SQLApplicationStore: ApplicationStore {
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .groupBy(SQLColumn("warning_level", table: "a")).groupBy(SQLColumn("escalated", table: "a"))
             .groupBy(SQLColumn("claimed_by", table: "t"))
-            .all(decoding: Bucket.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Bucket.self, keyDecodingStrategy: .snakeCase)
         var counts = QueueCounts()
         for b in buckets {
             counts.total += b.n
@@ -333,7 +333,7 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     func insert(_ notice: NoticeRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "notices").model(notice, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+        try await db.insert(into: "notices").model(notice, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
     }
 
     func notices(account: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [NoticeRecord], total: Int) {
@@ -341,7 +341,7 @@ struct SQLApplicationStore: ApplicationStore {
             .where("account_id", .equal, account).first(decoding: Count.self)?.n ?? 0
         let items = try await db.select().column("*").from("notices").where("account_id", .equal, account)
             .orderBy("created_at", .descending).orderBy("id").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: NoticeRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: NoticeRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 

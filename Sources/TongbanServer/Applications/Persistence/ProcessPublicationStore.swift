@@ -28,7 +28,7 @@ struct SQLProcessPublicationStore: ProcessPublicationStore {
         let rows = try await db.select().column("*").from("process_publications")
             .where("item_code", .equal, itemCode).where("division_code", .in, divisions)
             .orderBy("sequence", .descending)
-            .all(decoding: ProcessPublicationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ProcessPublicationRecord.self, keyDecodingStrategy: .snakeCase)
         for division in divisions {
             if let row = rows.first(where: { $0.divisionCode == division }) { return row }
         }
@@ -38,7 +38,7 @@ struct SQLProcessPublicationStore: ProcessPublicationStore {
     func history(itemCode: String, on db: any SQLDatabase) async throws -> [ProcessPublicationRecord] {
         try await db.select().column("*").from("process_publications").where("item_code", .equal, itemCode)
             .orderBy("published_at", .descending).orderBy("sequence", .descending)
-            .all(decoding: ProcessPublicationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ProcessPublicationRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func latestVersion(definitionID: String, on db: any SQLDatabase) async throws -> Int {
@@ -48,6 +48,6 @@ struct SQLProcessPublicationStore: ProcessPublicationStore {
     }
 
     func insert(_ record: ProcessPublicationRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "process_publications").model(record, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "process_publications").model(record, keyEncodingStrategy: .snakeCase).run()
     }
 }

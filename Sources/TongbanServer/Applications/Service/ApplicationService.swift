@@ -196,7 +196,7 @@ public struct ApplicationService: Sendable {
         let material = MaterialRecord(
             id: materialID, applicationId: id, materialName: upload.material, source: "applicant", suppliedBy: nil,
             fileName: AttachmentPolicy.cleanFileName(upload.fileName), contentType: type.contentType, sizeBytes: Int64(upload.bytes.count),
-            sha256: SHA256.hash(data: upload.bytes).map { String(format: "%02x", $0) }.joined(),
+            sha256: SHA256.hash(data: upload.bytes).hexEncoded,
             storedName: "\(id)/\(materialID)", createdBy: caller.accountID, createdAt: now)
         let store = self.store
         do {

@@ -87,7 +87,7 @@ public struct ProcessLibrary: Sendable {
         struct Row: Decodable { var definitionJson: String }
         guard let row = try await db.select().column("definition_json").from("process_definitions")
             .where("id", .equal, id).where("version", .equal, version)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCase)
         else { throw Problem(.internalServerError, code: "definition-missing", zh: "办件流程缺失", en: "process definition \(id)@\(version) missing") }
         let definition = try ProcessDefinition.decode(json: Data(row.definitionJson.utf8))
         cache.store(definition)

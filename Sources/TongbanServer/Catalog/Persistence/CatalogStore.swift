@@ -85,7 +85,7 @@ struct SQLCatalogStore: CatalogStore {
 
     func revision(on db: any SQLDatabase) async throws -> CatalogRevision {
         try await db.select().columns("revision", "synonyms_revision").from("catalog_state").where("id", .equal, 1)
-            .first(decoding: CatalogRevision.self, keyDecodingStrategy: .convertFromSnakeCase) ?? CatalogRevision(revision: 0, synonymsRevision: 0)
+            .first(decoding: CatalogRevision.self, keyDecodingStrategy: .snakeCase) ?? CatalogRevision(revision: 0, synonymsRevision: 0)
     }
 
     func bumpRevision(synonyms: Bool, on db: any SQLDatabase) async throws -> Int64 {
@@ -101,17 +101,17 @@ struct SQLCatalogStore: CatalogStore {
     func item(code: String, division: String, on db: any SQLDatabase) async throws -> CatalogItemRow? {
         try await db.select().column("*").from("catalog_items")
             .where("item_code", .equal, code).where("division_code", .equal, division)
-            .first(decoding: CatalogItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: CatalogItemRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func items(code: String, on db: any SQLDatabase) async throws -> [CatalogItemRow] {
         try await db.select().column("*").from("catalog_items").where("item_code", .equal, code).orderBy("division_code")
-            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func allItemRows(on db: any SQLDatabase) async throws -> [CatalogItemRow] {
         try await db.select().column("*").from("catalog_items").orderBy("item_code").orderBy("division_code")
-            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func adminList(status: String?, query: String?, paging: Paging, on db: any SQLDatabase) async throws -> (items: [CatalogItemRow], total: Int) {
@@ -128,14 +128,14 @@ struct SQLCatalogStore: CatalogStore {
             .first(decoding: Count.self)?.n ?? 0
         let rows = try await filtered(db.select().column("*").from("catalog_items"))
             .orderBy("item_code").orderBy("division_code").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogItemRow.self, keyDecodingStrategy: .snakeCase)
         return (rows, total)
     }
 
     func insertItems(_ rows: [CatalogItemRow], on db: any SQLDatabase) async throws {
         for start in stride(from: 0, to: rows.count, by: Self.batch) {
             try await db.insert(into: "catalog_items")
-                .models(Array(rows[start..<min(start + Self.batch, rows.count)]), keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+                .models(Array(rows[start..<min(start + Self.batch, rows.count)]), keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil)
                 .run()
         }
     }
@@ -154,19 +154,19 @@ struct SQLCatalogStore: CatalogStore {
     func version(code: String, division: String, version: Int, on db: any SQLDatabase) async throws -> CatalogVersionRow? {
         try await db.select().column("*").from("catalog_item_versions")
             .where("item_code", .equal, code).where("division_code", .equal, division).where("version", .equal, version)
-            .first(decoding: CatalogVersionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: CatalogVersionRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func versions(code: String, division: String, on db: any SQLDatabase) async throws -> [CatalogVersionRow] {
         try await db.select().column("*").from("catalog_item_versions")
             .where("item_code", .equal, code).where("division_code", .equal, division).orderBy("version", .descending)
-            .all(decoding: CatalogVersionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogVersionRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insertVersions(_ rows: [CatalogVersionRow], on db: any SQLDatabase) async throws {
         for start in stride(from: 0, to: rows.count, by: Self.batch) {
             try await db.insert(into: "catalog_item_versions")
-                .models(Array(rows[start..<min(start + Self.batch, rows.count)]), keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+                .models(Array(rows[start..<min(start + Self.batch, rows.count)]), keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil)
                 .run()
         }
     }
@@ -181,35 +181,35 @@ struct SQLCatalogStore: CatalogStore {
                     SQLBinaryExpression(SQLColumn("version", table: "v"), .equal, SQLColumn("current_version", table: "i")))))
         if let codes { q.where(SQLColumn("item_code", table: "i"), .in, SQLBind.group(codes)) }
         return try await q.orderBy(SQLColumn("item_code", table: "i")).orderBy(SQLColumn("division_code", table: "i"))
-            .all(decoding: CatalogVersionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogVersionRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func locals(codes: [String]?, on db: any SQLDatabase) async throws -> [CatalogLocalRow] {
         let q = db.select().column("*").from("catalog_local_implementations")
         if let codes { q.where("item_code", .in, codes) }
         return try await q.orderBy("item_code").orderBy("division_code")
-            .all(decoding: CatalogLocalRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CatalogLocalRow.self, keyDecodingStrategy: .snakeCase)
     }
 
     func upsertLocal(_ row: CatalogLocalRow, on db: any SQLDatabase) async throws {
         try await db.delete(from: "catalog_local_implementations")
             .where("item_code", .equal, row.itemCode).where("division_code", .equal, row.divisionCode).run()
-        try await db.insert(into: "catalog_local_implementations").model(row, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "catalog_local_implementations").model(row, keyEncodingStrategy: .snakeCase).run()
     }
 
     func changedCodes(since revision: Int64, on db: any SQLDatabase) async throws -> Set<String> {
         let items = try await db.select().distinct().column("item_code").from("catalog_items").where("revision", .greaterThan, revision)
-            .all(decoding: Code.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Code.self, keyDecodingStrategy: .snakeCase)
         let locals = try await db.select().distinct().column("item_code").from("catalog_local_implementations")
             .where("revision", .greaterThan, revision)
-            .all(decoding: Code.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Code.self, keyDecodingStrategy: .snakeCase)
         return Set((items + locals).map(\.itemCode))
     }
 
     func synonymGroups(on db: any SQLDatabase) async throws -> [[String]] {
         struct Row: Decodable { var membersJson: String }
         return try await db.select().column("members_json").from("catalog_synonym_groups").orderBy("position")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCase)
             .map { try JSONDecoder().decode([String].self, from: Data($0.membersJson.utf8)) }
     }
 

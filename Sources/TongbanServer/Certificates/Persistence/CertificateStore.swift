@@ -102,7 +102,7 @@ struct SQLCertificateStore: CertificateStore {
 
     func types(on db: any SQLDatabase) async throws -> [CertificateType] {
         try await db.select().column("*").from("certificate_types").orderBy("code")
-            .all(decoding: TypeRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: TypeRow.self, keyDecodingStrategy: .snakeCase)
             .map { try JSONDecoder().decode(CertificateType.self, from: Data($0.definition.utf8)) }
     }
 
@@ -111,27 +111,27 @@ struct SQLCertificateStore: CertificateStore {
         encoder.outputFormatting = [.sortedKeys]
         let row = TypeRow(code: type.code, name: type.name, definition: String(decoding: try encoder.encode(type), as: UTF8.self),
                           createdAt: now)
-        try await db.insert(into: "certificate_types").model(row, keyEncodingStrategy: .convertToSnakeCase)
+        try await db.insert(into: "certificate_types").model(row, keyEncodingStrategy: .snakeCase)
             .ignoringConflicts(with: ["code"]).run()
     }
 
     func department(_ code: String, on db: any SQLDatabase) async throws -> Department? {
         try await db.select().columns("code", "name", "division_code").from("departments").where("code", .equal, code)
-            .first(decoding: Department.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Department.self, keyDecodingStrategy: .snakeCase)
     }
 
     func seals(on db: any SQLDatabase) async throws -> [SealRecord] {
         try await db.select().column("*").from("seals").orderBy("department_code").orderBy("created_at")
-            .all(decoding: SealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func activeSeal(department: String, on db: any SQLDatabase) async throws -> SealRecord? {
         try await db.select().column("*").from("seals").where("department_code", .equal, department).where("status", .equal, "active")
-            .first(decoding: SealRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insert(_ seal: SealRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "seals").model(seal, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "seals").model(seal, keyEncodingStrategy: .snakeCase).run()
     }
 
     func retire(keyID: String, validUntil: String, at: Int64, on db: any SQLDatabase) async throws {
@@ -140,12 +140,12 @@ struct SQLCertificateStore: CertificateStore {
     }
 
     func insert(_ certificate: CertificateRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "certificates").model(certificate, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "certificates").model(certificate, keyEncodingStrategy: .snakeCase).run()
     }
 
     private func one(_ column: String, _ value: String, on db: any SQLDatabase) async throws -> CertificateRecord? {
         try await db.select().column("*").from("certificates").where(SQLIdentifier(column), .equal, SQLBind(value))
-            .first(decoding: CertificateRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: CertificateRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func certificate(number: String, on db: any SQLDatabase) async throws -> CertificateRecord? {
@@ -166,7 +166,7 @@ struct SQLCertificateStore: CertificateStore {
             .first(decoding: Count.self)?.n ?? 0
         let items = try await scoped(db.select().column("*").from("certificates"))
             .orderBy("created_at", .descending).orderBy("number").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: CertificateRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CertificateRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 
@@ -174,7 +174,7 @@ struct SQLCertificateStore: CertificateStore {
         try await db.select().column("*").from("certificates").where("type_code", .equal, type)
             .where("holder_account_id", .in, holders).where("status", .equal, "active")
             .orderBy("issued_on", .descending)
-            .all(decoding: CertificateRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CertificateRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func revoke(number: String, version: Int, reason: String, by: String?, at: Int64, on db: any SQLDatabase) async throws -> Bool {
@@ -195,11 +195,11 @@ struct SQLCertificateStore: CertificateStore {
     func notices(account: String, on db: any SQLDatabase) async throws -> [CertificateNoticeRecord] {
         try await db.select().column("*").from("certificate_notices").where("account_id", .equal, account)
             .orderBy("created_at", .descending).limit(100)
-            .all(decoding: CertificateNoticeRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: CertificateNoticeRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insert(_ notice: CertificateNoticeRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "certificate_notices").model(notice, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "certificate_notices").model(notice, keyEncodingStrategy: .snakeCase).run()
     }
 
     func claimDueReminders(worker: String, now: Int64, horizon: Int64, claimUntil: Int64, limit: Int,

@@ -94,12 +94,12 @@ struct SQLAccountStore: AccountStore {
     private var sql: any SQLDatabase { database.sql }
 
     func insert(_ account: AccountRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .snakeCase).run()
     }
 
     private func one(_ column: String, _ value: String) async throws -> AccountRecord? {
         try await sql.select().column("*").from("accounts").where(SQLIdentifier(column), .equal, SQLBind(value))
-            .first(decoding: AccountRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: AccountRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func account(id: String) async throws -> AccountRecord? { try await one("id", id) }
@@ -135,24 +135,24 @@ struct SQLAccountStore: AccountStore {
             .first(decoding: Count.self)?.n ?? 0
         let items = try await scoped(sql.select().column("*").from("accounts"))
             .orderBy("department_code").orderBy("username").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: AccountRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AccountRecord.self, keyDecodingStrategy: .snakeCase)
         return (items, total)
     }
 
     func insert(_ organization: OrganizationRecord, agent: String, on db: any SQLDatabase, now: Int64) async throws {
-        try await db.insert(into: "organizations").model(organization, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "organizations").model(organization, keyEncodingStrategy: .snakeCase).run()
         try await db.insert(into: "organization_agents").columns("organization_id", "account_id", "created_at")
             .values(SQLBind(organization.id), SQLBind(agent), SQLBind(now)).run()
     }
 
     func organization(id: String) async throws -> OrganizationRecord? {
         try await sql.select().column("*").from("organizations").where("id", .equal, id)
-            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func organization(creditCodeIndex: String) async throws -> OrganizationRecord? {
         try await sql.select().column("*").from("organizations").where("credit_code_idx", .equal, creditCodeIndex)
-            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: OrganizationRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func organizations(agent accountID: String) async throws -> [OrganizationRecord] {
@@ -162,11 +162,11 @@ struct SQLAccountStore: AccountStore {
                   on: SQLColumn("id", table: "o"), .equal, SQLColumn("organization_id", table: "a"))
             .where(SQLColumn("account_id", table: "a"), .equal, SQLBind(accountID))
             .orderBy(SQLColumn("name", table: "o"))
-            .all(decoding: OrganizationRecord.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: OrganizationRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insert(_ session: SessionRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "sessions").model(session, keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "sessions").model(session, keyEncodingStrategy: .snakeCase).run()
     }
 
     func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow? {

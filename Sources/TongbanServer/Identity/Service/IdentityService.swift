@@ -303,7 +303,7 @@ public struct IdentityService: Sendable {
 
     /// Only the hash of a token is stored, so a database leak yields no usable sessions.
     static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexEncoded
     }
 
     private func hash(_ password: String) async throws -> String {

@@ -31,13 +31,13 @@ struct SQLReferenceStore: ReferenceStore {
 
     func division(_ code: String) async throws -> Division? {
         try await database.sql.select().column("*").from("divisions").where("code", .equal, code)
-            .first(decoding: Division.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Division.self, keyDecodingStrategy: .snakeCase)
     }
 
     func divisions(parent: String?) async throws -> [Division] {
         let q = database.sql.select().column("*").from("divisions")
         if let parent { q.where("parent_code", .equal, parent) } else { q.where("parent_code", .is, SQLLiteral.null) }
-        return try await q.orderBy("code").all(decoding: Division.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await q.orderBy("code").all(decoding: Division.self, keyDecodingStrategy: .snakeCase)
     }
 
     func divisionExists(_ code: String) async throws -> Bool {
@@ -47,13 +47,13 @@ struct SQLReferenceStore: ReferenceStore {
     func department(_ code: String) async throws -> Department? {
         try await database.sql.select().columns("code", "name", "division_code").from("departments")
             .where("code", .equal, code)
-            .first(decoding: Department.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: Department.self, keyDecodingStrategy: .snakeCase)
     }
 
     func departments(division: String?) async throws -> [Department] {
         let q = database.sql.select().columns("code", "name", "division_code").from("departments")
         if let division { q.where("division_code", .equal, division) }
-        return try await q.orderBy("code").all(decoding: Department.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await q.orderBy("code").all(decoding: Department.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insertDepartment(_ department: Department, on db: any SQLDatabase, now: Date) async throws {

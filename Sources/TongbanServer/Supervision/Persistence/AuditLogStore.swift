@@ -110,7 +110,7 @@ struct SQLAuditLog: AuditLog {
             outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestID: actor.requestID,
             detail: record.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
         entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
-        try await db.insert(into: "audit_log").model(Row(entry), keyEncodingStrategy: .convertToSnakeCase).run()
+        try await db.insert(into: "audit_log").model(Row(entry), keyEncodingStrategy: .snakeCase).run()
     }
 
     func append(_ record: AuditRecord, actor: AuditActor) async throws {
@@ -137,7 +137,7 @@ struct SQLAuditLog: AuditLog {
             .first(decoding: Count.self)?.n ?? 0
         let rows = try await apply(sql.select().column("*").from("audit_log"))
             .orderBy("sequence", .descending).limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCase)
         return (rows.map(\.entry), total)
     }
 
@@ -150,7 +150,7 @@ struct SQLAuditLog: AuditLog {
             let rows = try await sql.select().column("*").from("audit_log")
                 .where("sequence", .greaterThan, after)
                 .orderBy("sequence").limit(5000)
-                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: Row.self, keyDecodingStrategy: .snakeCase)
             if rows.isEmpty { break }
             for row in rows where !verifier.feed(row.entry) {
                 return verifier.result
