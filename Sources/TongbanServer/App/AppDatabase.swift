@@ -172,12 +172,18 @@ struct DatabaseShutdownService: Service {
     }
 }
 
-/// One thread that runs the jobs of transactions, in arrival order.
+/// One thread that runs the jobs of transactions, and the writer's deferred commits, in
+/// arrival order.
 final class TransactionExecutor: TaskExecutor, @unchecked Sendable {
     static let shared = TransactionExecutor()
 
+    private enum Work {
+        case job(UnownedJob)
+        case block(@Sendable () -> Void)
+    }
+
     private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
+    private var queue: [Work] = []
 
     private init() {
         let thread = Thread { [unowned self] in self.run() }
@@ -186,21 +192,34 @@ final class TransactionExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+        append(.job(UnownedJob(job)))
+    }
+
+    /// Runs `block` on the transaction thread after everything already queued.
+    func afterQueued(_ block: @escaping @Sendable () -> Void) {
+        append(.block(block))
+    }
+
+    private func append(_ work: Work) {
         condition.lock()
-        jobs.append(job)
+        queue.append(work)
         condition.signal()
         condition.unlock()
     }
 
     private func run() {
-        var batch: [UnownedJob] = []
+        var batch: [Work] = []
         while true {
             condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            swap(&batch, &jobs)
+            while queue.isEmpty { condition.wait() }
+            swap(&batch, &queue)
             condition.unlock()
-            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            for work in batch {
+                switch work {
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                case .block(let block): block()
+                }
+            }
             batch.removeAll(keepingCapacity: true)
         }
     }

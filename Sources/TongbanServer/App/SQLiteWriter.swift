@@ -29,6 +29,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private struct Gate {
         var held = false
         var closed = false
+        var flushScheduled = false
         var waiters: [CheckedContinuation<Bool, Never>] = []
         var head = 0
         var waiting: Bool { head < waiters.count }
@@ -141,13 +142,35 @@ final class SQLiteWriter: @unchecked Sendable {
         next?.resume(returning: true)
     }
 
-    /// Commits when nobody else is queued to join the batch, or when the batch is full or old.
+    /// Commits when the batch is full or old; otherwise leaves it open for the transactions
+    /// already queued on the transaction thread (they are not waiting at the gate yet: their
+    /// jobs run after this one) and commits after them.
     private func endTurn() {
         if batchOpen {
-            let queued = gate.withLock { $0.waiting }
             let age = DispatchTime.now().uptimeNanoseconds - batchStarted
-            if !queued || batch.count >= Self.batchLimit || age >= Self.batchWindow { commit() }
+            if batch.count >= Self.batchLimit || age >= Self.batchWindow {
+                commit()
+            } else if gate.withLock({ gate in
+                defer { gate.flushScheduled = true }
+                return !gate.flushScheduled
+            }) {
+                TransactionExecutor.shared.afterQueued { [self] in flush() }
+            }
         }
+        release()
+    }
+
+    /// The deferred commit. If a transaction holds the writer now, its own turn ends by
+    /// scheduling the next flush.
+    private func flush() {
+        let taken = gate.withLock { gate -> Bool in
+            gate.flushScheduled = false
+            if gate.held || gate.closed { return false }
+            gate.held = true
+            return true
+        }
+        guard taken else { return }
+        if batchOpen { commit() }
         release()
     }
 
