@@ -56,9 +56,50 @@ public struct AppDatabase: Sendable {
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if let embedded { return try await embedded.writer.transaction(body) }
-        return try await fluent.transaction { db in
-            try await body(db as! any SQLDatabase)
+        // FluentKit would run the body as a new task, queued behind every request's work
+        // while it holds a connection and, once it has appended to the audit chain, the
+        // chain's lock. The connection is leased here and the body runs in the caller's task,
+        // its continuations on the transaction thread.
+        return try await withTaskExecutorPreference(TransactionExecutor.shared) {
+            try await withLeasedConnection { db in
+                try await db.raw("BEGIN").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
         }
+    }
+
+    private func withLeasedConnection<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let pool = fluent
+        let leased = pool.eventLoop.makePromise(of: (any Database).self)
+        let finished = pool.eventLoop.makePromise(of: Void.self)
+        let released = pool.withConnection { connection -> EventLoopFuture<Void> in
+            leased.succeed(connection)
+            return finished.futureResult
+        }
+        released.whenFailure { leased.fail($0) }
+        let connection: any Database
+        do {
+            connection = try await leased.futureResult.get()
+        } catch {
+            finished.succeed(())
+            throw error
+        }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await body(connection as! any SQLDatabase))
+        } catch {
+            outcome = .failure(error)
+        }
+        finished.succeed(())
+        try await released.get()
+        return try outcome.get()
     }
 
     public static func open(_ store: AppConfiguration.Store, logger: Logger) throws -> AppDatabase {

@@ -13,6 +13,7 @@ enum TongbanMigrations {
         migrations.add(M005Certificates(engine: engine))
         migrations.add(M006HolidayCalendar())
         migrations.add(M007ProcessPublications())
+        migrations.add(M008AgentLookup())
         return migrations
     }
 }
