@@ -274,6 +274,11 @@ struct AppealsTests {
             let stranger = try await s.logIn(DemoData.persons[1].mobile, password: DemoData.password)
             #expect(try await s.call(.get, fileURI, token: stranger).status == .notFound)
             #expect(try await s.call(.get, "/api/v1/appeals/\(id(photo))/attachments/nosuch", token: citizen).status == .notFound)
+            // An attachment is found only under its own appeal, even by someone who may read both.
+            let plain = try await s.call(.post, "/api/v1/appeals", token: citizen, json: [
+                "type": "suggestion", "title": "路灯", "text": "建议增设路灯", "divisionCode": "330106", "address": "文三路"])
+            let attachmentID = attachment?["id"] as? String ?? ""
+            #expect(try await s.call(.get, "/api/v1/appeals/\(id(plain))/attachments/\(attachmentID)", token: citizen).status == .notFound)
             let supervisor = try await s.logInDemoStaff("supervisor")
             #expect(try await s.call(.get, fileURI, token: supervisor).status == .ok)
             var reads = AuditFilter()
@@ -281,7 +286,7 @@ struct AppealsTests {
             #expect(try await s.services.audit.list(reads, paging: Paging()).total == 1)
             struct N: Decodable { var n: Int }
             let stored = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM appeals").first(decoding: N.self)
-            #expect(stored?.n == 3, "rejected appeals store nothing")
+            #expect(stored?.n == 4, "rejected appeals store nothing")
         }
     }
 

@@ -87,7 +87,7 @@ struct AppealView: Encodable, Sendable {
     }
 
     init(_ r: AppealRecord, level: WarningLevel, staff: Bool, callerPhone: String?,
-         events: [AppealEventRecord]? = nil, attachments: [AppealAttachmentRecord]? = nil) {
+         events: [AppealEventRecord]? = nil, attachments: [AppealAttachmentSummary]? = nil) {
         id = r.id; channel = r.channel; type = r.type; title = r.title; text = r.content
         divisionCode = r.divisionCode; address = r.address; latitude = r.latitude; longitude = r.longitude
         status = r.status; statusZh = r.appealStatus.zh; departmentCode = r.departmentCode

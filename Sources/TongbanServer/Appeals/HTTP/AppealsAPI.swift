@@ -139,7 +139,7 @@ struct AppealsAPI {
             guard let record = try await store.appeal(id: try context.parameters.require("id")),
                   AppealReach.canRead(principal, record) else { throw Problem.notFound("appeal") }
             let attachmentID = try context.parameters.require("attachmentId")
-            guard let file = try await store.attachments(appealID: record.id).first(where: { $0.id == attachmentID }) else {
+            guard let file = try await store.attachment(appealID: record.id, id: attachmentID) else {
                 throw Problem.notFound("attachment")
             }
             if principal.kind == .staff {

@@ -99,6 +99,14 @@ public struct AppealAttachmentRecord: Codable, Sendable {
     public var createdAt: Int64
 }
 
+/// An attachment as lists show it: without its bytes.
+public struct AppealAttachmentSummary: Decodable, Sendable {
+    public var id: String
+    public var name: String
+    public var contentType: String
+    public var size: Int
+}
+
 public struct AppealAlertRecord: Codable, Sendable {
     public var id: String
     public var topicKey: String
@@ -161,7 +169,8 @@ public protocol AppealStore: Sendable {
     func insert(_ event: AppealEventRecord, on db: any SQLDatabase) async throws
     func events(appealID: String) async throws -> [AppealEventRecord]
     func insert(_ attachment: AppealAttachmentRecord, on db: any SQLDatabase) async throws
-    func attachments(appealID: String) async throws -> [AppealAttachmentRecord]
+    func attachments(appealID: String) async throws -> [AppealAttachmentSummary]
+    func attachment(appealID: String, id: String) async throws -> AppealAttachmentRecord?
 
     func routes() async throws -> [AppealRoute]
     func upsert(_ route: AppealRoute, now: Int64, on db: any SQLDatabase) async throws
@@ -297,9 +306,16 @@ struct SQLAppealStore: AppealStore {
         try await db.insert(into: "appeal_attachments").model(attachment, keyEncodingStrategy: .snakeCase).run()
     }
 
-    func attachments(appealID: String) async throws -> [AppealAttachmentRecord] {
-        try await sql.select().column("*").from("appeal_attachments").where("appeal_id", .equal, appealID).orderBy("created_at")
-            .all(decoding: AppealAttachmentRecord.self, keyDecodingStrategy: .snakeCase)
+    func attachments(appealID: String) async throws -> [AppealAttachmentSummary] {
+        try await sql.select().columns("id", "name", "content_type", "size").from("appeal_attachments")
+            .where("appeal_id", .equal, appealID).orderBy("created_at")
+            .all(decoding: AppealAttachmentSummary.self, keyDecodingStrategy: .snakeCase)
+    }
+
+    func attachment(appealID: String, id: String) async throws -> AppealAttachmentRecord? {
+        try await sql.select().column("*").from("appeal_attachments")
+            .where("appeal_id", .equal, appealID).where("id", .equal, id)
+            .first(decoding: AppealAttachmentRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func routes() async throws -> [AppealRoute] {
