@@ -100,4 +100,39 @@ struct ProcessPublicationTests {
             #expect(try await s.services.audit.list(filter, paging: Paging()).total == 2)
         }
     }
+
+    /// Two administrators publish at the same moment: each publication either gets its own
+    /// version or a 409; never do two stored publications share one id and version.
+    @Test(arguments: TestEngine.available)
+    func simultaneousPublicationsNeverShareAVersion(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let path = "/api/v1/processes/\(Self.item)"
+            let id = "330106-unemployment-race"
+            let replies = try await withThrowingTaskGroup(of: TestSession.Reply.self) { group in
+                for round in 0..<6 {
+                    // Alternate two different definitions under one id.
+                    let department = round % 2 == 0 ? "330106-xzspj" : "330106-rsj"
+                    let body = try JSONSerialization.data(withJSONObject: [
+                        "divisionCode": "330106", "definition": Self.definition(id: id, department: department)])
+                    let raw = String(decoding: body, as: UTF8.self)
+                    group.addTask { try await s.call(.put, path, token: catalogAdmin, raw: raw) }
+                }
+                var all: [TestSession.Reply] = []
+                for try await reply in group { all.append(reply) }
+                return all
+            }
+            #expect(replies.allSatisfy { $0.status == .ok || $0.status == .conflict }, "\(replies.map(\.status))")
+            let accepted = replies.filter { $0.status == .ok }.count
+            #expect(accepted >= 1)
+            let history = try await s.call(.get, path + "?division=330106", token: catalogAdmin).json["history"] as? [[String: Any]] ?? []
+            let versions = history.compactMap { $0["definitionVersion"] as? Int }
+            #expect(versions.count == accepted)
+            #expect(Set(versions).count == versions.count, "two publications got one version: \(versions)")
+            struct Row: Decodable { var n: Int }
+            let stored = try await s.services.database.sql.raw(
+                "SELECT COUNT(*) AS n FROM process_definitions WHERE id = \(bind: id)").first(decoding: Row.self)
+            #expect(stored?.n == accepted, "a refused publication left its definition behind")
+        }
+    }
 }
