@@ -46,11 +46,14 @@ let package = Package(
             providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]),
         // Small C shim over OpenSSL's EVP API for SM2 with SM3 (GM/T 0003/0004).
         .target(name: "CTongbanSM", dependencies: ["COpenSSL"]),
+        // One call SQLite offers only as a variadic C function (see SQLiteWriter.swift).
+        .target(name: "CTongbanSQLite"),
         .target(
             name: "TongbanServer",
             dependencies: [
                 "TongbanCore",
                 "CTongbanSM",
+                "CTongbanSQLite",
                 "CQREncode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

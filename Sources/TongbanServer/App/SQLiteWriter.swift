@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import SQLKit
 import SQLiteKit
+import CTongbanSQLite
 import Synchronization
 import VaporCSQLite
 
@@ -235,7 +236,12 @@ final class SQLiteHandle: @unchecked Sendable {
         }
         handle = db
         sqlite_nio_sqlite3_busy_timeout(db, 60_000)
+        // Without it SQLite re-plans a kept statement whenever a bound value might change
+        // the plan, which on these queries meant nearly every execution (measured: the
+        // principal lookup re-prepared on each request), undoing the statement reuse.
+        let stable = tongban_sqlite_stable_plans(UnsafeMutableRawPointer(db))
         do {
+            guard stable == SQLITE_OK else { throw failure(stable, on: db) }
             for pragma in pragmas { try run(pragma, [], { _ in }) }
         } catch {
             close()
