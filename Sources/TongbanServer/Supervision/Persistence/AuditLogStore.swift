@@ -54,7 +54,7 @@ struct SQLAuditLog: AuditLog {
     let database: AppDatabase
     let clock: @Sendable () -> Date
 
-    private struct Row: Codable {
+    private struct Row: Decodable {
         var sequence: Int64
         var occurredAt: Int64
         var actorId: String?
@@ -69,15 +69,6 @@ struct SQLAuditLog: AuditLog {
         var detail: String?
         var previousHash: String
         var hash: String
-
-        init(_ e: AuditEntry) {
-            sequence = e.sequence
-            occurredAt = e.occurredAtMilliseconds
-            actorId = e.actorID; actorRole = e.actorRole; departmentCode = e.departmentCode
-            action = e.action; targetType = e.targetType; targetId = e.targetID
-            outcome = e.outcome; clientAddress = e.clientAddress; requestId = e.requestID
-            detail = e.detail; previousHash = e.previousHash; hash = e.hash
-        }
 
         var entry: AuditEntry {
             var e = AuditEntry(
@@ -110,7 +101,16 @@ struct SQLAuditLog: AuditLog {
             outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestID: actor.requestID,
             detail: record.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
         entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
-        try await db.insert(into: "audit_log").model(Row(entry), keyEncodingStrategy: .snakeCase).run()
+        // Every write transaction ends here, on the one writer: plain SQL, not a model the
+        // query builder encodes and serialises afresh each time.
+        try await db.raw("""
+            INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_role, department_code, action, target_type,
+                                   target_id, outcome, client_address, request_id, detail, previous_hash, hash)
+            VALUES (\(bind: entry.sequence), \(bind: entry.occurredAtMilliseconds), \(bind: entry.actorID), \(bind: entry.actorRole),
+                    \(bind: entry.departmentCode), \(bind: entry.action), \(bind: entry.targetType), \(bind: entry.targetID),
+                    \(bind: entry.outcome), \(bind: entry.clientAddress), \(bind: entry.requestID), \(bind: entry.detail),
+                    \(bind: entry.previousHash), \(bind: entry.hash))
+            """).run()
     }
 
     func append(_ record: AuditRecord, actor: AuditActor) async throws {
