@@ -99,6 +99,38 @@ import Testing
         }
     }
 
+    /// The writer never checkpoints; the checkpoint thread must bring the log into the file.
+    @Test func writesReachTheDatabaseFileWhileItIsOpen() async throws {
+        let store = try await TestStore.make(.sqlite, clock: TestClock())
+        guard case .sqlite(let path) = store.configuration.store else { return }
+        let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))
+        func fileSize() throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        }
+        do {
+            try await database.sql.raw("PRAGMA journal_mode=WAL").run()
+            try await database.sql.raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run()
+            let before = try fileSize()
+            let text = String(repeating: "填", count: 100)
+            try await database.transaction { db in
+                for i in 0..<3000 { try await db.raw("INSERT INTO filler (id, text) VALUES (\(bind: i), \(bind: text))").run() }
+            }
+            var grown = false
+            for _ in 0..<40 where !grown {
+                try await Task.sleep(for: .milliseconds(100))
+                grown = try fileSize() > before + 500_000
+            }
+            let size = try fileSize()
+            #expect(grown, "the database file stayed at \(size) bytes, \(before) before the writes")
+        } catch {
+            await database.shutdown()
+            await store.cleanup()
+            throw error
+        }
+        await database.shutdown()
+        await store.cleanup()
+    }
+
     @Test func closedDatabaseRefusesTransactions() async throws {
         let store = try await TestStore.make(.sqlite, clock: TestClock())
         let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))

@@ -37,6 +37,7 @@ final class SQLiteWriter: @unchecked Sendable {
     }
     private let gate = Mutex(Gate())
 
+    private let checkpointer: SQLiteCheckpointer
     // Touched only by the task holding the gate.
     private let connection: SQLiteHandle
     private var batch: [CheckedContinuation<Void, any Error>] = []
@@ -46,7 +47,10 @@ final class SQLiteWriter: @unchecked Sendable {
     init(path: String, eventLoop: any EventLoop, logger: Logger) throws {
         self.eventLoop = eventLoop
         self.logger = logger
-        connection = try SQLiteHandle(path: path, pragmas: ["PRAGMA foreign_keys = ON"])
+        // Checkpoints run on their own thread (`SQLiteCheckpointer`), not inside a COMMIT
+        // that every queued transaction waits for.
+        connection = try SQLiteHandle(path: path, pragmas: ["PRAGMA foreign_keys = ON", "PRAGMA wal_autocheckpoint = 0"])
+        checkpointer = try SQLiteCheckpointer(path: path, logger: logger)
     }
 
     /// Runs `body` in a savepoint of the current batch and returns once the batch is durable.
@@ -97,6 +101,7 @@ final class SQLiteWriter: @unchecked Sendable {
     func close() async {
         guard (try? await acquire()) != nil else { return }
         if batchOpen { commit() }
+        checkpointer.stop()
         connection.close()
         let waiting = gate.withLock { gate -> [CheckedContinuation<Bool, Never>] in
             gate.closed = true
@@ -214,6 +219,48 @@ final class SQLiteWriter: @unchecked Sendable {
 
     private func rollbackIfOpen() {
         if connection.inTransaction { try? connection.run("ROLLBACK", [], { _ in }) }
+    }
+}
+
+/// Copies the write-ahead log back into the database file every quarter second on a thread
+/// of its own. PASSIVE never waits for readers or the writer; the writer's automatic
+/// checkpoint is off, so no COMMIT (and no transaction queued behind it) pays for one.
+final class SQLiteCheckpointer: @unchecked Sendable {
+    private let connection: SQLiteHandle
+    private let logger: Logger
+    private let stopped = Mutex(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(path: String, logger: Logger) throws {
+        connection = try SQLiteHandle(path: path, pragmas: [])
+        self.logger = logger
+        let thread = Thread { [self] in run() }
+        thread.name = "tongban-checkpoint"
+        thread.start()
+    }
+
+    private func run() {
+        while !stopped.withLock({ $0 }) {
+            do {
+                // A connection learns that the file is in WAL mode only when it reads; the
+                // checkpoint alone does not read and would stay a no-op.
+                try connection.run("PRAGMA schema_version", [], { _ in })
+                try connection.run("PRAGMA wal_checkpoint(PASSIVE)", [], { _ in })
+            } catch {
+                logger.warning("WAL checkpoint failed: \(error)")
+            }
+            _ = wake.wait(timeout: .now() + .milliseconds(250))
+        }
+        connection.close()
+        done.signal()
+    }
+
+    /// Returns once the thread has closed its connection.
+    func stop() {
+        stopped.withLock { $0 = true }
+        wake.signal()
+        done.wait()
     }
 }
 
