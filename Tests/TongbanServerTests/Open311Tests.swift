@@ -153,6 +153,13 @@ struct Open311Tests {
                 "type": "consultation", "title": "公积金提取", "text": "请问租房提取公积金需要什么材料？", "divisionCode": "330106",
                 "address": "西湖区", "anonymous": true])
             let supervisor = try await s.logInDemoStaff("supervisor")
+            // Filing does not mine topics; the watcher does, in the background, once per window.
+            let beforeWatch = try await s.call(.get, "/api/v1/hot-topics/alerts", token: supervisor)
+            #expect(beforeWatch.json["total"] as? Int == 0, "\(beforeWatch.text)")
+            s.clock.advance(10)
+            let watcher = try AppealsModule.makeService(s.services, clock: { s.clock.read() })
+            try await watcher.watchSpikes()
+            #expect(try await watcher.watchSpikes() == 0, "a window is checked once")
             let alerts = try await s.call(.get, "/api/v1/hot-topics/alerts", token: supervisor)
             #expect(alerts.json["total"] as? Int == 1, "\(alerts.text)")
             let alert = (alerts.json["items"] as? [[String: Any]])?.first

@@ -119,7 +119,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     let certificates = CertificateAPI(services: services)
     certificates.register(routes)
     CertificateWeb(api: certificates, views: views).register(routes)
-    try AppealsModule.register(routes, services: services, views: views)
+    let appeals = try AppealsModule.register(routes, services: services, views: views)
     ApplicationsAPI(service: services.applications, audit: audit).register(routes)
     CalendarAPI(book: services.calendars, audit: audit, clock: config.clock).register(routes)
     ApplicationsWeb(service: services.applications, views: views).register(routes)
@@ -132,6 +132,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     app.addServices(DatabaseShutdownService(database: services.database))
     app.addServices(DeadlineSupervisor(applications: services.applications, interval: .seconds(60), logger: logger))
     app.addServices(CalendarRefresher(book: services.calendars, interval: .seconds(30), logger: logger))
+    app.addServices(HotTopicWatcher(appeals: appeals, interval: .seconds(30), logger: logger))
     app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,

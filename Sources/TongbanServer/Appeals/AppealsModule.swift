@@ -13,13 +13,15 @@ enum AppealsModule {
             calendars: services.calendars, clock: clock)
     }
 
-    static func register(_ routes: SecuredRouter, services: TongbanServices, views: ViewRenderer) throws {
+    /// Returns the service, for the background watcher the application runs.
+    static func register(_ routes: SecuredRouter, services: TongbanServices, views: ViewRenderer) throws -> AppealService {
         let service = try makeService(services, clock: services.configuration.clock)
         let api = AppealsAPI(service: service, audit: services.audit)
         api.register(routes)
         HotTopicsAPI(service: service).register(routes)
         Open311API(service: service, audit: services.audit).register(routes)
         AppealsWeb(service: service, api: api, views: views).register(routes)
+        return service
     }
 
     /// Demo routing table: the city's seven categories to the city's departments.

@@ -14,6 +14,7 @@ enum TongbanMigrations {
         migrations.add(M006HolidayCalendar())
         migrations.add(M007ProcessPublications())
         migrations.add(M008AgentLookup())
+        migrations.add(M009HotTopicWatch())
         return migrations
     }
 }

@@ -181,6 +181,11 @@ public protocol AppealStore: Sendable {
 
     /// Inserts the alert unless the topic already alerted that day; true when inserted.
     func insertIfNew(_ alert: AppealAlertRecord) async throws -> Bool
+    /// Moves the spike watermark to `until` unless another process moved it first; returns
+    /// where it stood (the claimed window is after that, up to `until`).
+    func claimSpikeWindow(until: Int64) async throws -> Int64?
+    /// Appeals created in the window `(after, until]`.
+    func created(after: Int64, until: Int64) async throws -> [AppealRecord]
     func alerts(divisionPrefix: String, paging: Paging) async throws -> (items: [AppealAlertRecord], total: Int)
 
     func insert(_ key: Open311KeyRecord, on db: any SQLDatabase) async throws
@@ -351,6 +356,23 @@ struct SQLAppealStore: AppealStore {
             .values(SQLBind(name), SQLBind(value), SQLBind(now))
             .onConflict(with: ["name"]) { $0.set(excludedValueOf: "value").set(excludedValueOf: "updated_at") }
             .run()
+    }
+
+    func claimSpikeWindow(until: Int64) async throws -> Int64? {
+        struct Mark: Decodable { var checkedUntil: Int64 }
+        guard let old = try await sql.select().column("checked_until").from("appeal_spike_watch").where("id", .equal, 1)
+            .first(decoding: Mark.self, keyDecodingStrategy: .snakeCase)?.checkedUntil, old < until else { return nil }
+        let moved = try await sql.raw("""
+            UPDATE appeal_spike_watch SET checked_until = \(bind: until)
+            WHERE id = 1 AND checked_until = \(bind: old) RETURNING checked_until
+            """).first()
+        return moved == nil ? nil : old
+    }
+
+    func created(after: Int64, until: Int64) async throws -> [AppealRecord] {
+        try await sql.select().column("*").from("appeals")
+            .where("created_at", .greaterThan, after).where("created_at", .lessThanOrEqual, until)
+            .orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
     func insertIfNew(_ alert: AppealAlertRecord) async throws -> Bool {

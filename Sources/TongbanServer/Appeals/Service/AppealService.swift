@@ -272,8 +272,6 @@ public struct AppealService: Sendable {
                                                detail: "channel=\(via) status=\(stored.status) department=\(stored.departmentCode ?? "-")\(first.map { " duplicateOf=\($0.id)" } ?? "")"),
                                    actor: actor, on: db)
         }
-        // Alerts are derived from stored appeals; failing to compute one must not undo the filing.
-        try? await checkSpike(around: stored)
         return Filed(appeal: stored, duplicateOf: first?.id)
     }
 
@@ -487,22 +485,45 @@ public struct AppealService: Sendable {
         }
     }
 
-    /// Raises a supervisor alert when the new appeal's topic in its city spikes above baseline.
-    func checkSpike(around appeal: AppealRecord) async throws {
-        let city = String(appeal.divisionCode.prefix(4))
-        let since = appeal.createdAt - Int64(Self.spikeLookback * 1000)
-        let recent = try await store.recent(divisionPrefix: city, since: since)
-        let topics = HotTopicMiner().topics(messages(recent), asOf: appeal.filedAt)
-        guard let topic = topics.first(where: { $0.memberIDs.contains(appeal.id) }) else { return }
-        let times = recent.filter { topic.memberIDs.contains($0.id) }.map(\.filedAt)
-        guard let spike = HotTopicSpikeRule().evaluate(times, asOf: appeal.filedAt) else { return }
-        let alert = AppealAlertRecord(
-            id: UUID().uuidString.lowercased(), topicKey: topic.key, day: CivilDate(instant: appeal.filedAt).description,
-            divisionCode: city + "00", title: topic.representative.title, recent: spike.recent,
-            baselinePerDay: (spike.baselinePerDay * 100).rounded() / 100, createdAt: appeal.createdAt)
-        if try await store.insertIfNew(alert) {
-            try await audit.append(AuditRecord("appeal.hotTopic.alert", targetType: "appealAlert", targetID: alert.id,
-                                               detail: "topic=\(topic.key) recent=\(spike.recent)"), actor: .system("hot-topics"))
+    /// Appeals younger than this may still be inside a transaction that has not committed
+    /// (their creation time is taken before it), so the watcher leaves them to its next turn.
+    static let spikeSettling: Int64 = 5_000
+
+    /// Raises supervisor alerts for topics that spike above their baseline among the appeals
+    /// filed since the last check, mining each city's recent appeals once. Runs in the
+    /// background (`HotTopicWatcher`), not in the filing request; a window claimed by one
+    /// process is never checked by another. Returns how many new appeals were looked at.
+    @discardableResult
+    func watchSpikes() async throws -> Int {
+        let until = Int64(clock().timeIntervalSince1970 * 1000) - Self.spikeSettling
+        let lookback = Int64(Self.spikeLookback * 1000)
+        guard let checked = try await store.claimSpikeWindow(until: until) else { return 0 }
+        // A first run, or one after a long stop, looks no further back than a spike can reach.
+        let fresh = try await store.created(after: max(checked, until - lookback), until: until)
+        for (city, appeals) in Dictionary(grouping: fresh, by: { String($0.divisionCode.prefix(4)) }) {
+            try await checkSpikes(city: city, newlyFiled: appeals)
+        }
+        return fresh.count
+    }
+
+    private func checkSpikes(city: String, newlyFiled: [AppealRecord]) async throws {
+        guard let latest = newlyFiled.max(by: { $0.createdAt < $1.createdAt }) else { return }
+        let recent = try await store.recent(divisionPrefix: city, since: latest.createdAt - Int64(Self.spikeLookback * 1000))
+        let fresh = Set(newlyFiled.map(\.id))
+        for topic in HotTopicMiner().topics(messages(recent), asOf: latest.filedAt) {
+            let members = recent.filter { topic.memberIDs.contains($0.id) }
+            // Judged as of the newest appeal that joined the topic in this window.
+            guard let anchor = members.filter({ fresh.contains($0.id) }).max(by: { $0.filedAt < $1.filedAt }),
+                  let spike = HotTopicSpikeRule().evaluate(members.map(\.filedAt).filter { $0 <= anchor.filedAt },
+                                                          asOf: anchor.filedAt) else { continue }
+            let alert = AppealAlertRecord(
+                id: UUID().uuidString.lowercased(), topicKey: topic.key, day: CivilDate(instant: anchor.filedAt).description,
+                divisionCode: city + "00", title: topic.representative.title, recent: spike.recent,
+                baselinePerDay: (spike.baselinePerDay * 100).rounded() / 100, createdAt: anchor.createdAt)
+            if try await store.insertIfNew(alert) {
+                try await audit.append(AuditRecord("appeal.hotTopic.alert", targetType: "appealAlert", targetID: alert.id,
+                                                   detail: "topic=\(topic.key) recent=\(spike.recent)"), actor: .system("hot-topics"))
+            }
         }
     }
 }

@@ -1,0 +1,24 @@
+import Logging
+import ServiceLifecycle
+
+/// Looks for spiking hot topics among newly filed appeals in the background, so filing an
+/// appeal never waits for topic mining over a city's recent appeals.
+struct HotTopicWatcher: Service {
+    let appeals: AppealService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let checked = try await appeals.watchSpikes()
+                    if checked > 0 { logger.debug("hot-topic watch checked \(checked) new appeals") }
+                } catch {
+                    logger.warning("hot-topic watch failed: \(error)")
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
