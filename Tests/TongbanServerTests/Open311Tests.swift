@@ -141,6 +141,11 @@ struct Open311Tests {
     func aSpikingTopicAlertsSupervisorsAndShowsAsHot(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let dispatcher = try await s.logInDemoStaff("dispatcher")
+            // The watcher's first turn only sets its watermark (the background one may have
+            // taken it already); what is filed after it is news.
+            let watcher = try AppealsModule.makeService(s.services, clock: { s.clock.read() })
+            try await watcher.watchSpikes()
+            s.clock.advance(10)
             for (i, phone) in ["13700000001", "13700000002", "13700000003"].enumerated() {
                 let reply = try await s.call(.post, "/api/v1/hotline/appeals", token: dispatcher, json: [
                     "type": "complaint", "title": "丽发新城小区旁搅拌站噪音扰民",
@@ -157,8 +162,7 @@ struct Open311Tests {
             let beforeWatch = try await s.call(.get, "/api/v1/hot-topics/alerts", token: supervisor)
             #expect(beforeWatch.json["total"] as? Int == 0, "\(beforeWatch.text)")
             s.clock.advance(10)
-            let watcher = try AppealsModule.makeService(s.services, clock: { s.clock.read() })
-            try await watcher.watchSpikes()
+            #expect(try await watcher.watchSpikes() == 4)
             #expect(try await watcher.watchSpikes() == 0, "a window is checked once")
             let alerts = try await s.call(.get, "/api/v1/hot-topics/alerts", token: supervisor)
             #expect(alerts.json["total"] as? Int == 1, "\(alerts.text)")

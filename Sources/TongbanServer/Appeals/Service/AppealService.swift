@@ -497,8 +497,10 @@ public struct AppealService: Sendable {
     func watchSpikes() async throws -> Int {
         let until = Int64(clock().timeIntervalSince1970 * 1000) - Self.spikeSettling
         let lookback = Int64(Self.spikeLookback * 1000)
-        guard let checked = try await store.claimSpikeWindow(until: until) else { return 0 }
-        // A first run, or one after a long stop, looks no further back than a spike can reach.
+        // The first turn on a database only sets the watermark: what was filed before the
+        // watcher existed is not news (and demo data would cost every start a full mining).
+        guard let checked = try await store.claimSpikeWindow(until: until), checked > 0 else { return 0 }
+        // A turn after a long stop looks no further back than a spike can reach.
         let fresh = try await store.created(after: max(checked, until - lookback), until: until)
         for (city, appeals) in Dictionary(grouping: fresh, by: { String($0.divisionCode.prefix(4)) }) {
             try await checkSpikes(city: city, newlyFiled: appeals)

@@ -3,10 +3,13 @@ import ServiceLifecycle
 
 /// Looks for spiking hot topics among newly filed appeals in the background, so filing an
 /// appeal never waits for topic mining over a city's recent appeals.
-struct HotTopicWatcher: Service {
+struct HotTopicWatcher: Service, CustomStringConvertible {
     let appeals: AppealService
     let interval: Duration
     let logger: Logger
+    /// ServiceLifecycle describes every service it starts; the default description would
+    /// print the whole appeals service, classifier model included (seconds of CPU per start).
+    var description: String { "HotTopicWatcher" }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
