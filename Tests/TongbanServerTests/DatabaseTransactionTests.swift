@@ -12,12 +12,19 @@ import Testing
     struct Row: Decodable { var label: String }
     struct Count: Decodable { var n: Int }
 
+    /// A fresh database with a `scratch` table.
     private func withDatabase(_ engine: TestEngine, _ body: (AppDatabase) async throws -> Void) async throws {
+        try await withStore(engine) { database, _ in
+            try await database.sql.raw("CREATE TABLE scratch (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)").run()
+            try await body(database)
+        }
+    }
+
+    private func withStore(_ engine: TestEngine, _ body: (AppDatabase, AppConfiguration.Store) async throws -> Void) async throws {
         let store = try await TestStore.make(engine, clock: TestClock())
         let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))
         do {
-            try await database.sql.raw("CREATE TABLE scratch (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE)").run()
-            try await body(database)
+            try await body(database, store.configuration.store)
         } catch {
             await database.shutdown()
             await store.cleanup()
@@ -101,13 +108,11 @@ import Testing
 
     /// The writer never checkpoints; the checkpoint thread must bring the log into the file.
     @Test func writesReachTheDatabaseFileWhileItIsOpen() async throws {
-        let store = try await TestStore.make(.sqlite, clock: TestClock())
-        guard case .sqlite(let path) = store.configuration.store else { return }
-        let database = try AppDatabase.open(store.configuration.store, logger: Logger(label: "test"))
-        func fileSize() throws -> Int {
-            (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        }
-        do {
+        try await withStore(.sqlite) { database, store in
+            guard case .sqlite(let path) = store else { return }
+            func fileSize() throws -> Int {
+                (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            }
             try await database.sql.raw("PRAGMA journal_mode=WAL").run()
             try await database.sql.raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run()
             let before = try fileSize()
@@ -122,13 +127,7 @@ import Testing
             }
             let size = try fileSize()
             #expect(grown, "the database file stayed at \(size) bytes, \(before) before the writes")
-        } catch {
-            await database.shutdown()
-            await store.cleanup()
-            throw error
         }
-        await database.shutdown()
-        await store.cleanup()
     }
 
     @Test func closedDatabaseRefusesTransactions() async throws {
