@@ -106,6 +106,22 @@ import Testing
         }
     }
 
+    /// A write that bypasses the body's database would wait for the writer its own body
+    /// holds; it fails instead of hanging, and the transaction's own writes are undone.
+    @Test func aWriteAroundTheBodysDatabaseFailsInsteadOfHanging() async throws {
+        try await withDatabase(.sqlite) { database in
+            await #expect(throws: SQLiteStatementError.self) {
+                try await database.transaction { db in
+                    try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(1), SQLBind("inside")).run()
+                    try await database.sql.raw("INSERT INTO scratch (id, label) VALUES (2, 'around')").run()
+                }
+            }
+            #expect(try await labels(database).isEmpty)
+            try await database.sql.raw("INSERT INTO scratch (id, label) VALUES (3, 'after')").run()
+            #expect(try await labels(database) == ["after"])
+        }
+    }
+
     /// The writer never checkpoints; the checkpoint thread must bring the log into the file.
     @Test func writesReachTheDatabaseFileWhileItIsOpen() async throws {
         try await withStore(.sqlite) { database, store in

@@ -27,6 +27,10 @@ final class SQLiteWriter: @unchecked Sendable {
     let eventLoop: any EventLoop
     let logger: Logger
 
+    /// Set while a task runs a transaction body: a write through `AppDatabase.sql` from
+    /// inside one would wait for the gate its own body holds, for ever.
+    @TaskLocal private static var holding = false
+
     private struct Gate {
         var held = false
         var closed = false
@@ -75,7 +79,7 @@ final class SQLiteWriter: @unchecked Sendable {
             }
             let result: T
             do {
-                result = try await body(statements)
+                result = try await Self.$holding.withValue(true) { try await body(statements) }
                 try connection.run("RELEASE request", [], { _ in })
             } catch {
                 undo(error)
@@ -124,6 +128,9 @@ final class SQLiteWriter: @unchecked Sendable {
     // MARK: The gate
 
     private func acquire() async throws {
+        if Self.holding {
+            throw SQLiteStatementError(code: SQLITE_MISUSE, message: "a transaction or write started inside a transaction body; use the body's database")
+        }
         let granted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let answer: Bool? = gate.withLock { gate in
                 if gate.closed { return false }
@@ -336,24 +343,26 @@ final class SQLiteHandle: @unchecked Sendable {
             }
             guard code == SQLITE_OK else { throw failure(code, on: handle) }
         }
-        var columns: WriterColumns?
+        var columns: StatementColumns?
         while true {
             let code = sqlite_nio_sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code, on: handle) }
-            let names = columns ?? WriterColumns(statement)
+            let names = columns ?? StatementColumns(statement)
             columns = names
             var values: [SQLiteData] = []
             values.reserveCapacity(names.names.count)
             for column in 0..<Int32(names.names.count) { values.append(value(statement, column)) }
-            onRow(WriterRow(columns: names, values: values))
+            onRow(StatementRow(columns: names, values: values))
         }
     }
 
     private func prepare(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
         if let statement = statements[sql] { return (statement, true) }
         var statement: OpaquePointer?
-        let keep = statements.count < Self.statementCacheLimit
+        // Long statements (bulk inserts of many rows) are one-offs; keeping them would only
+        // hold their memory.
+        let keep = statements.count < Self.statementCacheLimit && sql.utf8.count <= 4096
         let flags: UInt32 = keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, flags, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw failure(code, on: handle) }
@@ -483,7 +492,7 @@ final class SQLiteReadPool: SQLiteStatementRunner {
     }
 }
 
-private final class WriterColumns: Sendable {
+private final class StatementColumns: Sendable {
     let names: [String]
     let index: [String: Int]
 
@@ -494,9 +503,9 @@ private final class WriterColumns: Sendable {
     }
 }
 
-private struct WriterRow: SQLRow {
+private struct StatementRow: SQLRow {
     struct MissingColumn: Error { let column: String }
-    let columns: WriterColumns
+    let columns: StatementColumns
     let values: [SQLiteData]
 
     var allColumns: [String] { columns.names }
