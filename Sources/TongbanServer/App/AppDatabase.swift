@@ -48,7 +48,6 @@ public struct AppDatabase: Sendable {
         return fluent as! any SQLDatabase
     }
 
-
     /// For plain SELECTs outside a transaction on paths every request takes; sees everything
     /// committed before the call. Never write through it.
     var read: any SQLDatabase { embedded?.readers.sql ?? (fluent as! any SQLDatabase) }
@@ -107,8 +106,8 @@ public struct AppDatabase: Sendable {
         case .sqlite(let path):
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            // One event loop means one SQLite connection: writers queue instead of fighting
-            // over the file lock (measured 1.5–2× faster, see STACK-NOTES).
+            // FluentKit's pool only runs the migrations here (decision 0002); one event loop
+            // keeps it to one connection.
             let databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.next())
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
             let loop = MultiThreadedEventLoopGroup.singleton.next()
@@ -126,25 +125,29 @@ public struct AppDatabase: Sendable {
     /// Applies every pending migration. On PostgreSQL an advisory lock keeps two server
     /// processes that start together from migrating at the same time.
     public func migrate() async throws {
-        if engine == .sqlite {
-            try await sql.raw("PRAGMA journal_mode=WAL").run()
-            try await sql.raw("PRAGMA foreign_keys=ON").run()
-        }
         let migrator = Migrator(
             databases: databases, migrations: TongbanMigrations.all(engine: engine),
             logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
-        if engine == .postgres {
-            try await sql.raw("SELECT pg_advisory_lock(7215001)").run()
-        }
-        do {
+        guard engine == .postgres else {
+            // The writer and the migrating connection turn foreign keys on when they open.
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
-        } catch {
-            if engine == .postgres { try? await sql.raw("SELECT pg_advisory_unlock(7215001)").run() }
-            throw error
+            return
         }
-        if engine == .postgres {
-            try await sql.raw("SELECT pg_advisory_unlock(7215001)").run()
+        // A session lock belongs to one connection: taken and released on the same leased
+        // one (through the pool, the unlock could land on another connection and leave the
+        // lock held, blocking the next process's start).
+        try await withLeasedConnection { db in
+            try await db.raw("SELECT pg_advisory_lock(7215001)").run()
+            do {
+                try await migrator.setupIfNeeded().get()
+                try await migrator.prepareBatch().get()
+            } catch {
+                try? await db.raw("SELECT pg_advisory_unlock(7215001)").run()
+                throw error
+            }
+            try await db.raw("SELECT pg_advisory_unlock(7215001)").run()
         }
     }
 
