@@ -6,26 +6,15 @@ import TongbanCore
 /// Recomputes warning levels and escalates overdue cases in the background. It keeps no
 /// state of its own: what was checked lives in the database, so it survives restarts, and
 /// rows are claimed so that several server processes share the work without overlap.
-struct DeadlineSupervisor: Service, CustomStringConvertible {
+struct DeadlineSupervisor: PeriodicService {
     let applications: ApplicationService
     let interval: Duration
     let logger: Logger
     let worker = "sweeper-\(UUID().uuidString.lowercased())"
-    /// ServiceLifecycle describes every service it starts; not the whole applications service.
-    var description: String { "DeadlineSupervisor \(worker)" }
 
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let checked = try await applications.sweep(worker: worker)
-                    if checked > 0 { logger.debug("deadline sweep checked \(checked) applications") }
-                } catch {
-                    logger.warning("deadline sweep failed: \(error)")
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+    func turn() async throws {
+        let checked = try await applications.sweep(worker: worker)
+        if checked > 0 { logger.debug("deadline sweep checked \(checked) applications") }
     }
 }
 

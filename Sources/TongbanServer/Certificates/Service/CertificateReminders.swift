@@ -6,7 +6,7 @@ import TongbanCore
 /// Posts an in-app notice to each holder 30 days before a certificate expires. Rows are
 /// claimed with a conditional update first, so with several server processes each
 /// certificate is reminded exactly once.
-struct CertificateReminders: Service {
+struct CertificateReminders: PeriodicService {
     static let leadDays = 30
     let service: CertificateService
     let rateLimiter: SQLRateLimiter
@@ -15,17 +15,10 @@ struct CertificateReminders: Service {
     let logger: Logger
     var store: any CertificateStore { service.store }
 
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let sent = try await runOnce()
-                if sent > 0 { logger.info("posted \(sent) certificate expiry notices") }
-                try await rateLimiter.sweep(before: service.clock().addingTimeInterval(-3600))
-            } catch {
-                logger.error("certificate reminders failed: \(String(reflecting: error))")
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+    func turn() async throws {
+        let sent = try await runOnce()
+        if sent > 0 { logger.info("posted \(sent) certificate expiry notices") }
+        try await rateLimiter.sweep(before: service.clock().addingTimeInterval(-3600))
     }
 
     /// One pass; returns the number of notices posted.

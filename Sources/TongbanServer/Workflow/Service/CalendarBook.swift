@@ -71,18 +71,10 @@ public final class CalendarBook: Sendable {
 }
 
 /// Re-reads the stored calendar now and then, so edits made through another process apply here.
-struct CalendarRefresher: Service {
+struct CalendarRefresher: PeriodicService {
     let book: CalendarBook
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
-        // Cancelled on SIGTERM: a plain sleep held the shutdown up to a whole interval.
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do { try await book.refresh() } catch { logger.warning("calendar refresh failed: \(error)") }
-            }
-        }
-    }
+    func turn() async throws { try await book.refresh() }
 }
