@@ -129,6 +129,10 @@ struct ProcessPublicationTests {
             let versions = history.compactMap { $0["definitionVersion"] as? Int }
             #expect(versions.count == accepted)
             #expect(Set(versions).count == versions.count, "two publications got one version: \(versions)")
+            // Each successful reply shows the version that request published, never another's.
+            let answered = replies.filter { $0.status == .ok }.compactMap { ($0.json["definition"] as? [String: Any])?["version"] as? Int }
+            #expect(answered.count == accepted)
+            #expect(Set(answered) == Set(versions), "replies \(answered) against stored \(versions)")
             struct Row: Decodable { var n: Int }
             let stored = try await s.services.database.sql.raw(
                 "SELECT COUNT(*) AS n FROM process_definitions WHERE id = \(bind: id)").first(decoding: Row.self)

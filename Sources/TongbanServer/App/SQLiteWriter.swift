@@ -279,7 +279,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
 /// than the thread hand-overs of an asynchronous driver. Not thread-safe; callers serialise.
 final class SQLiteHandle: @unchecked Sendable {
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    /// Kept statements with the column names of their result, read once rather than per run.
+    private var statements: [String: (statement: OpaquePointer, columns: StatementColumns?)] = [:]
     private static let statementCacheLimit = 512
 
     init(path: String, pragmas: [String]) throws {
@@ -309,7 +310,7 @@ final class SQLiteHandle: @unchecked Sendable {
     var inTransaction: Bool { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for kept in statements.values { sqlite_nio_sqlite3_finalize(kept.statement) }
         statements.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
         handle = nil
@@ -317,7 +318,7 @@ final class SQLiteHandle: @unchecked Sendable {
 
     func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {
         guard let handle else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the database is closed") }
-        let (statement, cached) = try prepare(sql, on: handle)
+        let (statement, cached, knownColumns) = try prepare(sql, on: handle)
         defer {
             if cached {
                 sqlite_nio_sqlite3_reset(statement)
@@ -343,13 +344,18 @@ final class SQLiteHandle: @unchecked Sendable {
             }
             guard code == SQLITE_OK else { throw failure(code, on: handle) }
         }
-        var columns: StatementColumns?
+        var columns = knownColumns
         while true {
             let code = sqlite_nio_sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code, on: handle) }
-            let names = columns ?? StatementColumns(statement)
-            columns = names
+            // A schema change re-prepares the statement and may change `SELECT *`'s columns.
+            let names = columns.flatMap { $0.names.count == Int(sqlite_nio_sqlite3_column_count(statement)) ? $0 : nil }
+                ?? StatementColumns(statement)
+            if columns !== names {
+                columns = names
+                if cached { statements[sql]?.columns = names }
+            }
             var values: [SQLiteData] = []
             values.reserveCapacity(names.names.count)
             for column in 0..<Int32(names.names.count) { values.append(value(statement, column)) }
@@ -357,8 +363,8 @@ final class SQLiteHandle: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
-        if let statement = statements[sql] { return (statement, true) }
+    private func prepare(_ sql: String, on handle: OpaquePointer) throws -> (OpaquePointer, cached: Bool, columns: StatementColumns?) {
+        if let kept = statements[sql] { return (kept.statement, true, kept.columns) }
         var statement: OpaquePointer?
         // Long statements (bulk inserts of many rows) are one-offs; keeping them would only
         // hold their memory.
@@ -366,8 +372,8 @@ final class SQLiteHandle: @unchecked Sendable {
         let flags: UInt32 = keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, flags, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw failure(code, on: handle) }
-        if keep { statements[sql] = statement }
-        return (statement, keep)
+        if keep { statements[sql] = (statement, nil) }
+        return (statement, keep, nil)
     }
 
     private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {

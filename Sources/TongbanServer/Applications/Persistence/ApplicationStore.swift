@@ -33,6 +33,40 @@ public struct ApplicationRecord: Codable, Sendable {
     public var concludedAt: Int64?
 }
 
+extension ApplicationRecord {
+    /// Decoded by hand: it is read on every request about an application, and the generic
+    /// row decoder cost more than the query.
+    init(row: any SQLRow) throws {
+        func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T { try row.decode(column: column, as: T.self) }
+        id = try value("id")
+        itemCode = try value("item_code")
+        itemVersion = try value("item_version")
+        itemName = try value("item_name")
+        divisionCode = try value("division_code")
+        itemDepartment = try value("item_department")
+        handlingDepartment = try value("handling_department")
+        definitionId = try value("definition_id")
+        definitionVersion = try value("definition_version")
+        formVersion = try value("form_version")
+        applicantId = try value("applicant_id")
+        organizationId = try value("organization_id")
+        status = try value("status")
+        currentStep = try value("current_step")
+        formJson = try value("form_json")
+        caseJson = try value("case_json")
+        version = try value("version")
+        receiptNumber = try value("receipt_number")
+        warningLevel = try value("warning_level")
+        dueDate = try value("due_date")
+        escalated = try value("escalated")
+        outcome = try value("outcome")
+        createdAt = try value("created_at")
+        updatedAt = try value("updated_at")
+        submittedAt = try value("submitted_at")
+        concludedAt = try value("concluded_at")
+    }
+}
+
 public struct MaterialRecord: Codable, Sendable {
     public var id: String
     public var applicationId: String
@@ -150,65 +184,96 @@ struct SQLApplicationStore: ApplicationStore {
 
     private struct Count: Decodable { var n: Int }
 
-    func insert(_ application: ApplicationRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "applications").model(application, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
+    // The statements every submission and transition runs are written out (SQLTemplate);
+    // the rest use the query builder.
+
+    private static let applicationColumns = """
+        id, item_code, item_version, item_name, division_code, item_department, handling_department, definition_id,
+        definition_version, form_version, applicant_id, organization_id, status, current_step, form_json, case_json, version,
+        receipt_number, warning_level, due_date, escalated, outcome, created_at, updated_at, submitted_at, concluded_at
+        """
+    private static let insertApplication = SQLTemplate("""
+        INSERT INTO applications (\(applicationColumns))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    private static let selectApplication = SQLTemplate("SELECT \(applicationColumns) FROM applications WHERE id = ?")
+    private static let updateApplication = SQLTemplate("""
+        UPDATE applications SET status = ?, current_step = ?, form_json = ?, case_json = ?, version = ?, receipt_number = ?,
+            warning_level = ?, due_date = ?, escalated = ?, outcome = ?, updated_at = ?, submitted_at = ?, concluded_at = ?
+        WHERE id = ? AND version = ? RETURNING id
+        """)
+    private static let pageOfApplications = SQLTemplate("""
+        SELECT \(applicationColumns) FROM applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?
+        """)
+
+    func insert(_ a: ApplicationRecord, on db: any SQLDatabase) async throws {
+        let binds: [any Encodable & Sendable] = [
+            a.id, a.itemCode, a.itemVersion, a.itemName, a.divisionCode, a.itemDepartment, a.handlingDepartment, a.definitionId,
+            a.definitionVersion, a.formVersion, a.applicantId, a.organizationId, a.status, a.currentStep, a.formJson, a.caseJson,
+            a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated, a.outcome, a.createdAt, a.updatedAt,
+            a.submittedAt, a.concludedAt,
+        ]
+        try await db.query(Self.insertApplication, binds).run()
     }
 
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord? {
-        try await db.select().columns(Self.applicationColumns).from("applications").where("id", .equal, id)
-            .first(decoding: ApplicationRecord.self, keyDecodingStrategy: .snakeCase)
+        try await db.query(Self.selectApplication, [id]).first().map(ApplicationRecord.init(row:))
     }
 
-    private static let applicationColumns: [any SQLExpression] = [
-        "id", "item_code", "item_version", "item_name", "division_code", "item_department", "handling_department",
-        "definition_id", "definition_version", "form_version", "applicant_id", "organization_id", "status", "current_step",
-        "form_json", "case_json", "version", "receipt_number", "warning_level", "due_date", "escalated", "outcome",
-        "created_at", "updated_at", "submitted_at", "concluded_at",
-    ].map { SQLIdentifier($0) }
-
     func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Bool {
-        let rows = try await db.update("applications")
-            .set("status", to: a.status)
-            .set("current_step", to: SQLBind(a.currentStep))
-            .set("form_json", to: a.formJson)
-            .set("case_json", to: a.caseJson)
-            .set("version", to: a.version)
-            .set("receipt_number", to: SQLBind(a.receiptNumber))
-            .set("warning_level", to: a.warningLevel)
-            .set("due_date", to: SQLBind(a.dueDate))
-            .set("escalated", to: a.escalated)
-            .set("outcome", to: SQLBind(a.outcome))
-            .set("updated_at", to: a.updatedAt)
-            .set("submitted_at", to: SQLBind(a.submittedAt))
-            .set("concluded_at", to: SQLBind(a.concludedAt))
-            .where("id", .equal, a.id).where("version", .equal, expectedVersion)
-            .returning("id").all()
-        return !rows.isEmpty
+        let binds: [any Encodable & Sendable] = [
+            a.status, a.currentStep, a.formJson, a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
+            a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.id, expectedVersion,
+        ]
+        return try await !db.query(Self.updateApplication, binds).all().isEmpty
     }
 
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int) {
         let total = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("applications")
             .where("applicant_id", .equal, applicant).first(decoding: Count.self)?.n ?? 0
-        let items = try await db.select().columns(Self.applicationColumns).from("applications")
-            .where("applicant_id", .equal, applicant)
-            .orderBy("created_at", .descending).orderBy("id").limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: ApplicationRecord.self, keyDecodingStrategy: .snakeCase)
+        let items = try await db.query(Self.pageOfApplications, [applicant, paging.pageSize, paging.offset]).all()
+            .map(ApplicationRecord.init(row:))
         return (items, total)
     }
 
-    func insert(_ material: MaterialRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "application_materials").model(material, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
+    func insert(_ m: MaterialRecord, on db: any SQLDatabase) async throws {
+        let binds: [any Encodable & Sendable] = [
+            m.id, m.applicationId, m.materialName, m.source, m.suppliedBy, m.fileName, m.contentType, m.sizeBytes, m.sha256,
+            m.storedName, m.createdBy, m.createdAt,
+        ]
+        try await db.query(Self.insertMaterial, binds).run()
     }
+
+    private static let insertMaterial = SQLTemplate("""
+        INSERT INTO application_materials (id, application_id, material_name, source, supplied_by, file_name, content_type,
+                                           size_bytes, sha256, stored_name, created_by, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    private static let materialsOfApplication = SQLTemplate("""
+        SELECT id AS "id", application_id AS "applicationId", material_name AS "materialName", source AS "source",
+               supplied_by AS "suppliedBy", file_name AS "fileName", content_type AS "contentType", size_bytes AS "sizeBytes",
+               sha256 AS "sha256", stored_name AS "storedName", created_by AS "createdBy", created_at AS "createdAt"
+        FROM application_materials WHERE application_id = ? ORDER BY created_at, id
+        """)
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
-        try await db.select().column("*").from("application_materials").where("application_id", .equal, application)
-            .orderBy("created_at").orderBy("id")
-            .all(decoding: MaterialRecord.self, keyDecodingStrategy: .snakeCase)
+        try await db.query(Self.materialsOfApplication, [application]).all(decoding: MaterialRecord.self)
     }
 
+    private static let insertTimeline = SQLTemplate("""
+        INSERT INTO application_timeline (id, application_id, position, occurred_at, case_version, event, summary, comment,
+                                          actor_id, actor_name, actor_role, department_code)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws {
-        guard !entries.isEmpty else { return }
-        try await db.insert(into: "application_timeline").models(entries, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
+        for e in entries {
+            let binds: [any Encodable & Sendable] = [
+                e.id, e.applicationId, e.position, e.occurredAt, e.caseVersion, e.event, e.summary, e.comment, e.actorId,
+                e.actorName, e.actorRole, e.departmentCode,
+            ]
+            try await db.query(Self.insertTimeline, binds).run()
+        }
     }
 
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord] {
@@ -216,31 +281,35 @@ struct SQLApplicationStore: ApplicationStore {
             .orderBy("position").all(decoding: TimelineRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
+    private static let lastTimelinePosition = SQLTemplate(
+        "SELECT MAX(position) AS n FROM application_timeline WHERE application_id = ?")
+
     func nextTimelinePosition(application: String, on db: any SQLDatabase) async throws -> Int {
-        struct Max: Decodable { var n: Int? }
-        let row = try await db.select().column(SQLFunction("MAX", args: SQLIdentifier("position")), as: "n")
-            .from("application_timeline").where("application_id", .equal, application).first(decoding: Max.self)
-        return (row?.n ?? 0) + 1
+        let last = try await db.query(Self.lastTimelinePosition, [application]).first()?.decode(column: "n", as: Int?.self)
+        return (last ?? 0) + 1
     }
 
+    private static let taskKeys = SQLTemplate("SELECT department_code, role, kind FROM application_tasks WHERE application_id = ?")
+    private static let deleteTask = SQLTemplate(
+        "DELETE FROM application_tasks WHERE application_id = ? AND department_code = ? AND role = ? AND kind = ?")
+    private static let insertTask = SQLTemplate("""
+        INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        """)
+
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
-        struct Key: Decodable, Hashable { var departmentCode: String; var role: String; var kind: String }
-        let existing = try await db.select().columns("department_code", "role", "kind").from("application_tasks")
-            .where("application_id", .equal, application)
-            .all(decoding: Key.self, keyDecodingStrategy: .snakeCase)
+        struct Key: Hashable { var departmentCode: String; var role: String; var kind: String }
+        let existing = try await db.query(Self.taskKeys, [application]).all().map {
+            Key(departmentCode: try $0.decode(column: "department_code", as: String.self), role: try $0.decode(column: "role", as: String.self),
+                kind: try $0.decode(column: "kind", as: String.self))
+        }
         let wanted = Set(tasks.map { Key(departmentCode: $0.departmentCode, role: $0.role.rawValue, kind: $0.kind.rawValue) })
         for stale in existing where !wanted.contains(stale) {
-            try await db.delete(from: "application_tasks").where("application_id", .equal, application)
-                .where("department_code", .equal, stale.departmentCode).where("role", .equal, stale.role)
-                .where("kind", .equal, stale.kind).run()
+            try await db.query(Self.deleteTask, [application, stale.departmentCode, stale.role, stale.kind]).run()
         }
         let present = Set(existing)
         for task in tasks where !present.contains(Key(departmentCode: task.departmentCode, role: task.role.rawValue, kind: task.kind.rawValue)) {
-            try await db.insert(into: "application_tasks")
-                .columns("application_id", "department_code", "role", "kind", "step", "created_at")
-                .values(SQLBind(application), SQLBind(task.departmentCode), SQLBind(task.role.rawValue), SQLBind(task.kind.rawValue),
-                        SQLBind(task.step), SQLBind(now))
-                .run()
+            let binds: [any Encodable & Sendable] = [application, task.departmentCode, task.role.rawValue, task.kind.rawValue, task.step, now]
+            try await db.query(Self.insertTask, binds).run()
         }
     }
 
@@ -319,21 +388,28 @@ struct SQLApplicationStore: ApplicationStore {
         return try await !q.returning("application_id").all().isEmpty
     }
 
+    private static let countReceipt = SQLTemplate("""
+        INSERT INTO receipt_counters (division_code, day, last_value) VALUES (?, ?, 1)
+        ON CONFLICT (division_code, day) DO UPDATE SET last_value = receipt_counters.last_value + 1
+        RETURNING last_value
+        """)
+
     func nextReceiptSequence(division: String, day: String, on db: any SQLDatabase) async throws -> Int {
         // One upsert: the row lock it takes serialises concurrent submissions of one division-day.
-        let row = try await db.raw("""
-            INSERT INTO receipt_counters (division_code, day, last_value) VALUES (\(bind: division), \(bind: day), 1)
-            ON CONFLICT (division_code, day) DO UPDATE SET last_value = receipt_counters.last_value + 1
-            RETURNING last_value
-            """).first()
+        let row = try await db.query(Self.countReceipt, [division, day]).first()
         guard let value = try row?.decode(column: "last_value", as: Int.self) else {
             throw Problem(.internalServerError, code: "receipt-counter", zh: "受理编号生成失败", en: "receipt counter missing")
         }
         return value
     }
 
-    func insert(_ notice: NoticeRecord, on db: any SQLDatabase) async throws {
-        try await db.insert(into: "notices").model(notice, keyEncodingStrategy: .snakeCase, nilEncodingStrategy: .asNil).run()
+    private static let insertNotice = SQLTemplate("""
+        INSERT INTO notices (id, account_id, application_id, title, body, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        """)
+
+    func insert(_ n: NoticeRecord, on db: any SQLDatabase) async throws {
+        let binds: [any Encodable & Sendable] = [n.id, n.accountId, n.applicationId, n.title, n.body, n.createdAt, n.readAt]
+        try await db.query(Self.insertNotice, binds).run()
     }
 
     func notices(account: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [NoticeRecord], total: Int) {

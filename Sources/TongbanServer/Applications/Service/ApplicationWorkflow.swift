@@ -44,7 +44,8 @@ extension ApplicationService {
         if !current.state.isFinal, step?.action(governing) != nil {
             try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
         }
-        return try await transition(record, action: action, actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
+        return try await transition(record, current: current, action: action,
+                                    actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
                                     caller: caller, comment: input.comment, audit: actor)
     }
 
@@ -89,10 +90,11 @@ extension ApplicationService {
     /// Applies one action and stores everything it causes in one transaction: the case, the
     /// receipt number, timeline, queue tasks, notices, the audit entry and, on an approved
     /// conclusion, the conclusion listeners' work.
-    func transition(_ record: ApplicationRecord, action: CaseAction, actor workflowActor: WorkflowActor, caller: Principal,
-                    comment: String?, audit actor: AuditActor) async throws -> ApplicationRecord {
+    /// `current` is the stored case when the caller has decoded it already.
+    func transition(_ record: ApplicationRecord, current decoded: WorkflowCase? = nil, action: CaseAction, actor workflowActor: WorkflowActor,
+                    caller: Principal, comment: String?, audit actor: AuditActor) async throws -> ApplicationRecord {
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
-        let current = try Self.decode(WorkflowCase.self, record.caseJson)
+        let current = try decoded ?? Self.decode(WorkflowCase.self, record.caseJson)
         let (next, events) = try engine.apply(action, by: workflowActor, to: current, on: today)
         let now = self.now
         var updated = record

@@ -34,13 +34,17 @@ extension ApplicationService {
         guard let entry = try await catalog.item(code: itemCode, division: division, version: nil) else {
             throw ApplicationProblem.notFound()
         }
-        let db = database.sql
-        let (definition, source) = try await library.definitionInForce(for: entry.item, version: entry.currentVersion, on: db)
-        let history = try await library.publications.history(itemCode: itemCode, on: db).map {
+        let (definition, source) = try await library.definitionInForce(for: entry.item, version: entry.currentVersion, on: database.sql)
+        return try await describe(itemCode: itemCode, divisionCode: entry.item.divisionCode, definition: definition, source: source)
+    }
+
+    private func describe(itemCode: String, divisionCode: String, definition: ProcessDefinition,
+                          source: ProcessLibrary.Source) async throws -> ProcessInForce {
+        let history = try await library.publications.history(itemCode: itemCode, on: database.sql).map {
             ProcessInForce.Entry(divisionCode: $0.divisionCode.isEmpty ? nil : $0.divisionCode, definitionId: $0.definitionId,
                                  definitionVersion: $0.definitionVersion, publishedAt: $0.publishedAt, publishedBy: $0.publishedBy)
         }
-        return ProcessInForce(itemCode: itemCode, divisionCode: entry.item.divisionCode, source: source.rawValue,
+        return ProcessInForce(itemCode: itemCode, divisionCode: divisionCode, source: source.rawValue,
                               definition: definition, history: history)
     }
 
@@ -94,7 +98,9 @@ extension ApplicationService {
             throw Problem.conflict("该事项的流程正被他人同时发布，请刷新后重试", "another publication of this process happened at the same time; reload and retry")
         }
         library.committed(published)
-        return try await processInForce(itemCode: itemCode, division: input.divisionCode)
+        // What this request published, even if another publication has committed since.
+        return try await describe(itemCode: itemCode, divisionCode: entry.item.divisionCode,
+                                  definition: published, source: .published)
     }
 
     /// Departments a definition names that do not exist: a typo would leave a step nobody can act in.

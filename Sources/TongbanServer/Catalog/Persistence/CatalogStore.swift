@@ -83,9 +83,12 @@ struct SQLCatalogStore: CatalogStore {
     private struct Code: Decodable { var itemCode: String }
     private struct Revision: Decodable { var revision: Int64 }
 
+    /// Read by every request that reads a guide, so written out (SQLTemplate).
+    private static let currentRevision = SQLTemplate(
+        #"SELECT revision AS "revision", synonyms_revision AS "synonymsRevision" FROM catalog_state WHERE id = 1"#)
+
     func revision(on db: any SQLDatabase) async throws -> CatalogRevision {
-        try await db.select().columns("revision", "synonyms_revision").from("catalog_state").where("id", .equal, 1)
-            .first(decoding: CatalogRevision.self, keyDecodingStrategy: .snakeCase) ?? CatalogRevision(revision: 0, synonymsRevision: 0)
+        try await db.query(Self.currentRevision).first(decoding: CatalogRevision.self) ?? CatalogRevision(revision: 0, synonymsRevision: 0)
     }
 
     func bumpRevision(synonyms: Bool, on db: any SQLDatabase) async throws -> Int64 {

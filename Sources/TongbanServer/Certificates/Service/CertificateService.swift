@@ -226,13 +226,13 @@ public struct CertificateService: Sendable {
     }
 
     /// The holder's valid certificate of a type, for filling a material from the wallet.
-    public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> Certificate? {
+    public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> CertificateRecord? {
+        // Not opened: every application for an item that takes this certificate asks, and only
+        // the number is wanted; opening decrypts the claims and reads every type.
         let day = today
-        for record in try await store.active(type: type, holders: [holderAccountID], on: db ?? database.sql) {
-            if let expires = record.expiresOn.flatMap(CivilDate.init(iso:)), expires < day { continue }
-            return try open(record, types: try await store.types(on: db ?? database.sql))
+        return try await store.active(type: type, holders: [holderAccountID], on: db ?? database.sql).first {
+            $0.expiresOn.flatMap(CivilDate.init(iso:)).map { $0 >= day } ?? true
         }
-        return nil
     }
 
     // MARK: Reading

@@ -97,8 +97,9 @@ struct SQLAccountStore: AccountStore {
         try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .snakeCase).run()
     }
 
+    /// `column` is one of this store's own names, never input.
     private func one(_ column: String, _ value: String) async throws -> AccountRecord? {
-        try await sql.select().column("*").from("accounts").where(SQLIdentifier(column), .equal, SQLBind(value))
+        try await sql.query(SQLTemplate("SELECT * FROM accounts WHERE \(column) = ?"), [value])
             .first(decoding: AccountRecord.self, keyDecodingStrategy: .snakeCase)
     }
 

@@ -89,9 +89,7 @@ struct SQLAuditLog: AuditLog {
             // is released when the surrounding transaction ends.
             try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
         }
-        let head = try await db.select().column("sequence").column("hash").from("audit_log")
-            .orderBy("sequence", .descending).limit(1)
-            .first(decoding: Head.self)
+        let head = try await db.query(Self.chainHead).first(decoding: Head.self)
         let millis = Int64((clock().timeIntervalSince1970 * 1000).rounded())
         var entry = AuditEntry(
             sequence: (head?.sequence ?? 0) + 1,
@@ -101,17 +99,21 @@ struct SQLAuditLog: AuditLog {
             outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestID: actor.requestID,
             detail: record.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
         entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
-        // Every write transaction ends here, on the one writer: plain SQL, not a model the
-        // query builder encodes and serialises afresh each time.
-        try await db.raw("""
-            INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_role, department_code, action, target_type,
-                                   target_id, outcome, client_address, request_id, detail, previous_hash, hash)
-            VALUES (\(bind: entry.sequence), \(bind: entry.occurredAtMilliseconds), \(bind: entry.actorID), \(bind: entry.actorRole),
-                    \(bind: entry.departmentCode), \(bind: entry.action), \(bind: entry.targetType), \(bind: entry.targetID),
-                    \(bind: entry.outcome), \(bind: entry.clientAddress), \(bind: entry.requestID), \(bind: entry.detail),
-                    \(bind: entry.previousHash), \(bind: entry.hash))
-            """).run()
+        let binds: [any Encodable & Sendable] = [
+            entry.sequence, entry.occurredAtMilliseconds, entry.actorID, entry.actorRole, entry.departmentCode, entry.action,
+            entry.targetType, entry.targetID, entry.outcome, entry.clientAddress, entry.requestID, entry.detail,
+            entry.previousHash, entry.hash,
+        ]
+        try await db.query(Self.insertEntry, binds).run()
     }
+
+    // Every write transaction ends with these two.
+    private static let chainHead = SQLTemplate("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+    private static let insertEntry = SQLTemplate("""
+        INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_role, department_code, action, target_type,
+                               target_id, outcome, client_address, request_id, detail, previous_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
 
     func append(_ record: AuditRecord, actor: AuditActor) async throws {
         try await database.transaction { db in

@@ -1,0 +1,55 @@
+import SQLKit
+
+/// A statement written out by hand, for the paths every submission and transition takes.
+/// SQLKit's builders spent longer building and serialising such statements (an expression
+/// tree per query, every identifier quoted afresh) than SQLite took to run them
+/// (bench/README.md); a template is split once and serialises as a few appends.
+///
+/// `?` marks a bind and each dialect writes its own placeholder, so one text serves SQLite
+/// and PostgreSQL. The text must hold no other `?` (no string literal containing one, none of
+/// PostgreSQL's `?` operators).
+struct SQLTemplate: Sendable {
+    private let pieces: [String]
+
+    init(_ text: String) {
+        pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    var bindCount: Int { pieces.count - 1 }
+
+    /// The statement with these values bound, in the order of the `?`s.
+    func callAsFunction(_ binds: [any Encodable & Sendable]) -> SQLTemplateStatement {
+        precondition(binds.count == bindCount, "the template takes \(bindCount) binds, not \(binds.count)")
+        return SQLTemplateStatement(pieces: pieces, binds: binds)
+    }
+}
+
+struct SQLTemplateStatement: SQLExpression {
+    fileprivate let pieces: [String]
+    fileprivate let binds: [any Encodable & Sendable]
+
+    func serialize(to serializer: inout SQLSerializer) {
+        for (piece, bind) in zip(pieces, binds) {
+            serializer.write(piece)
+            serializer.write(bind: bind)
+        }
+        serializer.write(pieces[pieces.count - 1])
+    }
+}
+
+/// Runs a template statement with SQLKit's fetching methods (`run`, `all`, `first`, decoding).
+final class SQLTemplateQuery: SQLQueryFetcher {
+    let query: any SQLExpression
+    let database: any SQLDatabase
+
+    init(_ statement: SQLTemplateStatement, on database: any SQLDatabase) {
+        self.query = statement
+        self.database = database
+    }
+}
+
+extension SQLDatabase {
+    func query(_ template: SQLTemplate, _ binds: [any Encodable & Sendable] = []) -> SQLTemplateQuery {
+        SQLTemplateQuery(template(binds), on: self)
+    }
+}
