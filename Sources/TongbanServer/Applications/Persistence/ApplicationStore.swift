@@ -37,33 +37,32 @@ extension ApplicationRecord {
     /// Decoded by hand: it is read on every request about an application, and the generic
     /// row decoder cost more than the query.
     init(row: any SQLRow) throws {
-        func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T { try row.decode(column: column, as: T.self) }
-        id = try value("id")
-        itemCode = try value("item_code")
-        itemVersion = try value("item_version")
-        itemName = try value("item_name")
-        divisionCode = try value("division_code")
-        itemDepartment = try value("item_department")
-        handlingDepartment = try value("handling_department")
-        definitionId = try value("definition_id")
-        definitionVersion = try value("definition_version")
-        formVersion = try value("form_version")
-        applicantId = try value("applicant_id")
-        organizationId = try value("organization_id")
-        status = try value("status")
-        currentStep = try value("current_step")
-        formJson = try value("form_json")
-        caseJson = try value("case_json")
-        version = try value("version")
-        receiptNumber = try value("receipt_number")
-        warningLevel = try value("warning_level")
-        dueDate = try value("due_date")
-        escalated = try value("escalated")
-        outcome = try value("outcome")
-        createdAt = try value("created_at")
-        updatedAt = try value("updated_at")
-        submittedAt = try value("submitted_at")
-        concludedAt = try value("concluded_at")
+        id = try row.value("id")
+        itemCode = try row.value("item_code")
+        itemVersion = try row.value("item_version")
+        itemName = try row.value("item_name")
+        divisionCode = try row.value("division_code")
+        itemDepartment = try row.value("item_department")
+        handlingDepartment = try row.value("handling_department")
+        definitionId = try row.value("definition_id")
+        definitionVersion = try row.value("definition_version")
+        formVersion = try row.value("form_version")
+        applicantId = try row.value("applicant_id")
+        organizationId = try row.value("organization_id")
+        status = try row.value("status")
+        currentStep = try row.value("current_step")
+        formJson = try row.value("form_json")
+        caseJson = try row.value("case_json")
+        version = try row.value("version")
+        receiptNumber = try row.value("receipt_number")
+        warningLevel = try row.value("warning_level")
+        dueDate = try row.value("due_date")
+        escalated = try row.value("escalated")
+        outcome = try row.value("outcome")
+        createdAt = try row.value("created_at")
+        updatedAt = try row.value("updated_at")
+        submittedAt = try row.value("submitted_at")
+        concludedAt = try row.value("concluded_at")
     }
 }
 
@@ -276,9 +275,20 @@ struct SQLApplicationStore: ApplicationStore {
         }
     }
 
+    private static let timelineOfApplication = SQLTemplate("""
+        SELECT id, application_id, position, occurred_at, case_version, event, summary, comment, actor_id, actor_name,
+               actor_role, department_code
+        FROM application_timeline WHERE application_id = ? ORDER BY position
+        """)
+
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord] {
-        try await db.select().column("*").from("application_timeline").where("application_id", .equal, application)
-            .orderBy("position").all(decoding: TimelineRecord.self, keyDecodingStrategy: .snakeCase)
+        try await db.query(Self.timelineOfApplication, [application]).all().map { row in
+                return TimelineRecord(
+                id: try row.value("id"), applicationId: try row.value("application_id"), position: try row.value("position"),
+                occurredAt: try row.value("occurred_at"), caseVersion: try row.value("case_version"), event: try row.value("event"),
+                summary: try row.value("summary"), comment: try row.value("comment"), actorId: try row.value("actor_id"),
+                actorName: try row.value("actor_name"), actorRole: try row.value("actor_role"), departmentCode: try row.value("department_code"))
+        }
     }
 
     private static let lastTimelinePosition = SQLTemplate(
@@ -327,9 +337,16 @@ struct SQLApplicationStore: ApplicationStore {
                   on: SQLColumn("application_id", table: "t"), .equal, SQLColumn("id", table: "a"))
     }
 
+    private static let tasksOfApplication = SQLTemplate("""
+        SELECT t.application_id AS "applicationId", t.department_code AS "departmentCode", t.role AS "role", t.kind AS "kind",
+               t.step AS "step", t.claimed_by AS "claimedBy", a.item_code AS "itemCode", a.item_name AS "itemName",
+               a.status AS "status", a.receipt_number AS "receiptNumber", a.warning_level AS "warningLevel",
+               a.due_date AS "dueDate", a.escalated AS "escalated", a.submitted_at AS "submittedAt"
+        FROM application_tasks t JOIN applications a ON t.application_id = a.id WHERE t.application_id = ?
+        """)
+
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow] {
-        try await joined(db).columns(Self.queueColumns).where(SQLColumn("application_id", table: "t"), .equal, SQLBind(application))
-            .all(decoding: QueueRow.self, keyDecodingStrategy: .snakeCase)
+        try await db.query(Self.tasksOfApplication, [application]).all(decoding: QueueRow.self)
     }
 
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts) {
