@@ -51,7 +51,7 @@ public struct SessionRecord: Codable, Sendable {
 
 /// What a request needs to know about its caller, read in one query: the session, its
 /// account, the account's department division and whether it acts for an organisation.
-public struct SessionPrincipalRow: Decodable, Sendable {
+public struct SessionPrincipalRow: Sendable {
     public var accountId: String
     public var kind: String
     public var displayName: String
@@ -62,6 +62,22 @@ public struct SessionPrincipalRow: Decodable, Sendable {
     public var active: Int
     public var expiresAt: Int64
     public var revokedAt: Int64?
+}
+
+extension SessionPrincipalRow {
+    /// Decoded by hand: every authenticated request reads one.
+    init(row: any SQLRow) throws {
+        accountId = try row.value("accountId")
+        kind = try row.value("kind")
+        displayName = try row.value("displayName")
+        roles = try row.value("roles")
+        departmentCode = try row.value("departmentCode")
+        departmentDivision = try row.value("departmentDivision")
+        isAgent = try row.value("isAgent")
+        active = try row.value("active")
+        expiresAt = try row.value("expiresAt")
+        revokedAt = try row.value("revokedAt")
+    }
 }
 
 public struct StaffFilter: Sendable {
@@ -182,7 +198,7 @@ struct SQLAccountStore: AccountStore {
             JOIN accounts a ON a.id = s.account_id
             LEFT JOIN departments d ON d.code = a.department_code
             WHERE s.token_hash = \(bind: tokenHash)
-            """).first(decoding: SessionPrincipalRow.self)
+            """).first().map(SessionPrincipalRow.init(row:))
     }
 
     func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws {
