@@ -180,10 +180,11 @@ public protocol AppealStore: Sendable {
     func set(setting name: String, value: String, now: Int64, on db: any SQLDatabase) async throws
 
     /// Inserts the alert unless the topic already alerted that day; true when inserted.
-    func insertIfNew(_ alert: AppealAlertRecord) async throws -> Bool
-    /// Moves the spike watermark to `until` unless another process moved it first; returns
-    /// where it stood (the claimed window is after that, up to `until`).
-    func claimSpikeWindow(until: Int64) async throws -> Int64?
+    func insertIfNew(_ alert: AppealAlertRecord, on db: any SQLDatabase) async throws -> Bool
+    /// Where the spike watermark stands: appeals created up to it have been checked.
+    func spikeWatermark() async throws -> Int64
+    /// Moves the watermark from `old` to `until`; false when another process moved it first.
+    func moveSpikeWatermark(from old: Int64, to until: Int64, on db: any SQLDatabase) async throws -> Bool
     /// Appeals created in the window `(after, until]`.
     func created(after: Int64, until: Int64) async throws -> [AppealRecord]
     func alerts(divisionPrefix: String, paging: Paging) async throws -> (items: [AppealAlertRecord], total: Int)
@@ -358,15 +359,17 @@ struct SQLAppealStore: AppealStore {
             .run()
     }
 
-    func claimSpikeWindow(until: Int64) async throws -> Int64? {
+    func spikeWatermark() async throws -> Int64 {
         struct Mark: Decodable { var checkedUntil: Int64 }
-        guard let old = try await sql.select().column("checked_until").from("appeal_spike_watch").where("id", .equal, 1)
-            .first(decoding: Mark.self, keyDecodingStrategy: .snakeCase)?.checkedUntil, old < until else { return nil }
-        let moved = try await sql.raw("""
+        return try await sql.select().column("checked_until").from("appeal_spike_watch").where("id", .equal, 1)
+            .first(decoding: Mark.self, keyDecodingStrategy: .snakeCase)?.checkedUntil ?? 0
+    }
+
+    func moveSpikeWatermark(from old: Int64, to until: Int64, on db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("""
             UPDATE appeal_spike_watch SET checked_until = \(bind: until)
             WHERE id = 1 AND checked_until = \(bind: old) RETURNING checked_until
-            """).first()
-        return moved == nil ? nil : old
+            """).first() != nil
     }
 
     func created(after: Int64, until: Int64) async throws -> [AppealRecord] {
@@ -375,8 +378,8 @@ struct SQLAppealStore: AppealStore {
             .orderBy("created_at").all(decoding: AppealRecord.self, keyDecodingStrategy: .snakeCase)
     }
 
-    func insertIfNew(_ alert: AppealAlertRecord) async throws -> Bool {
-        try await !sql.insert(into: "appeal_alerts").model(alert, keyEncodingStrategy: .snakeCase)
+    func insertIfNew(_ alert: AppealAlertRecord, on db: any SQLDatabase) async throws -> Bool {
+        try await !db.insert(into: "appeal_alerts").model(alert, keyEncodingStrategy: .snakeCase)
             .ignoringConflicts(with: ["topic_key", "day"]).returning("id").all().isEmpty
     }
 

@@ -491,27 +491,42 @@ public struct AppealService: Sendable {
 
     /// Raises supervisor alerts for topics that spike above their baseline among the appeals
     /// filed since the last check, mining each city's recent appeals once. Runs in the
-    /// background (`HotTopicWatcher`), not in the filing request; a window claimed by one
-    /// process is never checked by another. Returns how many new appeals were looked at.
+    /// background (`HotTopicWatcher`), not in the filing request. The alerts of a window and
+    /// the watermark moving past it commit together: a turn that dies midway leaves the
+    /// window to the next turn, and of two processes checking one window only the first to
+    /// move the watermark stores its alerts. Returns how many new appeals were looked at.
     @discardableResult
     func watchSpikes() async throws -> Int {
         let until = Int64(clock().timeIntervalSince1970 * 1000) - Self.spikeSettling
         let lookback = Int64(Self.spikeLookback * 1000)
+        let checked = try await store.spikeWatermark()
+        guard checked < until else { return 0 }
         // The first turn on a database only sets the watermark: what was filed before the
         // watcher existed is not news (and demo data would cost every start a full mining).
-        guard let checked = try await store.claimSpikeWindow(until: until), checked > 0 else { return 0 }
-        // A turn after a long stop looks no further back than a spike can reach.
-        let fresh = try await store.created(after: max(checked, until - lookback), until: until)
+        let fresh = checked == 0 ? [] : try await store.created(after: max(checked, until - lookback), until: until)
+        var found: [(alert: AppealAlertRecord, detail: String)] = []
         for (city, appeals) in Dictionary(grouping: fresh, by: { String($0.divisionCode.prefix(4)) }) {
-            try await checkSpikes(city: city, newlyFiled: appeals)
+            found += try await spikes(city: city, newlyFiled: appeals)
         }
-        return fresh.count
+        let alerts = found
+        let store = self.store
+        let audit = self.audit
+        let moved = try await database.transaction { db in
+            guard try await store.moveSpikeWatermark(from: checked, to: until, on: db) else { return false }
+            for (alert, detail) in alerts where try await store.insertIfNew(alert, on: db) {
+                try await audit.append(AuditRecord("appeal.hotTopic.alert", targetType: "appealAlert", targetID: alert.id, detail: detail),
+                                       actor: .system("hot-topics"), on: db)
+            }
+            return true
+        }
+        return moved ? fresh.count : 0
     }
 
-    private func checkSpikes(city: String, newlyFiled: [AppealRecord]) async throws {
-        guard let latest = newlyFiled.max(by: { $0.createdAt < $1.createdAt }) else { return }
+    private func spikes(city: String, newlyFiled: [AppealRecord]) async throws -> [(alert: AppealAlertRecord, detail: String)] {
+        guard let latest = newlyFiled.max(by: { $0.createdAt < $1.createdAt }) else { return [] }
         let recent = try await store.recent(divisionPrefix: city, since: latest.createdAt - Int64(Self.spikeLookback * 1000))
         let fresh = Set(newlyFiled.map(\.id))
+        var found: [(alert: AppealAlertRecord, detail: String)] = []
         for topic in HotTopicMiner().topics(messages(recent), asOf: latest.filedAt) {
             let members = recent.filter { topic.memberIDs.contains($0.id) }
             // Judged as of the newest appeal that joined the topic in this window.
@@ -522,11 +537,9 @@ public struct AppealService: Sendable {
                 id: UUID().uuidString.lowercased(), topicKey: topic.key, day: CivilDate(instant: anchor.filedAt).description,
                 divisionCode: city + "00", title: topic.representative.title, recent: spike.recent,
                 baselinePerDay: (spike.baselinePerDay * 100).rounded() / 100, createdAt: anchor.createdAt)
-            if try await store.insertIfNew(alert) {
-                try await audit.append(AuditRecord("appeal.hotTopic.alert", targetType: "appealAlert", targetID: alert.id,
-                                                   detail: "topic=\(topic.key) recent=\(spike.recent)"), actor: .system("hot-topics"))
-            }
+            found.append((alert, "topic=\(topic.key) recent=\(spike.recent)"))
         }
+        return found
     }
 }
 
