@@ -218,6 +218,7 @@ struct AppealsTests {
             #expect(try await s.call(.get, "/api/v1/hot-topics", token: zhang).status == .forbidden)
             // Staff reads are audited.
             struct N: Decodable { var n: Int }
+            try await s.services.audit.seal()
             let reads = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'appeal.read'").first(decoding: N.self)
             #expect(reads?.n == 1)
         }

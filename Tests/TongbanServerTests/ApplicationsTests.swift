@@ -180,6 +180,7 @@ struct ApplicationsTests {
             }
 
             struct N: Decodable { var n: Int }
+            try await s.services.audit.seal()
             let audited = try await s.services.database.sql.raw(
                 "SELECT COUNT(*) AS n FROM audit_log WHERE target_type = 'application' AND target_id = \(bind: id) AND action LIKE 'application.%'")
                 .first(decoding: N.self)

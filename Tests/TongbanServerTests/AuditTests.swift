@@ -31,6 +31,41 @@ struct AuditTests {
         }
     }
 
+    /// Concurrent writers all end up in one chain that verifies, in the order sealed; an
+    /// entry of a transaction that rolled back never appears (on PostgreSQL entries are
+    /// linked after commit by `seal`, on SQLite at once).
+    @Test(arguments: TestEngine.available)
+    func concurrentWritersFormOneChainAndRollbacksLeaveNothing(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let before = try await Self.populate(s)
+            let audit = s.services.audit
+            struct Refused: Error {}
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        try await audit.append(AuditRecord("test.concurrent", targetType: "test", targetID: "\(i)"), actor: .system("test"))
+                    }
+                }
+                group.addTask {
+                    await #expect(throws: Refused.self) {
+                        try await s.services.database.transaction { db in
+                            try await audit.append(AuditRecord("test.rolledBack"), actor: .system("test"), on: db)
+                            throw Refused()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await audit.verify() == .ok(count: before + 20))
+            var filter = AuditFilter()
+            filter.action = "test.*"
+            let (entries, total) = try await audit.list(filter, paging: Paging())
+            #expect(total == 20)
+            #expect(Set(entries.compactMap(\.targetID)) == Set((0..<20).map(String.init)))
+            #expect(try await audit.seal() == 0, "nothing left to seal")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func theDatabaseRefusesUpdateAndDelete(_ engine: TestEngine) async throws {
         try await withApp(engine) { s in

@@ -123,15 +123,31 @@ def wrk(url, duration, script=None, threads=2):
     return rate, float(p99.group(1)) * scale[p99.group(2)] if p99 else None, out
 
 
-def accept_span(data):
-    """(count, first, last) of the audited accepts, times in Unix milliseconds."""
-    query = "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM audit_log WHERE action = 'application.accept'"
+def sql_row(data, query):
     url = os.environ.get("DATABASE_URL")
     if url:
         out = subprocess.run(["psql", url, "-At", "-F", " ", "-c", query], capture_output=True, text=True, check=True).stdout
         return tuple(int(v) for v in out.split())
     with sqlite3.connect(os.path.join(data, "tongban.sqlite")) as db:
         return db.execute(query).fetchone()
+
+
+def accept_span(data):
+    """(count, first, last) of the audited accepts, times in Unix milliseconds. On PostgreSQL
+    entries are linked into the chain (audit_log) shortly after commit; until then they wait
+    in audit_pending, so both are counted."""
+    return sql_row(data, """SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM (
+        SELECT occurred_at, action FROM audit_log UNION ALL SELECT occurred_at, action FROM audit_pending) AS entries
+        WHERE action = 'application.accept'""")
+
+
+def unsealed_backlog(data):
+    """(entries still unsealed, seconds until none were): how far the sealer lagged."""
+    waiting = sql_row(data, "SELECT COUNT(*) FROM audit_pending")[0]
+    started = time.time()
+    while sql_row(data, "SELECT COUNT(*) FROM audit_pending")[0] > 0 and time.time() - started < 60:
+        time.sleep(0.1)
+    return waiting, round(time.time() - started, 1)
 
 
 def count(base, token, status):
@@ -187,13 +203,14 @@ def main():
         # log: accepts recorded over the span between the first and the last of them.
         _, transition_p99, _ = wrk(base + "/", args.duration, accept_script)
         accepted, first_ms, last_ms = accept_span(data)
+        unsealed, sealed_after = unsealed_backlog(data)
         transitions = (accepted - 1) / ((last_ms - first_ms) / 1000) if accepted > 1 and last_ms > first_ms else 0
         result = {
             "engine": engine, "plaintextPerSecond": round(plain), "submissionsPerSecond": round(submissions, 1),
             "submissionRatio": round(submissions / plain, 4), "submissionRequestP99ms": request_p99,
             "transitionsPerSecond": round(transitions, 1), "transitionRatio": round(transitions / plain, 4),
             "transitionRequestP99ms": transition_p99, "transitionsMeasured": accepted,
-            "casesAvailableForTransitions": len(ids),
+            "casesAvailableForTransitions": len(ids), "auditUnsealedAtEnd": unsealed, "auditSealedAfterSeconds": sealed_after,
         }
         print(json.dumps(result, ensure_ascii=False))
     finally:

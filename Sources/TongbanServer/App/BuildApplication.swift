@@ -134,6 +134,10 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     app.addServices(CalendarRefresher(book: services.calendars, interval: .seconds(30), logger: logger))
     app.addServices(HotTopicWatcher(appeals: appeals, interval: .seconds(30), logger: logger))
     app.addServices(CertificateReminders(service: services.certificates, rateLimiter: certificates.rateLimiter, logger: logger))
+    if services.database.engine == .postgres {
+        // Unsealed entries are not yet tamper-evident: keep the window short.
+        app.addServices(AuditSealer(audit: services.audit, interval: .milliseconds(200), logger: logger))
+    }
     return TongbanApplication(
         services: services, application: app, declaredRoutes: routes.declared,
         registeredRoutes: router.routes.map { "\($0.method) \($0.path)" })

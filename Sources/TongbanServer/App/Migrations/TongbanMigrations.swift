@@ -15,6 +15,7 @@ enum TongbanMigrations {
         migrations.add(M007ProcessPublications())
         migrations.add(M008AgentLookup())
         migrations.add(M009HotTopicWatch())
+        migrations.add(M010AuditPending(engine: engine))
         return migrations
     }
 }

@@ -48,6 +48,11 @@ public protocol AuditLog: Sendable {
     func list(_ filter: AuditFilter, paging: Paging) async throws -> (entries: [AuditEntry], total: Int)
     /// Streams the whole chain in sequence order through a verifier.
     func verify() async throws -> AuditVerification
+    /// Links entries appended but not yet chained (PostgreSQL, see `append`) into the chain,
+    /// oldest first, and returns how many; reads of the log seal first, so they see every
+    /// committed entry.
+    @discardableResult
+    func seal() async throws -> Int
 }
 
 struct SQLAuditLog: AuditLog {
@@ -83,21 +88,52 @@ struct SQLAuditLog: AuditLog {
 
     private struct Head: Decodable { var sequence: Int64; var hash: String }
 
+    /// An entry before it is linked: what `audit_pending` holds.
+    private struct Pending: Decodable {
+        var id: Int64 = 0
+        var occurredAt: Int64
+        var actorId: String?
+        var actorRole: String?
+        var departmentCode: String?
+        var action: String
+        var targetType: String?
+        var targetId: String?
+        var outcome: String
+        var clientAddress: String?
+        var requestId: String?
+        var detail: String?
+    }
+
     func append(_ record: AuditRecord, actor: AuditActor, on db: any SQLDatabase) async throws {
-        if database.engine == .postgres {
-            // Serialises appends across every server process sharing the database; the lock
-            // is released when the surrounding transaction ends.
-            try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
+        let pending = Pending(
+            occurredAt: Int64((clock().timeIntervalSince1970 * 1000).rounded()), actorId: actor.accountID, actorRole: actor.role,
+            departmentCode: actor.departmentCode, action: record.action, targetType: record.targetType, targetId: record.targetID,
+            outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestId: actor.requestID, detail: record.detail)
+        guard database.engine == .sqlite else {
+            // Nobody waits here: linking into the chain under a lock held until COMMIT made
+            // every write transaction of every process wait for the previous one's commit.
+            // `seal` links the entry once this transaction has committed.
+            let binds: [any Encodable & Sendable] = [
+                pending.occurredAt, pending.actorId, pending.actorRole, pending.departmentCode, pending.action, pending.targetType,
+                pending.targetId, pending.outcome, pending.clientAddress, pending.requestId, pending.detail,
+            ]
+            try await db.query(Self.insertPending, binds).run()
+            return
         }
-        let head = try await db.query(Self.chainHead).first(decoding: Head.self)
-        let millis = Int64((clock().timeIntervalSince1970 * 1000).rounded())
+        // The embedded database has one writer: the chain head cannot move under this transaction.
+        _ = try await link(pending, after: try await db.query(Self.chainHead).first(decoding: Head.self), on: db)
+    }
+
+    /// Appends `pending` to the chain after `head`; returns the new head.
+    private func link(_ pending: Pending, after head: Head?, on db: any SQLDatabase) async throws -> Head {
         var entry = AuditEntry(
             sequence: (head?.sequence ?? 0) + 1,
-            occurredAt: Date(timeIntervalSince1970: Double(millis) / 1000),
-            actorID: actor.accountID, actorRole: actor.role, departmentCode: actor.departmentCode,
-            action: record.action, targetType: record.targetType, targetID: record.targetID,
-            outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestID: actor.requestID,
-            detail: record.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
+            occurredAt: Date(timeIntervalSince1970: Double(pending.occurredAt) / 1000),
+            actorID: pending.actorId, actorRole: pending.actorRole, departmentCode: pending.departmentCode,
+            action: pending.action, targetType: pending.targetType, targetID: pending.targetId,
+            outcome: pending.outcome, clientAddress: pending.clientAddress, requestID: pending.requestId,
+            detail: pending.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
+        entry.occurredAtMilliseconds = pending.occurredAt
         entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
         let binds: [any Encodable & Sendable] = [
             entry.sequence, entry.occurredAtMilliseconds, entry.actorID, entry.actorRole, entry.departmentCode, entry.action,
@@ -105,14 +141,47 @@ struct SQLAuditLog: AuditLog {
             entry.previousHash, entry.hash,
         ]
         try await db.query(Self.insertEntry, binds).run()
+        return Head(sequence: entry.sequence, hash: entry.hash)
     }
 
-    // Every write transaction ends with these two.
+    static let sealBatch = 1000
+
+    @discardableResult
+    func seal() async throws -> Int {
+        guard database.engine == .postgres else { return 0 }
+        var total = 0
+        while true {
+            let sealed = try await database.transaction { db -> Int in
+                // One sealer at a time across every process: the head is read and extended under the lock.
+                try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
+                let taken = try await db.query(Self.takePending, [Self.sealBatch]).all(decoding: Pending.self)
+                var head = try await db.query(Self.chainHead).first(decoding: Head.self)
+                for pending in taken.sorted(by: { $0.id < $1.id }) { head = try await link(pending, after: head, on: db) }
+                return taken.count
+            }
+            total += sealed
+            if sealed < Self.sealBatch { return total }
+        }
+    }
+
+    // Every write transaction runs these.
     private static let chainHead = SQLTemplate("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
     private static let insertEntry = SQLTemplate("""
         INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_role, department_code, action, target_type,
                                target_id, outcome, client_address, request_id, detail, previous_hash, hash)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    private static let insertPending = SQLTemplate("""
+        INSERT INTO audit_pending (occurred_at, actor_id, actor_role, department_code, action, target_type, target_id, outcome,
+                                   client_address, request_id, detail)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    /// Only committed rows are seen; one committing later, even with a lower id, is taken by a later turn.
+    private static let takePending = SQLTemplate("""
+        DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT ?)
+        RETURNING id AS "id", occurred_at AS "occurredAt", actor_id AS "actorId", actor_role AS "actorRole",
+                  department_code AS "departmentCode", action AS "action", target_type AS "targetType", target_id AS "targetId",
+                  outcome AS "outcome", client_address AS "clientAddress", request_id AS "requestId", detail AS "detail"
         """)
 
     func append(_ record: AuditRecord, actor: AuditActor) async throws {
@@ -134,6 +203,7 @@ struct SQLAuditLog: AuditLog {
             return q
         }
         struct Count: Decodable { var n: Int }
+        try await seal()
         let sql = database.sql
         let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log"))
             .first(decoding: Count.self)?.n ?? 0
@@ -146,6 +216,7 @@ struct SQLAuditLog: AuditLog {
     func verify() async throws -> AuditVerification {
         var verifier = AuditChainVerifier()
         var after: Int64 = -1
+        try await seal()
         let sql = database.sql
         // Pages by sequence so millions of entries never sit in memory at once.
         while true {
