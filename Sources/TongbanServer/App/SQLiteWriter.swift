@@ -56,7 +56,12 @@ final class SQLiteWriter: @unchecked Sendable {
         // after a COMMIT, before the next batch appends, lets the log start over; so past
         // 8,000 pages (about 32 MB) the writer finishes the copy itself, by then a short tail.
         // (Measured: without it the log grew to 475 MB in a 30-second benchmark.)
-        connection = try SQLiteHandle(path: path, pragmas: ["PRAGMA foreign_keys = ON", "PRAGMA wal_autocheckpoint = 8000"])
+        // Each transaction of a batch runs in a savepoint, whose journal of the pages it
+        // changed went to a temporary file: more write calls than the log itself (perf,
+        // bench/README.md). In memory it is a few pages per transaction.
+        connection = try SQLiteHandle(path: path, pragmas: [
+            "PRAGMA foreign_keys = ON", "PRAGMA wal_autocheckpoint = 8000", "PRAGMA temp_store = MEMORY",
+        ])
         checkpointer = try SQLiteCheckpointer(path: path, logger: logger)
     }
 

@@ -329,10 +329,12 @@ public struct ApplicationService: Sendable {
         return values
     }
 
+    /// Stored JSON (the case, the form) is read back only by this code, so its keys are not
+    /// sorted: sorting every object cost measurably on each transition.
+    private static let encoder = JSONEncoder()
+
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
