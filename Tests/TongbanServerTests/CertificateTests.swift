@@ -256,8 +256,8 @@ import TongbanCore
             }
             #expect(none == nil)
             let held = try await service.heldCertificate(type: "no-criminal-record", holderAccountID: account.id)
-            #expect(held?.number == first?.number)
-            #expect(try await service.certificate(number: held?.number ?? "")?.value("purpose") == "出国留学")
+            #expect(held == first?.number)
+            #expect(try await service.certificate(number: held ?? "")?.value("purpose") == "出国留学")
             #expect(try await service.heldCertificate(type: "food-business-licence", holderAccountID: account.id) == nil)
         }
     }

@@ -25,10 +25,17 @@ public protocol ProcessPublicationStore: Sendable {
 
 struct SQLProcessPublicationStore: ProcessPublicationStore {
     func current(itemCode: String, divisions: [String], on db: any SQLDatabase) async throws -> ProcessPublicationRecord? {
-        let rows = try await db.select().column("*").from("process_publications")
-            .where("item_code", .equal, itemCode).where("division_code", .in, divisions)
-            .orderBy("sequence", .descending)
-            .all(decoding: ProcessPublicationRecord.self, keyDecodingStrategy: .snakeCase)
+        guard !divisions.isEmpty else { return nil }
+        // Every new application asks, so written out (SQLTemplate).
+        let template = SQLTemplate("""
+            SELECT item_code AS "itemCode", division_code AS "divisionCode", sequence AS "sequence",
+                   definition_id AS "definitionId", definition_version AS "definitionVersion",
+                   published_at AS "publishedAt", published_by AS "publishedBy"
+            FROM process_publications
+            WHERE item_code = ? AND division_code IN (\(Array(repeating: "?", count: divisions.count).joined(separator: ", ")))
+            ORDER BY sequence DESC
+            """)
+        let rows = try await db.query(template, [itemCode] + divisions).all(decoding: ProcessPublicationRecord.self)
         for division in divisions {
             if let row = rows.first(where: { $0.divisionCode == division }) { return row }
         }

@@ -81,7 +81,8 @@ public protocol CertificateStore: Sendable {
     func certificate(number: String, on db: any SQLDatabase) async throws -> CertificateRecord?
     func certificate(applicationID: String, on db: any SQLDatabase) async throws -> CertificateRecord?
     func certificates(_ scope: CertificateScope, paging: Paging, on db: any SQLDatabase) async throws -> (items: [CertificateRecord], total: Int)
-    func active(type: String, holders: [String], on db: any SQLDatabase) async throws -> [CertificateRecord]
+    /// The numbers and expiry dates of a holder's active certificates of a type, newest first.
+    func active(type: String, holder: String, on db: any SQLDatabase) async throws -> [(number: String, expiresOn: String?)]
     /// Both return false when the row changed since it was read (another writer won).
     func revoke(number: String, version: Int, reason: String, by: String?, at: Int64, on db: any SQLDatabase) async throws -> Bool
     func setDisclosed(number: String, version: Int, disclosed: String, on db: any SQLDatabase) async throws -> Bool
@@ -170,11 +171,14 @@ struct SQLCertificateStore: CertificateStore {
         return (items, total)
     }
 
-    func active(type: String, holders: [String], on db: any SQLDatabase) async throws -> [CertificateRecord] {
-        try await db.select().column("*").from("certificates").where("type_code", .equal, type)
-            .where("holder_account_id", .in, holders).where("status", .equal, "active")
-            .orderBy("issued_on", .descending)
-            .all(decoding: CertificateRecord.self, keyDecodingStrategy: .snakeCase)
+    /// Asked for every application whose guide takes a certificate (SQLTemplate).
+    private static let activeOfHolder = SQLTemplate("""
+        SELECT number, expires_on FROM certificates WHERE type_code = ? AND holder_account_id = ? AND status = 'active'
+        ORDER BY issued_on DESC
+        """)
+
+    func active(type: String, holder: String, on db: any SQLDatabase) async throws -> [(number: String, expiresOn: String?)] {
+        try await db.query(Self.activeOfHolder, [type, holder]).all().map { (try $0.value("number"), try $0.value("expires_on")) }
     }
 
     func revoke(number: String, version: Int, reason: String, by: String?, at: Int64, on db: any SQLDatabase) async throws -> Bool {

@@ -225,14 +225,13 @@ public struct CertificateService: Sendable {
         return fields
     }
 
-    /// The holder's valid certificate of a type, for filling a material from the wallet.
-    public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> CertificateRecord? {
-        // Not opened: every application for an item that takes this certificate asks, and only
-        // the number is wanted; opening decrypts the claims and reads every type.
+    /// The number of the holder's valid certificate of a type, for filling a material from
+    /// the wallet (免证办). Every application for an item that takes the certificate asks.
+    public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> String? {
         let day = today
-        return try await store.active(type: type, holders: [holderAccountID], on: db ?? database.sql).first {
+        return try await store.active(type: type, holder: holderAccountID, on: db ?? database.sql).first {
             $0.expiresOn.flatMap(CivilDate.init(iso:)).map { $0 >= day } ?? true
-        }
+        }?.number
     }
 
     // MARK: Reading
