@@ -157,10 +157,10 @@ public struct AppDatabase: Sendable {
         await databases.shutdownAsync()
     }
 
-    /// True when the database holds no accounts and no audit entries: safe to restore over.
+    /// True when the database holds no accounts and no audit entries, sealed or not: safe to restore over.
     public func isEmpty() async throws -> Bool {
         struct Count: Decodable { var n: Int }
-        for table in ["accounts", "audit_log"] {
+        for table in ["accounts", "audit_log", "audit_pending"] {
             let exists = try await tableExists(table)
             if !exists { continue }
             let row = try await sql.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first(decoding: Count.self)
