@@ -157,10 +157,17 @@ struct ApplicationViewBuilder: Sendable {
         return "\(day) " + String(format: "%02d:%02d", minute / 60, minute % 60)
     }
 
+    /// The parts of the stored `WorkflowCase` a view shows: decoding only these skips its
+    /// clocks and state, the costly part of decoding the whole case on every answer.
+    private struct CaseSummary: Decodable {
+        var outstandingMaterials: [String]
+        var opinions: [String: JointOpinion]
+    }
+
     func view(_ record: ApplicationRecord) async throws -> ApplicationView {
         let db = service.database.read
         let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: db)
-        let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
+        let workflowCase = try ApplicationService.decode(CaseSummary.self, record.caseJson)
         let item = try await service.boundItem(of: record)
         let form = service.formDefinition(of: record, item: item)
         let values = try ApplicationService.decode([String: String].self, record.formJson)
