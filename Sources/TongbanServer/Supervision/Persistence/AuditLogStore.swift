@@ -59,8 +59,11 @@ struct SQLAuditLog: AuditLog {
     let database: AppDatabase
     let clock: @Sendable () -> Date
 
-    private struct Row: Decodable {
-        var sequence: Int64
+    /// An entry before it is linked: what `audit_pending` holds, and all of a chained row but
+    /// its place in the chain.
+    private struct Pending: Decodable {
+        /// Set only for rows of `audit_pending`.
+        var id: Int64?
         var occurredAt: Int64
         var actorId: String?
         var actorRole: String?
@@ -72,10 +75,8 @@ struct SQLAuditLog: AuditLog {
         var clientAddress: String?
         var requestId: String?
         var detail: String?
-        var previousHash: String
-        var hash: String
 
-        var entry: AuditEntry {
+        func entry(sequence: Int64, previousHash: String, hash: String) -> AuditEntry {
             var e = AuditEntry(
                 sequence: sequence, occurredAt: Date(timeIntervalSince1970: Double(occurredAt) / 1000),
                 actorID: actorId, actorRole: actorRole, departmentCode: departmentCode, action: action,
@@ -86,27 +87,25 @@ struct SQLAuditLog: AuditLog {
         }
     }
 
-    private struct Head: Decodable { var sequence: Int64; var hash: String }
+    /// A row of `audit_log`: the entry and its place in the chain.
+    private struct Row: Decodable {
+        var entry: AuditEntry
 
-    /// An entry before it is linked: what `audit_pending` holds.
-    private struct Pending: Decodable {
-        var id: Int64 = 0
-        var occurredAt: Int64
-        var actorId: String?
-        var actorRole: String?
-        var departmentCode: String?
-        var action: String
-        var targetType: String?
-        var targetId: String?
-        var outcome: String
-        var clientAddress: String?
-        var requestId: String?
-        var detail: String?
+        private enum CodingKeys: String, CodingKey { case sequence, previousHash, hash }
+
+        init(from decoder: any Decoder) throws {
+            let chain = try decoder.container(keyedBy: CodingKeys.self)
+            entry = try Pending(from: decoder).entry(
+                sequence: try chain.decode(Int64.self, forKey: .sequence), previousHash: try chain.decode(String.self, forKey: .previousHash),
+                hash: try chain.decode(String.self, forKey: .hash))
+        }
     }
+
+    private struct Head: Decodable { var sequence: Int64; var hash: String }
 
     func append(_ record: AuditRecord, actor: AuditActor, on db: any SQLDatabase) async throws {
         let pending = Pending(
-            occurredAt: Int64((clock().timeIntervalSince1970 * 1000).rounded()), actorId: actor.accountID, actorRole: actor.role,
+            id: nil, occurredAt: Int64((clock().timeIntervalSince1970 * 1000).rounded()), actorId: actor.accountID, actorRole: actor.role,
             departmentCode: actor.departmentCode, action: record.action, targetType: record.targetType, targetId: record.targetID,
             outcome: record.outcome.rawValue, clientAddress: actor.clientAddress, requestId: actor.requestID, detail: record.detail)
         guard database.engine == .sqlite else {
@@ -126,14 +125,7 @@ struct SQLAuditLog: AuditLog {
 
     /// Appends `pending` to the chain after `head`; returns the new head.
     private func link(_ pending: Pending, after head: Head?, on db: any SQLDatabase) async throws -> Head {
-        var entry = AuditEntry(
-            sequence: (head?.sequence ?? 0) + 1,
-            occurredAt: Date(timeIntervalSince1970: Double(pending.occurredAt) / 1000),
-            actorID: pending.actorId, actorRole: pending.actorRole, departmentCode: pending.departmentCode,
-            action: pending.action, targetType: pending.targetType, targetID: pending.targetId,
-            outcome: pending.outcome, clientAddress: pending.clientAddress, requestID: pending.requestId,
-            detail: pending.detail, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
-        entry.occurredAtMilliseconds = pending.occurredAt
+        var entry = pending.entry(sequence: (head?.sequence ?? 0) + 1, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
         entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
         let binds: [any Encodable & Sendable] = [
             entry.sequence, entry.occurredAtMilliseconds, entry.actorID, entry.actorRole, entry.departmentCode, entry.action,
@@ -158,7 +150,7 @@ struct SQLAuditLog: AuditLog {
                 try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
                 let taken = try await db.query(Self.takePending, [Self.sealBatch]).all(decoding: Pending.self)
                 var head = try await db.query(Self.chainHead).first(decoding: Head.self)
-                for pending in taken.sorted(by: { $0.id < $1.id }) { head = try await link(pending, after: head, on: db) }
+                for pending in taken.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) { head = try await link(pending, after: head, on: db) }
                 return taken.count
             }
             total += sealed
@@ -231,7 +223,7 @@ struct SQLAuditLog: AuditLog {
             for row in rows where !verifier.feed(row.entry) {
                 return verifier.result
             }
-            after = rows.last!.sequence
+            after = rows.last!.entry.sequence
         }
         return verifier.result
     }
