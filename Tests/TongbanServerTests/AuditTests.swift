@@ -66,6 +66,26 @@ struct AuditTests {
         }
     }
 
+    /// More entries than one sealing batch (and than one insert statement) end in order in a
+    /// chain that verifies.
+    @Test(arguments: TestEngine.available)
+    func aLargeBacklogSealsInOrder(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let before = try await Self.populate(s)
+            let audit = s.services.audit
+            try await s.services.database.transaction { db in
+                for i in 0..<1_234 {
+                    try await audit.append(AuditRecord("test.backlog", targetID: String(i)), actor: .system("test"), on: db)
+                }
+            }
+            #expect(try await audit.verify() == .ok(count: before + 1_234))
+            var filter = AuditFilter()
+            filter.action = "test.backlog"
+            let (newest, _) = try await audit.list(filter, paging: Paging(page: 1, pageSize: 3))
+            #expect(newest.map(\.targetID) == ["1233", "1232", "1231"], "entries of one transaction keep their order")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func theDatabaseRefusesUpdateAndDelete(_ engine: TestEngine) async throws {
         try await withApp(engine) { s in

@@ -120,20 +120,39 @@ struct SQLAuditLog: AuditLog {
             return
         }
         // The embedded database has one writer: the chain head cannot move under this transaction.
-        _ = try await link(pending, after: try await db.query(Self.chainHead).first(decoding: Head.self), on: db)
+        let head = try await db.query(Self.chainHead).first(decoding: Head.self)
+        try await insert(Self.chain([pending], after: head), on: db)
     }
 
-    /// Appends `pending` to the chain after `head`; returns the new head.
-    private func link(_ pending: Pending, after head: Head?, on db: any SQLDatabase) async throws -> Head {
-        var entry = pending.entry(sequence: (head?.sequence ?? 0) + 1, previousHash: head?.hash ?? AuditChain.genesisHash, hash: "")
-        entry.hash = AuditChain.hash(previousHash: entry.previousHash, entry: entry)
-        let binds: [any Encodable & Sendable] = [
-            entry.sequence, entry.occurredAtMilliseconds, entry.actorID, entry.actorRole, entry.departmentCode, entry.action,
-            entry.targetType, entry.targetID, entry.outcome, entry.clientAddress, entry.requestID, entry.detail,
-            entry.previousHash, entry.hash,
-        ]
-        try await db.query(Self.insertEntry, binds).run()
-        return Head(sequence: entry.sequence, hash: entry.hash)
+    /// The entries linked one after another from `head`, in the order given.
+    private static func chain(_ pending: [Pending], after head: Head?) -> [AuditEntry] {
+        var sequence = head?.sequence ?? 0
+        var previous = head?.hash ?? AuditChain.genesisHash
+        return pending.map {
+            sequence += 1
+            var entry = $0.entry(sequence: sequence, previousHash: previous, hash: "")
+            entry.hash = AuditChain.hash(previousHash: previous, entry: entry)
+            previous = entry.hash
+            return entry
+        }
+    }
+
+    /// One statement per 500 entries: the sealer's work is one round trip per batch, not per entry.
+    private func insert(_ entries: [AuditEntry], on db: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: entries.count, by: 500) {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            let template = chunk.count == 1 ? Self.insertEntry : SQLTemplate(Self.insertEntries + " " + Array(
+                repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+            var binds: [any Encodable & Sendable] = []
+            binds.reserveCapacity(chunk.count * 14)
+            for e in chunk {
+                binds += [
+                    e.sequence, e.occurredAtMilliseconds, e.actorID, e.actorRole, e.departmentCode, e.action, e.targetType,
+                    e.targetID, e.outcome, e.clientAddress, e.requestID, e.detail, e.previousHash, e.hash,
+                ] as [any Encodable & Sendable]
+            }
+            try await db.query(template, binds).run()
+        }
     }
 
     static let sealBatch = 1000
@@ -149,8 +168,8 @@ struct SQLAuditLog: AuditLog {
                 // One sealer at a time across every process: the head is read and extended under the lock.
                 try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
                 let taken = try await db.query(Self.takePending, [Self.sealBatch]).all(decoding: Pending.self)
-                var head = try await db.query(Self.chainHead).first(decoding: Head.self)
-                for pending in taken.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) { head = try await link(pending, after: head, on: db) }
+                let head = try await db.query(Self.chainHead).first(decoding: Head.self)
+                try await insert(Self.chain(taken.sorted { ($0.id ?? 0) < ($1.id ?? 0) }, after: head), on: db)
                 return taken.count
             }
             total += sealed
@@ -160,11 +179,12 @@ struct SQLAuditLog: AuditLog {
 
     // Every write transaction runs these.
     private static let chainHead = SQLTemplate("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
-    private static let insertEntry = SQLTemplate("""
+    private static let insertEntries = """
         INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_role, department_code, action, target_type,
                                target_id, outcome, client_address, request_id, detail, previous_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        VALUES
+        """
+    private static let insertEntry = SQLTemplate(insertEntries + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     private static let insertPending = SQLTemplate("""
         INSERT INTO audit_pending (occurred_at, actor_id, actor_role, department_code, action, target_type, target_id, outcome,
                                    client_address, request_id, detail)
