@@ -196,7 +196,7 @@ import TongbanCore
             let second = try await issueFood(s, token: approver)
             clock.advance(5 * 366 * 86_400)
             #expect(try await s.call(.get, "/api/v1/certificates/\(second)/verification").json["outcome"] as? String == "expired")
-            #expect(try await service.heldCertificate(type: "food-business-licence", holderAccountID: stored.record.holderAccountId) == nil)
+            #expect(try await service.heldCertificateNumber(type: "food-business-licence", holderAccountID: stored.record.holderAccountId) == nil)
         }
     }
 
@@ -255,10 +255,10 @@ import TongbanCore
                                                   departmentCode: "330106-gafj", on: db)
             }
             #expect(none == nil)
-            let held = try await service.heldCertificate(type: "no-criminal-record", holderAccountID: account.id)
+            let held = try await service.heldCertificateNumber(type: "no-criminal-record", holderAccountID: account.id)
             #expect(held == first?.number)
             #expect(try await service.certificate(number: held ?? "")?.value("purpose") == "出国留学")
-            #expect(try await service.heldCertificate(type: "food-business-licence", holderAccountID: account.id) == nil)
+            #expect(try await service.heldCertificateNumber(type: "food-business-licence", holderAccountID: account.id) == nil)
         }
     }
 

@@ -12,13 +12,13 @@ import Testing
             #expect(template.bindCount == 4)
             let binds: [any Encodable & Sendable] = ["甲", Int64(42), String?.none, "d"]
             let row = try #require(try await s.services.database.sql.query(template, binds).first())
-            #expect(try row.value("a") as String == "甲")
-            #expect(try row.value("b") as Int64 == 42)
-            #expect(try row.value("c") as String? == nil)
-            #expect(try row.value("d") as String == "d")
+            #expect(try row.decode(column: "a", as: String.self) == "甲")
+            #expect(try row.decode(column: "b", as: Int64.self) == 42)
+            #expect(try row.decode(column: "c", as: String?.self) == nil)
+            #expect(try row.decode(column: "d", as: String.self) == "d")
             // Inside a transaction too (the writer's own connection on SQLite).
             let inside = try await s.services.database.transaction { db in
-                try await db.query(SQLTemplate("SELECT CAST(? AS TEXT) AS a"), ["乙"]).first()?.value("a") as String?
+                try await db.query(SQLTemplate("SELECT CAST(? AS TEXT) AS a"), ["乙"]).first()?.decode(column: "a", as: String.self)
             }
             #expect(inside == "乙")
         }

@@ -27,7 +27,7 @@ struct WalletSupplier: MaterialSupplier {
     func supply(_ requirement: MaterialRequirement, for applicant: ApplicantIdentity, on db: any SQLDatabase) async throws -> SuppliedMaterial? {
         guard case .certificate(let type) = requirement.source else { return nil }
         let holder = applicant.organizationID ?? applicant.accountID
-        guard let number = try await certificates.heldCertificate(type: type, holderAccountID: holder, on: db) else { return nil }
+        guard let number = try await certificates.heldCertificateNumber(type: type, holderAccountID: holder, on: db) else { return nil }
         return SuppliedMaterial(reference: "wallet:\(number)")
     }
 }

@@ -53,8 +53,3 @@ extension SQLDatabase {
         SQLTemplateQuery(template(binds), on: self)
     }
 }
-
-extension SQLRow {
-    /// A column by name, its type inferred: for rows decoded by hand.
-    func value<T: Decodable>(_ column: String) throws -> T { try decode(column: column, as: T.self) }
-}

@@ -4,7 +4,7 @@ import TongbanCore
 
 /// An application row. `caseJson` is the whole `WorkflowCase`; `version` mirrors its version
 /// and guards every update.
-public struct ApplicationRecord: Codable, Sendable {
+public struct ApplicationRecord: Sendable {
     public var id: String
     public var itemCode: String
     public var itemVersion: Int
@@ -37,36 +37,36 @@ extension ApplicationRecord {
     /// Decoded by hand: it is read on every request about an application, and the generic
     /// row decoder cost more than the query.
     init(row: any SQLRow) throws {
-        id = try row.value("id")
-        itemCode = try row.value("item_code")
-        itemVersion = try row.value("item_version")
-        itemName = try row.value("item_name")
-        divisionCode = try row.value("division_code")
-        itemDepartment = try row.value("item_department")
-        handlingDepartment = try row.value("handling_department")
-        definitionId = try row.value("definition_id")
-        definitionVersion = try row.value("definition_version")
-        formVersion = try row.value("form_version")
-        applicantId = try row.value("applicant_id")
-        organizationId = try row.value("organization_id")
-        status = try row.value("status")
-        currentStep = try row.value("current_step")
-        formJson = try row.value("form_json")
-        caseJson = try row.value("case_json")
-        version = try row.value("version")
-        receiptNumber = try row.value("receipt_number")
-        warningLevel = try row.value("warning_level")
-        dueDate = try row.value("due_date")
-        escalated = try row.value("escalated")
-        outcome = try row.value("outcome")
-        createdAt = try row.value("created_at")
-        updatedAt = try row.value("updated_at")
-        submittedAt = try row.value("submitted_at")
-        concludedAt = try row.value("concluded_at")
+        id = try row.decode(column: "id")
+        itemCode = try row.decode(column: "item_code")
+        itemVersion = try row.decode(column: "item_version")
+        itemName = try row.decode(column: "item_name")
+        divisionCode = try row.decode(column: "division_code")
+        itemDepartment = try row.decode(column: "item_department")
+        handlingDepartment = try row.decode(column: "handling_department")
+        definitionId = try row.decode(column: "definition_id")
+        definitionVersion = try row.decode(column: "definition_version")
+        formVersion = try row.decode(column: "form_version")
+        applicantId = try row.decode(column: "applicant_id")
+        organizationId = try row.decode(column: "organization_id")
+        status = try row.decode(column: "status")
+        currentStep = try row.decode(column: "current_step")
+        formJson = try row.decode(column: "form_json")
+        caseJson = try row.decode(column: "case_json")
+        version = try row.decode(column: "version")
+        receiptNumber = try row.decode(column: "receipt_number")
+        warningLevel = try row.decode(column: "warning_level")
+        dueDate = try row.decode(column: "due_date")
+        escalated = try row.decode(column: "escalated")
+        outcome = try row.decode(column: "outcome")
+        createdAt = try row.decode(column: "created_at")
+        updatedAt = try row.decode(column: "updated_at")
+        submittedAt = try row.decode(column: "submitted_at")
+        concludedAt = try row.decode(column: "concluded_at")
     }
 }
 
-public struct MaterialRecord: Codable, Sendable {
+public struct MaterialRecord: Decodable, Sendable {
     public var id: String
     public var applicationId: String
     public var materialName: String
@@ -82,7 +82,7 @@ public struct MaterialRecord: Codable, Sendable {
     public var createdAt: Int64
 }
 
-public struct TimelineRecord: Codable, Sendable {
+public struct TimelineRecord: Sendable {
     public var id: String
     public var applicationId: String
     public var position: Int
@@ -284,10 +284,10 @@ struct SQLApplicationStore: ApplicationStore {
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord] {
         try await db.query(Self.timelineOfApplication, [application]).all().map { row in
                 return TimelineRecord(
-                id: try row.value("id"), applicationId: try row.value("application_id"), position: try row.value("position"),
-                occurredAt: try row.value("occurred_at"), caseVersion: try row.value("case_version"), event: try row.value("event"),
-                summary: try row.value("summary"), comment: try row.value("comment"), actorId: try row.value("actor_id"),
-                actorName: try row.value("actor_name"), actorRole: try row.value("actor_role"), departmentCode: try row.value("department_code"))
+                id: try row.decode(column: "id"), applicationId: try row.decode(column: "application_id"), position: try row.decode(column: "position"),
+                occurredAt: try row.decode(column: "occurred_at"), caseVersion: try row.decode(column: "case_version"), event: try row.decode(column: "event"),
+                summary: try row.decode(column: "summary"), comment: try row.decode(column: "comment"), actorId: try row.decode(column: "actor_id"),
+                actorName: try row.decode(column: "actor_name"), actorRole: try row.decode(column: "actor_role"), departmentCode: try row.decode(column: "department_code"))
         }
     }
 

@@ -178,7 +178,7 @@ struct SQLCertificateStore: CertificateStore {
         """)
 
     func active(type: String, holder: String, on db: any SQLDatabase) async throws -> [(number: String, expiresOn: String?)] {
-        try await db.query(Self.activeOfHolder, [type, holder]).all().map { (try $0.value("number"), try $0.value("expires_on")) }
+        try await db.query(Self.activeOfHolder, [type, holder]).all().map { (try $0.decode(column: "number"), try $0.decode(column: "expires_on")) }
     }
 
     func revoke(number: String, version: Int, reason: String, by: String?, at: Int64, on db: any SQLDatabase) async throws -> Bool {

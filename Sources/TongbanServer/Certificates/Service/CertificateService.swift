@@ -227,7 +227,7 @@ public struct CertificateService: Sendable {
 
     /// The number of the holder's valid certificate of a type, for filling a material from
     /// the wallet (免证办). Every application for an item that takes the certificate asks.
-    public func heldCertificate(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> String? {
+    public func heldCertificateNumber(type: String, holderAccountID: String, on db: (any SQLDatabase)? = nil) async throws -> String? {
         let day = today
         return try await store.active(type: type, holder: holderAccountID, on: db ?? database.sql).first {
             $0.expiresOn.flatMap(CivilDate.init(iso:)).map { $0 >= day } ?? true

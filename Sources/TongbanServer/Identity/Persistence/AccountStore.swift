@@ -67,16 +67,16 @@ public struct SessionPrincipalRow: Sendable {
 extension SessionPrincipalRow {
     /// Decoded by hand: every authenticated request reads one.
     init(row: any SQLRow) throws {
-        accountId = try row.value("accountId")
-        kind = try row.value("kind")
-        displayName = try row.value("displayName")
-        roles = try row.value("roles")
-        departmentCode = try row.value("departmentCode")
-        departmentDivision = try row.value("departmentDivision")
-        isAgent = try row.value("isAgent")
-        active = try row.value("active")
-        expiresAt = try row.value("expiresAt")
-        revokedAt = try row.value("revokedAt")
+        accountId = try row.decode(column: "accountId")
+        kind = try row.decode(column: "kind")
+        displayName = try row.decode(column: "displayName")
+        roles = try row.decode(column: "roles")
+        departmentCode = try row.decode(column: "departmentCode")
+        departmentDivision = try row.decode(column: "departmentDivision")
+        isAgent = try row.decode(column: "isAgent")
+        active = try row.decode(column: "active")
+        expiresAt = try row.decode(column: "expiresAt")
+        revokedAt = try row.decode(column: "revokedAt")
     }
 }
 
