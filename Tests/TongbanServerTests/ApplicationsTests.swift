@@ -395,6 +395,22 @@ struct ApplicationsTests {
             #expect(receipts.count == 8)
             #expect(Set(receipts).count == 8)
             #expect(Set(receipts.map { Int($0.suffix(6)) ?? 0 }) == Set(1...8))
+
+            // One draft submitted twice at once: one submission wins; the other is refused
+            // with the current state and stores nothing, whether or not it drew a number.
+            let draft = try await s.call(.post, "/api/v1/applications", token: person,
+                                         json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+            let draftID = draft.json["id"] as? String ?? ""
+            async let first = s.call(.post, "/api/v1/applications/\(draftID)/submit", token: person)
+            async let second = s.call(.post, "/api/v1/applications/\(draftID)/submit", token: person)
+            let answers = try await [first, second]
+            #expect(answers.map(\.status.code).sorted() == [200, 409], "\(answers.map(\.text))")
+            let winner = answers.first { $0.status == .ok }?.json["receiptNumber"] as? String ?? ""
+            let stored = try await s.call(.get, "/api/v1/applications/\(draftID)", token: person)
+            #expect(stored.json["receiptNumber"] as? String == winner)
+            #expect(!receipts.contains(winner) && (Int(winner.suffix(6)) ?? 0) > 8)
+            let timeline = (stored.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(timeline.filter { $0 == "submitted" }.count == 1, "\(timeline)")
         }
     }
 

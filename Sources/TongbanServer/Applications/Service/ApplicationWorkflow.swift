@@ -63,7 +63,7 @@ extension ApplicationService {
     }
 
     static func caseAction(_ input: ActionInput) throws -> CaseAction {
-        func text(_ value: String?) -> String { value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        func text(_ value: String?) -> String { value?.trimmed() ?? "" }
         let reason = text(input.reason).isEmpty ? text(input.comment) : text(input.reason)
         switch input.action {
         case .submit: return .submit
@@ -120,15 +120,18 @@ extension ApplicationService {
         let stepName: @Sendable (String) -> String = { id in engine.definition.step(id)?.name ?? id }
         let store = self.store
         let listeners = self.listeners
-        let dayKey = ReceiptNumber.dayKey(today)
-        let today = self.today
-        let staged = updated
+        if action == .submit {
+            // Drawn in a statement of its own, committed at once: inside the transaction the
+            // counter's row lock would serialise every submission of the division and day
+            // until its COMMIT. A submission that fails afterwards leaves its number unused,
+            // as a database sequence would.
+            let day = today
+            let sequence = try await store.nextReceiptSequence(division: record.divisionCode, day: ReceiptNumber.dayKey(day),
+                                                               on: database.sql)
+            updated.receiptNumber = ReceiptNumber.make(division: record.divisionCode, date: day, sequence: sequence)
+        }
+        let stored = updated
         return try await database.transaction { db in
-            var stored = staged
-            if action == .submit {
-                let sequence = try await store.nextReceiptSequence(division: record.divisionCode, day: dayKey, on: db)
-                stored.receiptNumber = ReceiptNumber.make(division: record.divisionCode, date: today, sequence: sequence)
-            }
             guard try await store.update(stored, expectedVersion: record.version, on: db) else {
                 throw ApplicationProblem.staleVersion(try await store.application(id: record.id, on: db) ?? record)
             }
@@ -136,7 +139,7 @@ extension ApplicationService {
             var entries: [TimelineRecord] = []
             for (index, event) in events.enumerated() {
                 entries.append(TimelineRecord(
-                    id: UUID().uuidString.lowercased(), applicationId: record.id, position: position, occurredAt: now,
+                    id: UUID.newID(), applicationId: record.id, position: position, occurredAt: now,
                     caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
                     comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
                     actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
@@ -174,7 +177,7 @@ extension ApplicationService {
 
     static func notices(for events: [WorkflowEvent], record: ApplicationRecord, now: Int64) -> [NoticeRecord] {
         func notice(_ title: String, _ body: String) -> NoticeRecord {
-            NoticeRecord(id: UUID().uuidString.lowercased(), accountId: record.applicantId, applicationId: record.id,
+            NoticeRecord(id: UUID.newID(), accountId: record.applicantId, applicationId: record.id,
                          title: title, body: body, createdAt: now, readAt: nil)
         }
         let item = "“\(record.itemName)”"
@@ -316,7 +319,7 @@ extension ApplicationService {
                 var position = try await store.nextTimelinePosition(application: id, on: db)
                 var entries: [TimelineRecord] = []
                 func entry(_ event: String, _ summary: String) {
-                    entries.append(TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: position,
+                    entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: position,
                                                   occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
                                                   comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
                     position += 1
