@@ -127,7 +127,7 @@ func rate(_ client: any TestClientProtocol, uri: @escaping @Sendable (Int) -> St
 }
 
 func run(engine: String, store: AppConfiguration.Store?, options: Options) async throws -> Row {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-bench-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-bench-\(UUID.random().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let config = AppConfiguration(dataDirectory: dir, store: store, bcryptCost: 4, logLevel: .warning)
     let app = try await buildApplication(config)

@@ -13,7 +13,7 @@ public enum AppealCategory: String, CaseIterable, Codable, Sendable, Hashable {
 
     /// Accepts the label with stray surrounding whitespace, as spreadsheets often leave it.
     public init?(label: String) {
-        self.init(rawValue: label.trimmingCharacters(in: .whitespacesAndNewlines))
+        self.init(rawValue: label.trimmed())
     }
 }
 

@@ -143,7 +143,7 @@ public struct FormDefinition: Sendable, Codable, Equatable {
             issues.append(FieldIssue(field: "form/\(key)", code: "unknownField", zh: "表单没有字段 \(key)", en: "the form has no field \(key)"))
         }
         for field in fields {
-            guard let raw = values[field.id]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { continue }
+            guard let raw = values[field.id]?.trimmed(), !raw.isEmpty else { continue }
             switch field.canonical(raw, divisionExists: divisionExists, today: today) {
             case .value(let value): result[field.id] = value
             case .issue(let issue): issues.append(issue)

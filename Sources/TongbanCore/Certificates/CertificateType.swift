@@ -96,7 +96,7 @@ public struct CertificateType: Sendable, Codable, Hashable {
         var issues = IssueCollector()
         let known = Set(fields.map(\.name))
         for spec in fields where spec.required {
-            if (values[spec.name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if (values[spec.name] ?? "").trimmed().isEmpty {
                 issues.add(FieldIssue(field: "\(path)/\(spec.name)", code: "required",
                                       zh: "\(spec.label)为必填项", en: "\(spec.name) is required"))
             }

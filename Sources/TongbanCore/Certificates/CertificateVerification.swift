@@ -29,7 +29,7 @@ public struct CertificatePresentation: Sendable, Codable, Hashable {
 
     /// Accepts the bare payload or any URL that carries it in its `p` query item.
     public init?(payload text: String) {
-        var candidate = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var candidate = text.trimmed()
         if !candidate.hasPrefix(Self.prefix), let url = URLComponents(string: candidate),
            let item = url.queryItems?.first(where: { $0.name == "p" })?.value {
             candidate = item

@@ -17,7 +17,7 @@ public struct CreditCode: Sendable, Hashable {
         field: String = "creditCode",
         divisionExists: (String) -> Bool
     ) throws(ValidationFailure) {
-        let text = IdentityText.trimmed(raw).uppercased()
+        let text = raw.trimmed().uppercased()
         let characters = Array(text)
         guard characters.count == 18 else {
             throw ValidationFailure(FieldIssue(

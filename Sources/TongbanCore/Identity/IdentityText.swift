@@ -8,12 +8,6 @@ enum IdentityText {
         return (48...57).contains(ascii)
     }
 
-    /// Form input often arrives with stray spaces or full-width padding from an IME;
-    /// those are dropped at the ends only, never inside the value.
-    static func trimmed(_ raw: String) -> String {
-        raw.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// Left-pads with zeros to `width`, as dates and one-time codes are written.
     static func zeroPadded(_ text: String, to width: Int) -> String {
         String(repeating: "0", count: max(0, width - text.count)) + text

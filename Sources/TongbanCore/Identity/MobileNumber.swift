@@ -3,7 +3,7 @@ public struct MobileNumber: Sendable, Hashable, Codable {
     public let value: String
 
     public init(validating raw: String, field: String = "mobile") throws(ValidationFailure) {
-        let text = IdentityText.trimmed(raw)
+        let text = raw.trimmed()
         let characters = Array(text)
         guard characters.count == 11,
               characters.allSatisfy(IdentityText.isDigit),

@@ -41,7 +41,7 @@ public enum PasswordPolicy {
                 en: "this password is too common and easy to guess; choose another"))
         }
         let personal = userInputs
-            .map { IdentityText.trimmed($0).lowercased() }
+            .map { $0.trimmed().lowercased() }
             .filter { $0.count >= minimumPersonalInputLength }
         if personal.contains(where: lowered.contains) {
             issues.append(FieldIssue(

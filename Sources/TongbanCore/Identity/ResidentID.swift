@@ -26,7 +26,7 @@ public struct ResidentID: Sendable, Hashable {
         today: CivilDate,
         divisionExists: (String) -> Bool
     ) throws(ValidationFailure) {
-        let text = IdentityText.trimmed(raw).uppercased()
+        let text = raw.trimmed().uppercased()
         let characters = Array(text)
         guard characters.count == 18 else {
             throw ValidationFailure(FieldIssue(

@@ -300,7 +300,7 @@ private struct Change {
         var seen = Set<String>()
         var items: [String] = []
         for (index, material) in materials.enumerated() {
-            let item = material.trimmingCharacters(in: .whitespacesAndNewlines)
+            let item = material.trimmed()
             guard !item.isEmpty else { throw .blankMaterial(index: index) }
             guard seen.insert(item).inserted else { throw .duplicateMaterial(item) }
             items.append(item)

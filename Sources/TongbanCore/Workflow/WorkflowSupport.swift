@@ -28,5 +28,5 @@ extension FieldIssue {
 }
 
 extension String {
-    var workflowIsBlank: Bool { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    var workflowIsBlank: Bool { trimmed().isEmpty }
 }

@@ -55,7 +55,7 @@ public struct FieldProtector: Sendable {
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let file = dataDirectory.appendingPathComponent("data.key")
         if let existing = try? String(contentsOf: file, encoding: .utf8),
-           let raw = Data(base64Encoded: existing.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 {
+           let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 {
             return FieldProtector(masterKey: SymmetricKey(data: raw))
         }
         let key = SymmetricKey(size: .bits256)

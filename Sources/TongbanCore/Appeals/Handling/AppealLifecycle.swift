@@ -138,7 +138,7 @@ public struct AppealFlow: Sendable, Equatable {
             next.status = .handling
         case .giveBack(let reason):
             guard AppealStatus.awaitingAcceptance.contains(status) || status == .accepted else { throw refuse() }
-            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .reasonRequired }
+            guard !reason.trimmed().isEmpty else { throw .reasonRequired }
             guard !leadFixed else { throw .leadFixed }
             next.returnCount += 1
             next.department = nil

@@ -4,7 +4,7 @@ import Foundation
 /// `2019/4/25 9:32:09`, `2017-06-08 17:31:20`, with or without seconds.
 public enum BoardTimestamp {
     public static func parse(_ raw: String) -> Date? {
-        let parts = raw.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
+        let parts = raw.trimmed().split(separator: " ", omittingEmptySubsequences: true)
         guard let datePart = parts.first else { return nil }
         let ymd = datePart.split(whereSeparator: { $0 == "/" || $0 == "-" }).compactMap { Int($0) }
         guard ymd.count == 3, let date = CivilDate(year: ymd[0], month: ymd[1], day: ymd[2]) else { return nil }

@@ -237,7 +237,7 @@ struct Open311API {
         var filter = AppealFilter()
         if let ids = q.get("service_request_id"), !ids.isEmpty {
             // The spec: a list of ids overrides every other argument.
-            filter.ids = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            filter.ids = ids.split(separator: ",").map { String($0).trimmed() }
             let (items, _) = try await service.store.list(filter, paging: Paging(page: 1, pageSize: 200))
             return try await requestsNode(items)
         }
@@ -302,12 +302,12 @@ struct Open311API {
             return value
         }
         let lat = coordinate("lat"), long = coordinate("long")
-        let addressString = form["address_string"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let addressString = form["address_string"]?.trimmed() ?? ""
         if addressString.isEmpty && (lat == nil || long == nil) {
             failures.append(Failure(status: .badRequest, description: "a location is required: lat and long, or address_string"))
         }
         let description = form["description"] ?? ""
-        if description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if description.trimmed().isEmpty {
             failures.append(Failure(status: .badRequest, description: "description is required"))
         }
         let division = form["attribute[division_code]"] ?? ""
@@ -347,12 +347,12 @@ struct Open311API {
     func registerKeys(_ routes: SecuredRouter) {
         routes.post("/api/v1/open311/keys", access: .roles([.systemAdmin])) { request, context in
             let body = try await JSONBody.decode(KeyBody.self, from: request)
-            let name = body.name.trimmingCharacters(in: .whitespaces)
+            let name = body.name.trimmed()
             guard (1...100).contains(name.count) else {
                 throw ValidationFailure(FieldIssue(field: "name", code: "length", zh: "名称应为 1 到 100 字", en: "name must be 1 to 100 characters"))
             }
             let key = IdentityService.randomToken()
-            let record = Open311KeyRecord(id: UUID().uuidString.lowercased(), name: name, keyHash: Self.keyHash(key),
+            let record = Open311KeyRecord(id: UUID.newID(), name: name, keyHash: Self.keyHash(key),
                                           createdBy: context.principal!.accountID, createdAt: service.now, revokedAt: nil)
             try await service.database.transaction { db in
                 try await service.store.insert(record, on: db)

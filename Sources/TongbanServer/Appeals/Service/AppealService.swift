@@ -119,7 +119,7 @@ public struct AppealService: Sendable {
     func validate(_ input: AppealInput) async throws -> [AppealAttachmentRecord] {
         var issues = IssueCollector()
         func text(_ value: String, _ field: String, max: Int) {
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = value.trimmed()
             if trimmed.isEmpty { issues.add(.required(field)) } else if trimmed.count > max {
                 issues.add(FieldIssue(field: field, code: "length", zh: "\(field) 不能超过 \(max) 字", en: "\(field) must be at most \(max) characters"))
             }
@@ -149,7 +149,7 @@ public struct AppealService: Sendable {
         }
         for (i, file) in files.prefix(Self.maxAttachments).enumerated() {
             let field = "attachments/\(i)"
-            if file.name.trimmingCharacters(in: .whitespaces).isEmpty || file.name.count > 100 {
+            if file.name.trimmed().isEmpty || file.name.count > 100 {
                 issues.add(FieldIssue(field: "\(field)/name", code: "invalid", zh: "附件名称应为 1 到 100 字", en: "name must be 1 to 100 characters"))
             }
             if !Self.attachmentTypes.contains(file.contentType) {
@@ -162,7 +162,7 @@ public struct AppealService: Sendable {
             if data.count > Self.maxAttachmentBytes {
                 issues.add(FieldIssue(field: "\(field)/contentBase64", code: "size", zh: "单个附件不能超过 512 KiB", en: "an attachment may be at most 512 KiB"))
             }
-            attachments.append(AppealAttachmentRecord(id: UUID().uuidString.lowercased(), appealId: "", name: file.name,
+            attachments.append(AppealAttachmentRecord(id: UUID.newID(), appealId: "", name: file.name,
                                                       contentType: file.contentType, size: data.count, data: data, createdAt: 0))
         }
         try issues.throwIfAny()
@@ -194,7 +194,7 @@ public struct AppealService: Sendable {
             channel = "hotline"
             enteredBy = op.accountID
             anonymous = anon
-            callerName = anon ? nil : name?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+            callerName = anon ? nil : name?.trimmed().nilIfEmpty
             phone = try Self.validatedPhone(number, required: !anon)
         case .open311(let key, let number, let name):
             channel = "open311"
@@ -215,7 +215,7 @@ public struct AppealService: Sendable {
         var candidates = try await store.recent(divisionPrefix: input.divisionCode, since: since)
         for other in try await store.recent(callerAccount: accountID, callerPhoneIndex: phoneIndex, since: since)
         where !candidates.contains(where: { $0.id == other.id }) { candidates.append(other) }
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.newID()
         let fingerprint = AppealFingerprint(id: id, caller: accountID ?? phoneIndex, divisionCode: input.divisionCode,
                                             address: input.address, title: input.title, text: input.text, filedAt: clock())
         let match = AppealDuplicateRule.match(fingerprint, among: candidates.map(\.fingerprint))
@@ -227,9 +227,9 @@ public struct AppealService: Sendable {
         var record = AppealRecord(
             id: id, channel: channel, accountId: accountID, organizationId: organizationID, callerName: callerName,
             callerPhoneEnc: try phone.map(protector.encrypt), callerPhoneIdx: phoneIndex, anonymous: anonymous ? 1 : 0,
-            enteredBy: enteredBy, type: input.type.rawValue, title: input.title.trimmingCharacters(in: .whitespacesAndNewlines),
-            content: input.text.trimmingCharacters(in: .whitespacesAndNewlines), divisionCode: input.divisionCode,
-            address: input.address.trimmingCharacters(in: .whitespacesAndNewlines), latitude: input.latitude, longitude: input.longitude,
+            enteredBy: enteredBy, type: input.type.rawValue, title: input.title.trimmed(),
+            content: input.text.trimmed(), divisionCode: input.divisionCode,
+            address: input.address.trimmed(), latitude: input.latitude, longitude: input.longitude,
             category: decision.category.rawValue, confidence: (decision.confidence * 10_000).rounded() / 10_000,
             suggestions: AppealJSON.string(decision.suggestions), routingNote: decision.manualReason?.rawValue,
             priorityScore: priority.score, priorityLevel: priority.level.rawValue,
@@ -239,7 +239,7 @@ public struct AppealService: Sendable {
             acceptDueOn: nil, acceptOverdueFrom: nil, replyLimit: reply.limit, replyStartedOn: day.description,
             replyDueOn: reply.dueOn.description, replyWarnFrom: reply.warnFrom.description, replyOverdueFrom: reply.overdueFrom.description,
             replyText: nil, replyFlags: nil, repliedAt: nil, repliedBy: nil, rating: nil, ratingNote: nil,
-            open311Token: keyID == nil ? nil : UUID().uuidString.lowercased(), open311KeyId: keyID,
+            open311Token: keyID == nil ? nil : UUID.newID(), open311KeyId: keyID,
             createdAt: at, updatedAt: at, version: 1)
         var events = [event(record, action: "create", from: nil, actor: actor.accountID, note: channel)]
         if let first {
@@ -301,7 +301,7 @@ public struct AppealService: Sendable {
     }
 
     func event(_ record: AppealRecord, action: String, from: AppealStatus?, actor: String?, note: String?, seq: Int = 0) -> AppealEventRecord {
-        AppealEventRecord(id: UUID().uuidString.lowercased(), appealId: record.id, occurredAt: now, appealVersion: record.version, seq: seq,
+        AppealEventRecord(id: UUID.newID(), appealId: record.id, occurredAt: now, appealVersion: record.version, seq: seq,
                           actorId: actor, action: action,
                           fromStatus: from?.rawValue, toStatus: record.status, departmentCode: record.departmentCode, note: note)
     }
@@ -347,7 +347,7 @@ public struct AppealService: Sendable {
             next.apply(try transition(next.flow, .reply))
             let result = check(reply: text, for: current)
             if !result.flags.isEmpty && !acknowledge { throw AppealError.replyFlagged(result.flags) }
-            next.replyText = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            next.replyText = text.trimmed()
             next.replyFlags = AppealJSON.string(result.flags.map(\.rawValue))
             next.repliedAt = now
             next.repliedBy = principal.accountID
@@ -355,7 +355,7 @@ public struct AppealService: Sendable {
         case .rate(let rating, let ratingNote):
             next.apply(try transition(next.flow, .rate(rating)))
             next.rating = rating.rawValue
-            next.ratingNote = ratingNote?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            next.ratingNote = ratingNote?.trimmed().nilIfEmpty
             note = [rating.zh, next.ratingNote].compactMap { $0 }.joined(separator: "：")
             if next.appealStatus == .reopened {
                 // Reopened to the same department with a fresh clock.
@@ -534,7 +534,7 @@ public struct AppealService: Sendable {
                   let spike = HotTopicSpikeRule().evaluate(members.map(\.filedAt).filter { $0 <= anchor.filedAt },
                                                           asOf: anchor.filedAt) else { continue }
             let alert = AppealAlertRecord(
-                id: UUID().uuidString.lowercased(), topicKey: topic.key, day: CivilDate(instant: anchor.filedAt).description,
+                id: UUID.newID(), topicKey: topic.key, day: CivilDate(instant: anchor.filedAt).description,
                 divisionCode: city + "00", title: topic.representative.title, recent: spike.recent,
                 baselinePerDay: (spike.baselinePerDay * 100).rounded() / 100, createdAt: anchor.createdAt)
             found.append((alert, "topic=\(topic.key) recent=\(spike.recent)"))

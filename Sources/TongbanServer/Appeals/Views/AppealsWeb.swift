@@ -130,7 +130,7 @@ struct AppealsWeb {
     static func input(_ form: [String: String]) throws -> AppealInput {
         var issues: [FieldIssue] = []
         func number(_ name: String) -> Double? {
-            guard let raw = form[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let raw = form[name]?.trimmed(), !raw.isEmpty else { return nil }
             guard let value = Double(raw) else {
                 issues.append(FieldIssue(field: name, code: "format", zh: "\(name) 应为数字", en: "\(name) must be a number")); return nil
             }

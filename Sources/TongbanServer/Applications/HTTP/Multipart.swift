@@ -12,7 +12,7 @@ enum Multipart {
     static func boundary(of contentType: String) -> String? {
         guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            let pair = parameter.trimmed().split(separator: "=", maxSplits: 1)
             if pair.count == 2, pair[0].lowercased() == "boundary" {
                 return String(pair[1]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
@@ -40,7 +40,7 @@ enum Multipart {
                     part.name = parameter("name", in: line) ?? ""
                     part.fileName = parameter("filename", in: line)
                 } else if lower.hasPrefix("content-type:") {
-                    part.contentType = line.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces)
+                    part.contentType = line.dropFirst("content-type:".count).trimmed()
                 }
             }
             parts.append(part)
@@ -50,7 +50,7 @@ enum Multipart {
 
     private static func parameter(_ name: String, in line: String) -> String? {
         for piece in line.split(separator: ";") {
-            let pair = piece.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            let pair = piece.trimmed().split(separator: "=", maxSplits: 1)
             if pair.count == 2, pair[0].lowercased() == name {
                 return String(pair[1]).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }

@@ -69,12 +69,12 @@ public struct ApplicationService: Sendable {
         }
         let form = library.form(for: item, version: itemVersion)
         let (definition, _) = try await library.definitionInForce(for: item, version: itemVersion, on: database.read)
-        let engine = try WorkflowEngine(definition: definition)
-        let id = UUID().uuidString.lowercased()
+        let engine = try library.engine(for: definition)
+        let id = UUID.newID()
         let workflowCase = engine.newCase(id: id)
         var prefilled = prefill(form, from: applicant)
         if let values = input.form {
-            let given = values.filter { !$0.value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            let given = values.filter { !$0.value.trimmed().isEmpty }
             let (canonical, issues) = form.normalize(given, divisionExists: divisions.contains, today: today)
             if !issues.isEmpty { throw Problem.validation(issues) }
             prefilled.merge(canonical) { _, new in new }
@@ -107,16 +107,16 @@ public struct ApplicationService: Sendable {
             try await store.insert(record, on: db)
             for material in suppliedMaterials {
                 try await store.insert(MaterialRecord(
-                    id: UUID().uuidString.lowercased(), applicationId: id, materialName: material.requirement, source: "government",
+                    id: UUID.newID(), applicationId: id, materialName: material.requirement, source: "government",
                     suppliedBy: material.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil, storedName: nil,
                     createdBy: nil, createdAt: now), on: db)
             }
-            var entries = [TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: 1, occurredAt: now,
+            var entries = [TimelineRecord(id: UUID.newID(), applicationId: id, position: 1, occurredAt: now,
                                           caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
                                           actorId: caller.accountID, actorName: caller.displayName, actorRole: ProcessRole.applicant.rawValue,
                                           departmentCode: nil)]
             if !supplied.isEmpty {
-                entries.append(TimelineRecord(id: UUID().uuidString.lowercased(), applicationId: id, position: 2, occurredAt: now,
+                entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: 2, occurredAt: now,
                                               caseVersion: 0, event: "materialsSupplied",
                                               summary: "免提交材料已由政府部门获取：\(supplied.joined(separator: "、"))", comment: nil,
                                               actorId: nil, actorName: "系统", actorRole: "system", departmentCode: nil))
@@ -137,7 +137,7 @@ public struct ApplicationService: Sendable {
         let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today)
         if !issues.isEmpty { throw Problem.validation(issues) }
         var stored = try Self.decode([String: String].self, record.formJson)
-        for (key, value) in values where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { stored[key] = nil }
+        for (key, value) in values where value.trimmed().isEmpty { stored[key] = nil }
         stored.merge(canonical) { _, new in new }
         let expected = record.version
         record.formJson = try Self.json(stored)
@@ -188,7 +188,7 @@ public struct ApplicationService: Sendable {
                           en: "only PDF, JPEG, PNG and OFD files are accepted",
                           issues: [ApplicationProblem.field("file", "type", "文件类型不受支持", "unsupported file type")])
         }
-        let materialID = UUID().uuidString.lowercased()
+        let materialID = UUID.newID()
         let directory = uploads.appendingPathComponent(id, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(materialID)

@@ -78,7 +78,15 @@ public struct ProcessLibrary: Sendable {
             .values(SQLBind(definition.id), SQLBind(definition.version), SQLBind(json), SQLBind(now))
         if ignoringExisting { insert.ignoringConflicts(with: ["id", "version"]) }
         try await insert.run()
-        cache.store(definition)
+    }
+
+    /// The engine of a definition, validated once per process and revision: a revision's
+    /// content never changes under its id and version.
+    func engine(for definition: ProcessDefinition) throws -> WorkflowEngine {
+        if let engine = cache.engine(id: definition.id, version: definition.version) { return engine }
+        let engine = try WorkflowEngine(definition: definition)
+        cache.store(engine)
+        return engine
     }
 
     /// The stored revision a case runs on.
@@ -89,10 +97,9 @@ public struct ProcessLibrary: Sendable {
             .where("id", .equal, id).where("version", .equal, version)
             .first(decoding: Row.self, keyDecodingStrategy: .snakeCase)
         else { throw Problem(.internalServerError, code: "definition-missing", zh: "办件流程缺失", en: "process definition \(id)@\(version) missing") }
-        let definition = try ProcessDefinition.decode(json: Data(row.definitionJson.utf8))
-        cache.store(definition)
+        let engine = try self.engine(for: ProcessDefinition.decode(json: Data(row.definitionJson.utf8)))
         cache.markStored(id: id, version: version)
-        return try WorkflowEngine(definition: definition)
+        return engine
     }
 
     /// Called once the transaction that recorded `definition` has committed: later cases of
@@ -122,8 +129,7 @@ final class DefinitionCache: @unchecked Sendable {
 
     func engine(id: String, version: Int) -> WorkflowEngine? { lock.withLock { engines["\(id)@\(version)"] } }
 
-    func store(_ definition: ProcessDefinition) {
-        guard let engine = try? WorkflowEngine(definition: definition) else { return }
-        lock.withLock { engines["\(definition.id)@\(definition.version)"] = engine }
+    func store(_ engine: WorkflowEngine) {
+        lock.withLock { engines["\(engine.definition.id)@\(engine.definition.version)"] = engine }
     }
 }

@@ -216,7 +216,7 @@ struct ApplicationsWeb {
             return try await perform(id, request: request, context: context) {
                 guard let kind = ActionKind(rawValue: form["action"] ?? "") else { throw Problem.validation([.required("action")]) }
                 let materials = (form["materials"] ?? "").split(whereSeparator: \.isNewline)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    .map { $0.trimmed() }.filter { !$0.isEmpty }
                 let input = ApplicationService.ActionInput(
                     action: kind, comment: form["comment"], reason: form["reason"], legalBasis: form["legalBasis"],
                     materials: materials.isEmpty ? nil : materials, verdict: form["verdict"].flatMap(Verdict.init(rawValue:)),

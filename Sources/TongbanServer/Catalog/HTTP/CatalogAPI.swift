@@ -15,7 +15,7 @@ struct CatalogQuery: Sendable {
         text = request.query("q") ?? ""
         filters = CatalogSearchFilters()
         func list(_ name: String) -> [String] {
-            (request.query(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            (request.query(name) ?? "").split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
         }
         func choices<T: RawRepresentable & Hashable>(_ name: String, _ type: T.Type) -> Set<T> where T.RawValue == String {
             var out: Set<T> = []

@@ -361,7 +361,7 @@ private struct CSVRowReader {
 
     init(row: [String: String]) { self.row = row }
 
-    private func text(_ column: String) -> String { (row[column] ?? "").trimmingCharacters(in: .whitespaces) }
+    private func text(_ column: String) -> String { (row[column] ?? "").trimmed() }
 
     private mutating func integer(_ column: String, optional: Bool = false) -> Int? {
         let raw = text(column)
@@ -392,7 +392,7 @@ private struct CSVRowReader {
 
     /// `|` between tags and life events; a line break (of any platform) between conditions and steps.
     private func list(_ column: String, separator: Character) -> [String] {
-        text(column).split(whereSeparator: { separator == "\n" ? $0.isNewline : $0 == separator }).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        text(column).split(whereSeparator: { separator == "\n" ? $0.isNewline : $0 == separator }).map { $0.trimmed() }.filter { !$0.isEmpty }
     }
 
     private var location: ServiceLocation { ServiceLocation(address: text("address"), hours: text("hours"), phone: text("phone")) }

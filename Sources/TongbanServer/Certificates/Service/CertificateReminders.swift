@@ -10,7 +10,7 @@ struct CertificateReminders: PeriodicService {
     static let leadDays = 30
     let service: CertificateService
     let rateLimiter: SQLRateLimiter
-    let worker = "reminders-\(UUID().uuidString.prefix(8).lowercased())"
+    let worker = "reminders-\(UUID.random().uuidString.prefix(8).lowercased())"
     var interval: Duration = .seconds(300)
     let logger: Logger
     var store: any CertificateStore { service.store }
@@ -34,7 +34,7 @@ struct CertificateReminders: PeriodicService {
             let expires = certificate.record.expiresOn ?? ""
             let renewal = certificate.type?.renewalItemCode
             let notice = CertificateNoticeRecord(
-                id: UUID().uuidString.lowercased(), accountId: certificate.record.holderAccountId, certificateNumber: number,
+                id: UUID.newID(), accountId: certificate.record.holderAccountId, certificateNumber: number,
                 kind: "expiry", message: "您的\(certificate.content.typeName)（\(number)）将于 \(expires) 到期" + (renewal == nil ? "。" : "，请及时办理延续。"),
                 link: renewal.map { "/services/\($0)" }, createdAt: now, readAt: nil)
             let worker = self.worker

@@ -113,7 +113,7 @@ public struct CertificateService: Sendable {
             throw ValidationFailure(FieldIssue(field: "validUntil", code: "range", zh: "有效期截止日不能早于今天", en: "validUntil must not be before today"))
         }
         let (privateKey, publicKey) = try SealCrypto.generate(algorithm)
-        let keyID = "\(department)-\(start.description.replacingOccurrences(of: "-", with: ""))-\(UUID().uuidString.prefix(8).lowercased())"
+        let keyID = "\(department)-\(start.description.replacingOccurrences(of: "-", with: ""))-\(UUID.random().uuidString.prefix(8).lowercased())"
         let seal = SealRecord(keyId: keyID, departmentCode: department, algorithm: algorithm.rawValue,
                               publicKey: publicKey.base64EncodedString(), privateKeyEnc: try crypto.wrap(privateKey, keyID: keyID),
                               validFrom: start.description, validUntil: until.description, status: "active",
@@ -188,7 +188,7 @@ public struct CertificateService: Sendable {
         let signature = try signer.sign(content.canonicalBytes).base64EncodedString()
         let disclosed = [HolderClaim.name] + type.fields.filter(\.disclosedByDefault).map(\.name)
         let record = CertificateRecord(
-            id: UUID().uuidString.lowercased(), number: number, typeCode: type.code, applicationId: applicationID,
+            id: UUID.newID(), number: number, typeCode: type.code, applicationId: applicationID,
             holderKind: holder.kind.rawValue, holderAccountId: holder.accountID, departmentCode: department.code,
             issuedOn: day.description, expiresOn: expires?.description,
             expiresAt: expires.map { Int64(($0.dayNumber + 1) * 86_400 - CivilDate.chinaStandardTimeOffset) * 1000 },
@@ -261,7 +261,7 @@ public struct CertificateService: Sendable {
     // MARK: Changes
 
     public func revoke(_ certificate: Certificate, reason: String, actor: AuditActor) async throws -> Certificate {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reason.trimmed()
         guard (2...500).contains(trimmed.count) else {
             throw ValidationFailure(FieldIssue(field: "reason", code: "length", zh: "撤销理由须为 2 到 500 个字符",
                                                en: "reason must be 2 to 500 characters"))

@@ -12,7 +12,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            let token = String(header.dropFirst(7)).trimmed()
             context.principal = try await identity.principal(forToken: token, viaCookie: false)
             if context.principal == nil {
                 throw Problem(.unauthorized, code: "invalid-token", zh: "令牌无效或已过期", en: "token invalid or expired")

@@ -37,7 +37,7 @@ public struct IdentityService: Sendable {
 
     func registerPerson(_ input: PersonRegistration, actor: AuditActor) async throws -> AccountRecord {
         var issues = IssueCollector()
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.trimmed()
         if name.isEmpty || name.count > 50 {
             issues.add(FieldIssue(field: "name", code: "length", zh: "姓名须为 1–50 个字符", en: "name must be 1–50 characters"))
         }
@@ -55,7 +55,7 @@ public struct IdentityService: Sendable {
         if try await accounts.account(mobileIndex: mobileIndex) != nil { throw IdentityError.duplicateMobile }
 
         let record = AccountRecord(
-            id: UUID().uuidString.lowercased(), kind: Principal.Kind.person.rawValue, displayName: name, username: nil,
+            id: UUID.newID(), kind: Principal.Kind.person.rawValue, displayName: name, username: nil,
             idNumberEnc: try protector.encrypt(resident.value), idNumberIdx: idIndex,
             mobileEnc: try protector.encrypt(mobile.value), mobileIdx: mobileIndex,
             passwordHash: try await hash(input.password), departmentCode: nil, post: nil,
@@ -91,7 +91,7 @@ public struct IdentityService: Sendable {
 
     func registerOrganization(_ input: OrganizationRegistration, by principal: Principal, actor: AuditActor) async throws -> OrganizationRecord {
         var issues = IssueCollector()
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = input.name.trimmed()
         if name.isEmpty || name.count > 100 {
             issues.add(FieldIssue(field: "name", code: "length", zh: "名称须为 1–100 个字符", en: "name must be 1–100 characters"))
         }
@@ -106,13 +106,13 @@ public struct IdentityService: Sendable {
         guard let code, let representative else { throw Problem.validation([]) }
 
         guard let person = try await accounts.account(idNumberIndex: protector.blindIndex(representative.value, purpose: "resident-id")),
-              person.displayName == input.legalRepresentative.name.trimmingCharacters(in: .whitespaces)
+              person.displayName == input.legalRepresentative.name.trimmed()
         else { throw IdentityError.legalRepresentativeUnknown }
         let codeIndex = protector.blindIndex(code.value, purpose: "credit-code")
         if try await accounts.organization(creditCodeIndex: codeIndex) != nil { throw IdentityError.duplicateCreditCode }
 
         let org = OrganizationRecord(
-            id: UUID().uuidString.lowercased(), name: name, creditCodeEnc: try protector.encrypt(code.value),
+            id: UUID.newID(), name: name, creditCodeEnc: try protector.encrypt(code.value),
             creditCodeIdx: codeIndex, divisionCode: code.divisionCode, legalRepresentativeId: person.id, createdAt: nowMillis)
         do {
             try await database.transaction { db in
@@ -143,7 +143,7 @@ public struct IdentityService: Sendable {
             issues.add(FieldIssue(field: "username", code: "format", zh: "用户名须为 3–32 位小写字母、数字或 ._-，以字母开头",
                                   en: "username must be 3–32 lower-case letters, digits or ._- starting with a letter"))
         }
-        if input.name.trimmingCharacters(in: .whitespaces).isEmpty { issues.add(.required("name")) }
+        if input.name.trimmed().isEmpty { issues.add(.required("name")) }
         let staffRoles = input.roles.filter(\.isStaff)
         if staffRoles.isEmpty || staffRoles.count != input.roles.count {
             issues.add(FieldIssue(field: "roles", code: "invalid", zh: "须至少指定一个工作人员角色，且不能包含公众角色",
@@ -157,7 +157,7 @@ public struct IdentityService: Sendable {
 
         let secret = TOTP.generateSecret()
         let record = AccountRecord(
-            id: UUID().uuidString.lowercased(), kind: Principal.Kind.staff.rawValue, displayName: input.name,
+            id: UUID.newID(), kind: Principal.Kind.staff.rawValue, displayName: input.name,
             username: input.username, idNumberEnc: nil, idNumberIdx: nil, mobileEnc: nil, mobileIdx: nil,
             passwordHash: try await hash(input.password), departmentCode: department.code, post: input.post,
             roles: Set(staffRoles).map(\.rawValue).sorted().joined(separator: ","),
@@ -192,7 +192,7 @@ public struct IdentityService: Sendable {
 
     /// Looks the login up as a staff user name, a resident ID number or a mobile number.
     private func find(login raw: String) async throws -> AccountRecord? {
-        let login = raw.trimmingCharacters(in: .whitespaces)
+        let login = raw.trimmed()
         if let staff = try await accounts.account(username: login.lowercased()) { return staff }
         if login.count == 18 {
             return try await accounts.account(idNumberIndex: protector.blindIndex(login.uppercased(), purpose: "resident-id"))
@@ -219,7 +219,7 @@ public struct IdentityService: Sendable {
         if try await !verify(credentials.password, hash: account.passwordHash) {
             failure = .badCredentials
         } else if account.kind == Principal.Kind.staff.rawValue {
-            guard let otp = credentials.otp?.trimmingCharacters(in: .whitespaces), !otp.isEmpty else {
+            guard let otp = credentials.otp?.trimmed(), !otp.isEmpty else {
                 // Right password, second factor still missing: not a failed attempt.
                 throw IdentityError.otpRequired
             }

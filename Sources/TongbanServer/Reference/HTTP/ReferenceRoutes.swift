@@ -57,7 +57,7 @@ struct ReferenceRoutes {
             if body.code.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,39}/) == nil {
                 issues.add(FieldIssue(field: "code", code: "format", zh: "部门编码只能包含小写字母、数字和连字符", en: "code must be 2–40 lower-case letters, digits or hyphens"))
             }
-            if body.name.trimmingCharacters(in: .whitespaces).isEmpty { issues.add(.required("name")) }
+            if body.name.trimmed().isEmpty { issues.add(.required("name")) }
             if try await !store.divisionExists(body.divisionCode) {
                 issues.add(FieldIssue(field: "divisionCode", code: "unknown", zh: "行政区划代码不存在", en: "unknown division code"))
             }
