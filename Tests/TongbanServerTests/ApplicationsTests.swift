@@ -143,8 +143,12 @@ struct ApplicationsTests {
             let bureauReviewer = try await s.logInDemoStaff("reviewer")
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: bureauReviewer, expect: .forbidden)
             try await s.act(id, ["action": "approve"], token: scjg, expect: .conflict)
+            // A task that stays open through another department's move keeps its claim.
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: wjj).status == .ok)
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "经营场所符合要求"], token: scjg)
+            #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: wjj).json["total"] as? Int == 1)
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "卫生条件符合要求"], token: wjj)
+            #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: wjj).json["total"] as? Int == 0)
             try await s.act(id, ["action": "approve"], token: wjj, expect: .forbidden)
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: wjj, expect: .conflict)
             try await s.act(id, ["action": "approve", "comment": "联合审查通过"], token: scjg)
@@ -185,8 +189,8 @@ struct ApplicationsTests {
                 "SELECT COUNT(*) AS n FROM audit_log WHERE target_type = 'application' AND target_id = \(bind: id) AND action LIKE 'application.%'")
                 .first(decoding: N.self)
             // Every change, refused attempts excepted: create, 2 fills, 5 uploads, submit and resubmit,
-            // claim, supplement request, acceptance, 2 opinions, 2 approvals, conclusion.
-            #expect(audited?.n == 18)
+            // 2 claims, supplement request, acceptance, 2 opinions, 2 approvals, conclusion.
+            #expect(audited?.n == 19)
         }
     }
 

@@ -24,6 +24,29 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func rowsInsertSendsAnyNumberOfRowsInOrder(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let db = s.services.database
+            try await db.sql.raw("CREATE TABLE rows_insert_probe (n BIGINT NOT NULL, label TEXT, PRIMARY KEY (n))").run()
+            let insert = SQLRowsInsert("INSERT INTO rows_insert_probe (n, label)", columns: 2, tail: "ON CONFLICT (n) DO NOTHING")
+            // More rows than one statement takes, with NULLs, in one transaction.
+            let count = SQLRowsInsert.rowsPerStatement * 2 + 3
+            try await db.transaction { tx in
+                try await insert.run((1...count).map { [Int64($0), $0.isMultiple(of: 3) ? nil : "第\($0)行"] as [any Encodable & Sendable] }, on: tx)
+                try await insert.run([], on: tx)
+            }
+            // A row already there is kept as it was (the tail's conflict clause).
+            try await insert.run([[Int64(1), "again"], [Int64(count + 1), "new"]], on: db.sql)
+            let rows = try await db.sql.raw("SELECT n, label FROM rows_insert_probe ORDER BY n").all()
+            #expect(rows.count == count + 1)
+            #expect(try rows.map { try $0.decode(column: "n", as: Int.self) } == Array(1...count + 1))
+            #expect(try rows[0].decode(column: "label", as: String?.self) == "第1行")
+            #expect(try rows[2].decode(column: "label", as: String?.self) == nil)
+            #expect(try rows[count].decode(column: "label", as: String?.self) == "new")
+        }
+    }
+
     @Test func textWithoutBinds() {
         #expect(SQLTemplate("SELECT 1").bindCount == 0)
         #expect(SQLTemplate("?").bindCount == 1)

@@ -7,6 +7,7 @@ DATABASE_URL is set), then with wrk at 64 connections measures:
   2. submissions: an API client's path, create (with the form filled) → submit, each
      durable and audited, counted as completed submissions per second
   3. transitions: the clerk's `accept` on the submitted cases, one per case
+and, for each phase, the CPU the server (and PostgreSQL) spent per operation.
 Usage: bench/applications/run.py [--binary .build/release/tongban] [--duration 10]
 """
 import argparse
@@ -150,6 +151,45 @@ def unsealed_backlog(data):
     return waiting, round(time.time() - started, 1)
 
 
+def cpu_seconds(pids):
+    """User + system CPU seconds consumed so far by the given processes."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_pids():
+    """PostgreSQL's processes on this machine (none for the embedded database)."""
+    if not os.environ.get("DATABASE_URL"):
+        return []
+    return [p.name for p in pathlib.Path("/proc").iterdir()
+            if p.name.isdigit() and (p / "comm").exists() and (p / "comm").read_text().strip() == "postgres"]
+
+
+class CPU:
+    """CPU spent by the server and by PostgreSQL over a phase, per operation: steadier on a
+    shared machine than rates, which move with whatever else runs."""
+    def __init__(self, server):
+        self.server = server
+
+    def __enter__(self):
+        self.database = database_pids()
+        self.start = (cpu_seconds([self.server.pid]), cpu_seconds(self.database))
+        return self
+
+    def __exit__(self, *exc):
+        self.used = (cpu_seconds([self.server.pid]) - self.start[0], cpu_seconds(self.database) - self.start[1])
+
+    def per(self, operations):
+        return {"server": round(1000 * self.used[0] / operations, 3) if operations else None,
+                "database": round(1000 * self.used[1] / operations, 3) if operations and self.database else None}
+
+
 def count(base, token, status):
     return call(base, "GET", f"/api/v1/work/queue?status={status}&pageSize=1", token)["total"]
 
@@ -180,10 +220,13 @@ def main():
             f.write(SUBMIT_LUA % (person, json.dumps(ITEM)))
             submit_script = f.name
 
-        plain, plain_p99, _ = wrk(base + "/healthz", args.duration)
+        with CPU(server) as plain_cpu:
+            plain, plain_p99, _ = wrk(base + "/healthz", args.duration)
+            plain_requests = plain * args.duration
         started = count(base, clerk, "submitted")
         t0 = time.time()
-        _, request_p99, _ = wrk(base + "/", args.duration, submit_script)
+        with CPU(server) as submit_cpu:
+            _, request_p99, _ = wrk(base + "/", args.duration, submit_script)
         elapsed = time.time() - t0
         submitted = count(base, clerk, "submitted") - started
         submissions = submitted / elapsed
@@ -201,7 +244,8 @@ def main():
             accept_script = f.name
         # wrk runs for a fixed time whatever its threads do, so the rate comes from the audit
         # log: accepts recorded over the span between the first and the last of them.
-        _, transition_p99, _ = wrk(base + "/", args.duration, accept_script)
+        with CPU(server) as accept_cpu:
+            _, transition_p99, _ = wrk(base + "/", args.duration, accept_script)
         accepted, first_ms, last_ms = accept_span(data)
         unsealed, sealed_after = unsealed_backlog(data)
         transitions = (accepted - 1) / ((last_ms - first_ms) / 1000) if accepted > 1 and last_ms > first_ms else 0
@@ -211,6 +255,10 @@ def main():
             "transitionsPerSecond": round(transitions, 1), "transitionRatio": round(transitions / plain, 4),
             "transitionRequestP99ms": transition_p99, "transitionsMeasured": accepted,
             "casesAvailableForTransitions": len(ids), "auditUnsealedAtEnd": unsealed, "auditSealedAfterSeconds": sealed_after,
+            # CPU milliseconds per operation (the transition phase also answers a few /healthz
+            # polls of threads that have finished their share; they cost little).
+            "cpuMsPerPlaintextRequest": plain_cpu.per(plain_requests), "cpuMsPerSubmission": submit_cpu.per(submitted),
+            "cpuMsPerTransition": accept_cpu.per(accepted),
         }
         print(json.dumps(result, ensure_ascii=False))
     finally:

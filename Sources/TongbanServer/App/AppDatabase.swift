@@ -56,11 +56,11 @@ public struct AppDatabase: Sendable {
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if let embedded { return try await embedded.writer.transaction(body) }
         // FluentKit would run the body as a new task, queued behind every request's work
-        // while it holds a connection and, once it has appended to the audit chain, the
-        // chain's lock. The connection is leased here and the body runs in the caller's task,
-        // its continuations on the transaction thread.
-        return try await withTaskExecutorPreference(TransactionExecutor.shared) {
-            try await withLeasedConnection { db in
+        // while it holds a connection. The connection is leased here and the body runs in the
+        // caller's task, its continuations on the connection's own event loop: each statement's
+        // answer arrives there, so the body goes on without a hop to another thread and back.
+        return try await withLeasedConnection { db, loop in
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
                 try await db.raw("BEGIN").run()
                 do {
                     let result = try await body(db)
@@ -74,7 +74,7 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    private func withLeasedConnection<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    private func withLeasedConnection<T: Sendable>(_ body: (any SQLDatabase, any EventLoop) async throws -> T) async throws -> T {
         let pool = fluent
         let leased = pool.eventLoop.makePromise(of: (any Database).self)
         let finished = pool.eventLoop.makePromise(of: Void.self)
@@ -92,7 +92,7 @@ public struct AppDatabase: Sendable {
         }
         let outcome: Result<T, any Error>
         do {
-            outcome = .success(try await body(connection as! any SQLDatabase))
+            outcome = .success(try await body(connection as! any SQLDatabase, connection.eventLoop))
         } catch {
             outcome = .failure(error)
         }
@@ -138,7 +138,7 @@ public struct AppDatabase: Sendable {
         // A session lock belongs to one connection: taken and released on the same leased
         // one (through the pool, the unlock could land on another connection and leave the
         // lock held, blocking the next process's start).
-        try await withLeasedConnection { db in
+        try await withLeasedConnection { db, _ in
             try await db.raw("SELECT pg_advisory_lock(7215001)").run()
             do {
                 try await migrator.setupIfNeeded().get()
@@ -216,8 +216,21 @@ struct DatabaseShutdownService: Service {
     }
 }
 
-/// One thread that runs the jobs of transactions, and the writer's deferred commits, in
-/// arrival order.
+/// Runs a task's jobs on an event loop: the loop a PostgreSQL connection answers on.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        loop.execute { job.runSynchronously(on: executor) }
+    }
+}
+
+/// The embedded database's one thread that runs the jobs of transactions, and the writer's
+/// deferred commits, in arrival order.
 final class TransactionExecutor: TaskExecutor, @unchecked Sendable {
     static let shared = TransactionExecutor()
 

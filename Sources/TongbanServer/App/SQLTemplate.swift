@@ -53,3 +53,29 @@ extension SQLDatabase {
         SQLTemplateQuery(template(binds), on: self)
     }
 }
+
+/// An INSERT of several rows as one statement (one round trip instead of one per row), for
+/// the rows a write adds together: a case's timeline entries, materials, tasks.
+struct SQLRowsInsert: Sendable {
+    /// Rows per statement; more are sent in further statements.
+    static let rowsPerStatement = 8
+    private let templates: [SQLTemplate]
+
+    /// `head` is the statement up to VALUES (`INSERT INTO t (a, b)`), `tail` what follows the
+    /// rows (an `ON CONFLICT` clause, or nothing).
+    init(_ head: String, columns: Int, tail: String = "") {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        templates = (1...Self.rowsPerStatement).map { count in
+            SQLTemplate("\(head) VALUES " + Array(repeating: row, count: count).joined(separator: ", ") + (tail.isEmpty ? "" : " \(tail)"))
+        }
+    }
+
+    func run(_ rows: [[any Encodable & Sendable]], on db: any SQLDatabase) async throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + Self.rowsPerStatement)]
+            try await db.query(templates[chunk.count - 1], chunk.flatMap { $0 }).run()
+            start += chunk.count
+        }
+    }
+}

@@ -148,16 +148,17 @@ public struct QueueCounts: Encodable, Sendable {
 public protocol ApplicationStore: Sendable {
     func insert(_ application: ApplicationRecord, on db: any SQLDatabase) async throws
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord?
-    /// Writes `updated` only if the row still has `expectedVersion`; false when another writer won.
-    func update(_ updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Bool
+    /// Writes `updated` only if the row still has `expectedVersion`, and answers the position
+    /// the case's next timeline entry takes (the row lock the update holds orders concurrent
+    /// appends); nil when another writer won.
+    func update(_ updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Int?
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int)
 
-    func insert(_ material: MaterialRecord, on db: any SQLDatabase) async throws
+    func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord]
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord]
-    func nextTimelinePosition(application: String, on db: any SQLDatabase) async throws -> Int
 
     /// Makes the application's open tasks exactly `tasks`, keeping the claims of tasks that stay.
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws
@@ -199,7 +200,8 @@ struct SQLApplicationStore: ApplicationStore {
     private static let updateApplication = SQLTemplate("""
         UPDATE applications SET status = ?, current_step = ?, form_json = ?, case_json = ?, version = ?, receipt_number = ?,
             warning_level = ?, due_date = ?, escalated = ?, outcome = ?, updated_at = ?, submitted_at = ?, concluded_at = ?
-        WHERE id = ? AND version = ? RETURNING id
+        WHERE id = ? AND version = ?
+        RETURNING (SELECT COALESCE(MAX(position), 0) + 1 FROM application_timeline WHERE application_id = applications.id) AS next_position
         """)
     private static let pageOfApplications = SQLTemplate("""
         SELECT \(applicationColumns) FROM applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?
@@ -219,12 +221,12 @@ struct SQLApplicationStore: ApplicationStore {
         try await db.query(Self.selectApplication, [id]).first().map(ApplicationRecord.init(row:))
     }
 
-    func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Bool {
+    func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Int? {
         let binds: [any Encodable & Sendable] = [
             a.status, a.currentStep, a.formJson, a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
             a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.id, expectedVersion,
         ]
-        return try await !db.query(Self.updateApplication, binds).all().isEmpty
+        return try await db.query(Self.updateApplication, binds).first()?.decode(column: "next_position", as: Int.self)
     }
 
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int) {
@@ -235,19 +237,17 @@ struct SQLApplicationStore: ApplicationStore {
         return (items, total)
     }
 
-    func insert(_ m: MaterialRecord, on db: any SQLDatabase) async throws {
-        let binds: [any Encodable & Sendable] = [
-            m.id, m.applicationId, m.materialName, m.source, m.suppliedBy, m.fileName, m.contentType, m.sizeBytes, m.sha256,
-            m.storedName, m.createdBy, m.createdAt,
-        ]
-        try await db.query(Self.insertMaterial, binds).run()
+    func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws {
+        try await Self.insertMaterials.run(materials.map { m in
+            [m.id, m.applicationId, m.materialName, m.source, m.suppliedBy, m.fileName, m.contentType, m.sizeBytes, m.sha256,
+             m.storedName, m.createdBy, m.createdAt]
+        }, on: db)
     }
 
-    private static let insertMaterial = SQLTemplate("""
+    private static let insertMaterials = SQLRowsInsert("""
         INSERT INTO application_materials (id, application_id, material_name, source, supplied_by, file_name, content_type,
                                            size_bytes, sha256, stored_name, created_by, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        """, columns: 12)
     private static let materialsOfApplication = SQLTemplate("""
         SELECT id AS "id", application_id AS "applicationId", material_name AS "materialName", source AS "source",
                supplied_by AS "suppliedBy", file_name AS "fileName", content_type AS "contentType", size_bytes AS "sizeBytes",
@@ -259,20 +259,16 @@ struct SQLApplicationStore: ApplicationStore {
         try await db.query(Self.materialsOfApplication, [application]).all(decoding: MaterialRecord.self)
     }
 
-    private static let insertTimeline = SQLTemplate("""
+    private static let insertTimeline = SQLRowsInsert("""
         INSERT INTO application_timeline (id, application_id, position, occurred_at, case_version, event, summary, comment,
                                           actor_id, actor_name, actor_role, department_code)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        """, columns: 12)
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws {
-        for e in entries {
-            let binds: [any Encodable & Sendable] = [
-                e.id, e.applicationId, e.position, e.occurredAt, e.caseVersion, e.event, e.summary, e.comment, e.actorId,
-                e.actorName, e.actorRole, e.departmentCode,
-            ]
-            try await db.query(Self.insertTimeline, binds).run()
-        }
+        try await Self.insertTimeline.run(entries.map { e in
+            [e.id, e.applicationId, e.position, e.occurredAt, e.caseVersion, e.event, e.summary, e.comment, e.actorId,
+             e.actorName, e.actorRole, e.departmentCode]
+        }, on: db)
     }
 
     private static let timelineOfApplication = SQLTemplate("""
@@ -291,36 +287,26 @@ struct SQLApplicationStore: ApplicationStore {
         }
     }
 
-    private static let lastTimelinePosition = SQLTemplate(
-        "SELECT MAX(position) AS n FROM application_timeline WHERE application_id = ?")
-
-    func nextTimelinePosition(application: String, on db: any SQLDatabase) async throws -> Int {
-        let last = try await db.query(Self.lastTimelinePosition, [application]).first()?.decode(column: "n", as: Int?.self)
-        return (last ?? 0) + 1
+    /// Deletes an application's tasks but the `kept` ones named after its id; the usual
+    /// counts are made once.
+    private static func deleteOtherTasks(keeping kept: Int) -> SQLTemplate {
+        kept < commonDeletes.count ? commonDeletes[kept] : deleteTasks(keeping: kept)
     }
-
-    private static let taskKeys = SQLTemplate("SELECT department_code, role, kind FROM application_tasks WHERE application_id = ?")
-    private static let deleteTask = SQLTemplate(
-        "DELETE FROM application_tasks WHERE application_id = ? AND department_code = ? AND role = ? AND kind = ?")
-    private static let insertTask = SQLTemplate("""
-        INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at) VALUES (?, ?, ?, ?, ?, ?)
-        """)
+    private static let commonDeletes = (0...SQLRowsInsert.rowsPerStatement).map(deleteTasks(keeping:))
+    private static func deleteTasks(keeping kept: Int) -> SQLTemplate {
+        SQLTemplate("DELETE FROM application_tasks WHERE application_id = ?" + (kept == 0 ? "" : " AND NOT ("
+            + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"))
+    }
+    /// A task that is already open keeps its row, and with it its claim.
+    private static let insertTasks = SQLRowsInsert(
+        "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at)", columns: 6,
+        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING")
 
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
-        struct Key: Hashable { var departmentCode: String; var role: String; var kind: String }
-        let existing = try await db.query(Self.taskKeys, [application]).all().map {
-            Key(departmentCode: try $0.decode(column: "department_code", as: String.self), role: try $0.decode(column: "role", as: String.self),
-                kind: try $0.decode(column: "kind", as: String.self))
-        }
-        let wanted = Set(tasks.map { Key(departmentCode: $0.departmentCode, role: $0.role.rawValue, kind: $0.kind.rawValue) })
-        for stale in existing where !wanted.contains(stale) {
-            try await db.query(Self.deleteTask, [application, stale.departmentCode, stale.role, stale.kind]).run()
-        }
-        let present = Set(existing)
-        for task in tasks where !present.contains(Key(departmentCode: task.departmentCode, role: task.role.rawValue, kind: task.kind.rawValue)) {
-            let binds: [any Encodable & Sendable] = [application, task.departmentCode, task.role.rawValue, task.kind.rawValue, task.step, now]
-            try await db.query(Self.insertTask, binds).run()
-        }
+        // Two statements whatever changes, instead of reading the open tasks and writing each difference.
+        let keys: [any Encodable & Sendable] = tasks.flatMap { [$0.departmentCode, $0.role.rawValue, $0.kind.rawValue] as [any Encodable & Sendable] }
+        try await db.query(Self.deleteOtherTasks(keeping: tasks.count), [application] + keys).run()
+        try await Self.insertTasks.run(tasks.map { [application, $0.departmentCode, $0.role.rawValue, $0.kind.rawValue, $0.step, now] }, on: db)
     }
 
     private static let queueColumns: [any SQLExpression] = [

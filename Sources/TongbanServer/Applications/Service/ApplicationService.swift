@@ -105,12 +105,11 @@ public struct ApplicationService: Sendable {
         try await database.transaction { db in
             try await library.record(definition, on: db, now: now)
             try await store.insert(record, on: db)
-            for material in suppliedMaterials {
-                try await store.insert(MaterialRecord(
-                    id: UUID.newID(), applicationId: id, materialName: material.requirement, source: "government",
-                    suppliedBy: material.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil, storedName: nil,
-                    createdBy: nil, createdAt: now), on: db)
-            }
+            try await store.insert(suppliedMaterials.map { material in
+                MaterialRecord(id: UUID.newID(), applicationId: id, materialName: material.requirement, source: "government",
+                               suppliedBy: material.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil,
+                               storedName: nil, createdBy: nil, createdAt: now)
+            }, on: db)
             var entries = [TimelineRecord(id: UUID.newID(), applicationId: id, position: 1, occurredAt: now,
                                           caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
                                           actorId: caller.accountID, actorName: caller.displayName, actorRole: ProcessRole.applicant.rawValue,
@@ -146,7 +145,7 @@ public struct ApplicationService: Sendable {
         let updated = record
         let store = self.store
         try await database.transaction { db in
-            guard try await store.update(updated, expectedVersion: expected, on: db) else {
+            guard try await store.update(updated, expectedVersion: expected, on: db) != nil else {
                 throw ApplicationProblem.staleVersion(try await store.application(id: id, on: db) ?? updated)
             }
             try await audit.append(AuditRecord("application.fill", targetType: "application", targetID: id,
@@ -201,7 +200,7 @@ public struct ApplicationService: Sendable {
         let store = self.store
         do {
             try await database.transaction { db in
-                try await store.insert(material, on: db)
+                try await store.insert([material], on: db)
                 try await audit.append(AuditRecord("application.attach", targetType: "application", targetID: id,
                                                    detail: "\(upload.material) sha256=\(material.sha256 ?? "")"), actor: actor, on: db)
             }

@@ -132,10 +132,9 @@ extension ApplicationService {
         }
         let stored = updated
         return try await database.transaction { db in
-            guard try await store.update(stored, expectedVersion: record.version, on: db) else {
+            guard var position = try await store.update(stored, expectedVersion: record.version, on: db) else {
                 throw ApplicationProblem.staleVersion(try await store.application(id: record.id, on: db) ?? record)
             }
-            var position = try await store.nextTimelinePosition(application: record.id, on: db)
             var entries: [TimelineRecord] = []
             for (index, event) in events.enumerated() {
                 entries.append(TimelineRecord(
@@ -315,8 +314,7 @@ extension ApplicationService {
         try await database.transaction { db in
             if changed {
                 // An official acted meanwhile: leave the row claimed; the claim expires and it is checked again.
-                guard try await store.update(staged, expectedVersion: record.version, on: db) else { return }
-                var position = try await store.nextTimelinePosition(application: id, on: db)
+                guard var position = try await store.update(staged, expectedVersion: record.version, on: db) else { return }
                 var entries: [TimelineRecord] = []
                 func entry(_ event: String, _ summary: String) {
                     entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: position,
