@@ -1,4 +1,6 @@
+import PostgresKit
 import SQLKit
+import Synchronization
 import Testing
 @testable import TongbanServer
 
@@ -45,6 +47,52 @@ import Testing
             #expect(try rows[2].decode(column: "label", as: String?.self) == nil)
             #expect(try rows[count].decode(column: "label", as: String?.self) == "new")
         }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func preparedOnPostgreSQLAnswersAsUnprepared(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let db = s.services.database
+            // Same text, binds of different types: the first use fixes the prepared statement's
+            // parameter types; a later use with other types runs unprepared, with the same answer.
+            let template = SQLTemplate("SELECT CAST(? AS TEXT) AS a, ? AS b")
+            for _ in 0..<3 {
+                let nullFirst = try #require(try await db.sql.query(template, [String?.none, Int64(7)]).first())
+                #expect(try nullFirst.decode(column: "a", as: String?.self) == nil)
+                #expect(try nullFirst.decode(column: "b", as: Int64.self) == 7)
+            }
+            let other = try #require(try await db.read.query(template, ["甲", "乙"]).first())
+            #expect(try other.decode(column: "b", as: String.self) == "乙")
+            // Inside a transaction, on the held connection, and an error is still an error.
+            let (inside, prepared) = try await db.transaction { tx in
+                let value = try await tx.query(template, ["丙", Int64(8)]).first()?.decode(column: "a", as: String.self)
+                // The statement is now prepared on this connection, under a slot's name.
+                let names = engine == .postgres
+                    ? try await tx.raw("SELECT name FROM pg_prepared_statements").all().map { try $0.decode(column: "name", as: String.self) }
+                    : []
+                return (value, names)
+            }
+            #expect(inside == "丙")
+            #expect(engine != .postgres || prepared.contains { $0.hasPrefix("tongban_") }, "\(prepared)")
+            await #expect(throws: (any Error).self) {
+                try await db.sql.query(SQLTemplate("SELECT * FROM no_such_table WHERE id = ?"), ["x"]).run()
+            }
+        }
+    }
+
+    @Test func everySlotNumberHasItsOwnType() async throws {
+        struct Name: SlotVisitor {
+            let seen: @Sendable (String) -> Void
+            func visit<Slot: PreparedSlot>(_: Slot.Type) async throws -> [PostgresRow] {
+                seen("\(Slot.number) \(SlotStatement<Slot>.name)")
+                return []
+            }
+        }
+        let names = Mutex<[String]>([])
+        for number in 0..<PostgresPrepared.capacity {
+            _ = try await SlotDigits.dispatch(number, Name { name in names.withLock { $0.append(name) } })
+        }
+        #expect(names.withLock { $0 } == (0..<PostgresPrepared.capacity).map { "\($0) tongban_\($0)" })
     }
 
     @Test func textWithoutBinds() {

@@ -45,12 +45,18 @@ public struct AppDatabase: Sendable {
     /// other statement to the writer, each committed before it returns.
     public var sql: any SQLDatabase {
         if let embedded { return EmbeddedSQL(writer: embedded.writer, reader: embedded.readers.sql) }
-        return fluent as! any SQLDatabase
+        return pooled
     }
 
     /// For plain SELECTs outside a transaction on paths every request takes; sees everything
     /// committed before the call. Never write through it.
-    var read: any SQLDatabase { embedded?.readers.sql ?? (fluent as! any SQLDatabase) }
+    var read: any SQLDatabase { embedded?.readers.sql ?? pooled }
+
+    /// PostgreSQL's pool, written-out statements prepared on each connection.
+    private var pooled: any SQLDatabase {
+        let pool = fluent
+        return PreparingPostgres(base: pool as! any SQLDatabase, source: .pool(pool as! any PostgresDatabase))
+    }
 
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -59,8 +65,9 @@ public struct AppDatabase: Sendable {
         // while it holds a connection. The connection is leased here and the body runs in the
         // caller's task, its continuations on the connection's own event loop: each statement's
         // answer arrives there, so the body goes on without a hop to another thread and back.
-        return try await withLeasedConnection { db, loop in
-            try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+        return try await withLeasedConnection { leased, loop in
+            let db = try await Self.preparing(leased)
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
                 try await db.raw("BEGIN").run()
                 do {
                     let result = try await body(db)
@@ -72,6 +79,14 @@ public struct AppDatabase: Sendable {
                 }
             }
         }
+    }
+
+    /// The leased connection with written-out statements prepared (`PostgresPrepared`).
+    private static func preparing(_ leased: any SQLDatabase) async throws -> any SQLDatabase {
+        guard let postgres = leased as? any PostgresDatabase else { return leased }
+        // The connection is ours until the lease ends, so it may be kept past this call.
+        let connection = try await postgres.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
+        return PreparingPostgres(base: leased, source: .connection(connection))
     }
 
     private func withLeasedConnection<T: Sendable>(_ body: (any SQLDatabase, any EventLoop) async throws -> T) async throws -> T {

@@ -10,9 +10,13 @@ import SQLKit
 /// PostgreSQL's `?` operators).
 struct SQLTemplate: Sendable {
     private let pieces: [String]
+    /// The text as PostgreSQL takes it (`$1`, `$2`, …), the name it is prepared under.
+    private let postgresSQL: String
 
     init(_ text: String) {
-        pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
+        let pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
+        self.pieces = pieces
+        postgresSQL = zip(pieces, 1...).map { piece, n in n < pieces.count ? "\(piece)$\(n)" : piece }.joined()
     }
 
     var bindCount: Int { pieces.count - 1 }
@@ -20,13 +24,14 @@ struct SQLTemplate: Sendable {
     /// The statement with these values bound, in the order of the `?`s.
     func callAsFunction(_ binds: [any Encodable & Sendable]) -> SQLTemplateStatement {
         precondition(binds.count == bindCount, "the template takes \(bindCount) binds, not \(binds.count)")
-        return SQLTemplateStatement(pieces: pieces, binds: binds)
+        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, binds: binds)
     }
 }
 
 struct SQLTemplateStatement: SQLExpression {
     fileprivate let pieces: [String]
-    fileprivate let binds: [any Encodable & Sendable]
+    let postgresSQL: String
+    let binds: [any Encodable & Sendable]
 
     func serialize(to serializer: inout SQLSerializer) {
         for (piece, bind) in zip(pieces, binds) {

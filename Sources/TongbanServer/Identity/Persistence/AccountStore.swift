@@ -186,19 +186,21 @@ struct SQLAccountStore: AccountStore {
         try await db.insert(into: "sessions").model(session, keyEncodingStrategy: .snakeCase).run()
     }
 
+    // Every authenticated request runs this, so it is one round trip, not four, and its
+    // columns come out under the Swift names (no key conversion per row).
+    private static let sessionPrincipal = SQLTemplate("""
+        SELECT a.id AS "accountId", a.kind AS "kind", a.display_name AS "displayName", a.roles AS "roles",
+               a.department_code AS "departmentCode", a.active AS "active",
+               d.division_code AS "departmentDivision", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt",
+               CASE WHEN EXISTS (SELECT 1 FROM organization_agents g WHERE g.account_id = a.id) THEN 1 ELSE 0 END AS "isAgent"
+        FROM sessions s
+        JOIN accounts a ON a.id = s.account_id
+        LEFT JOIN departments d ON d.code = a.department_code
+        WHERE s.token_hash = ?
+        """)
+
     func sessionPrincipal(tokenHash: String) async throws -> SessionPrincipalRow? {
-        // Every authenticated request runs this, so it is one round trip, not four, and its
-        // columns come out under the Swift names (no key conversion per row).
-        try await database.read.raw("""
-            SELECT a.id AS "accountId", a.kind AS "kind", a.display_name AS "displayName", a.roles AS "roles",
-                   a.department_code AS "departmentCode", a.active AS "active",
-                   d.division_code AS "departmentDivision", s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt",
-                   CASE WHEN EXISTS (SELECT 1 FROM organization_agents g WHERE g.account_id = a.id) THEN 1 ELSE 0 END AS "isAgent"
-            FROM sessions s
-            JOIN accounts a ON a.id = s.account_id
-            LEFT JOIN departments d ON d.code = a.department_code
-            WHERE s.token_hash = \(bind: tokenHash)
-            """).first().map(SessionPrincipalRow.init(row:))
+        try await database.read.query(Self.sessionPrincipal, [tokenHash]).first().map(SessionPrincipalRow.init(row:))
     }
 
     func revoke(tokenHash: String, at: Int64, on db: any SQLDatabase) async throws {
