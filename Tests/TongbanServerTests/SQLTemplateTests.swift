@@ -80,6 +80,25 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func statementFirstPreparedInAFailedTransactionRecovers(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            // A text used nowhere else, so its first preparation happens inside the failure.
+            let template = SQLTemplate("SELECT CAST(? AS TEXT) AS recovered")
+            let answer = try await s.services.database.transaction { tx in
+                try await tx.raw("SAVEPOINT probe").run()
+                _ = try? await tx.raw("SELECT * FROM no_such_table").run()
+                let inFailed = try? await tx.query(template, ["x"]).first()
+                // PostgreSQL refuses everything in an aborted transaction, SQLite has no such state.
+                #expect((inFailed == nil) == (engine == .postgres))
+                try await tx.raw("ROLLBACK TO SAVEPOINT probe").run()
+                // PostgresNIO would answer the failed preparation's error for ever on this connection.
+                return try await tx.query(template, ["ok"]).first()?.decode(column: "recovered", as: String.self)
+            }
+            #expect(answer == "ok")
+        }
+    }
+
     @Test func everySlotNumberHasItsOwnType() async throws {
         struct Name: SlotVisitor {
             let seen: @Sendable (String) -> Void

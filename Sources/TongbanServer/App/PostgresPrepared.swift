@@ -25,6 +25,16 @@ enum PostgresPrepared {
     private struct Registry {
         var slots: [String: Int] = [:]
         var entries: [Entry] = []
+        /// Slots that failed on a connection. PostgresNIO keeps a failed preparation for the
+        /// connection's lifetime and answers every later use with that error, so a statement
+        /// first prepared inside an aborted transaction would stay broken there; after any
+        /// error the pair runs unnamed. (An id may be reused by a later connection; that one
+        /// then merely runs the statement unnamed too.)
+        var failed: Set<Failure> = []
+    }
+    private struct Failure: Hashable {
+        var connection: ObjectIdentifier
+        var slot: Int
     }
     private static let registry = Mutex(Registry())
 
@@ -54,7 +64,14 @@ enum PostgresPrepared {
             types.append(type)
         }
         guard let slot = slot(for: statement.postgresSQL, types: types) else { return nil }
-        return try await SlotDigits.dispatch(slot, Execute(connection: connection, bindings: bindings, logger: logger))
+        let failure = Failure(connection: ObjectIdentifier(connection), slot: slot)
+        if registry.withLock({ $0.failed.contains(failure) }) { return nil }
+        do {
+            return try await SlotDigits.dispatch(slot, Execute(connection: connection, bindings: bindings, logger: logger))
+        } catch {
+            _ = registry.withLock { $0.failed.insert(failure) }
+            throw error
+        }
     }
 
     /// Appends one bind and answers its declared type; nil for a type it cannot encode.
