@@ -74,6 +74,11 @@ struct CatalogTests {
             let bad = try await s.call(.get, "/api/v1/services?kind=permit&visits=-1&online=maybe&division=33&pageSize=1000")
             #expect(bad.status == .badRequest)
             #expect(Set(bad.errorFields) == ["kind", "visits", "online", "division", "pageSize"])
+            // A page number whose offset overflowed stopped the whole process.
+            let huge = try await s.call(.get, "/api/v1/services?page=9223372036854775807&pageSize=100")
+            #expect(huge.status == .badRequest)
+            #expect(huge.errorFields == ["page"])
+            #expect(try await s.call(.get, "/api/v1/services?page=1000000&pageSize=100").status == .ok)
         }
     }
 

@@ -94,6 +94,13 @@ import TongbanCore
             #expect(try await s.call(.post, "/api/v1/certificates/\(number)/revocation", token: reviewer, json: ["reason": "测试"]).status == .forbidden)
             #expect(try await s.call(.post, "/api/v1/certificates/\(number)/revocation", token: holder, json: ["reason": "测试"]).status == .forbidden)
             #expect(try await s.call(.post, "/api/v1/certificates/\(number)/revocation", token: approver, json: ["reason": ""]).errorFields == ["reason"])
+            // Foundation calls a number that does not fit an integer field invalid JSON; the answer names the field.
+            for version in ["1.5", "2590090949610558452586103439360"] {
+                let unfit = try await s.call(.post, "/api/v1/certificates/\(number)/revocation", token: approver,
+                                             raw: #"{"reason":"测试","version":\#(version)}"#)
+                #expect(unfit.status == .badRequest)
+                #expect(unfit.errorFields == ["version"])
+            }
             let revoked = try await s.call(.post, "/api/v1/certificates/\(number)/revocation", token: approver,
                                            json: ["reason": "经营场所已变更，许可失效"])
             #expect(revoked.status == .ok && revoked.json["status"] as? String == "revoked")

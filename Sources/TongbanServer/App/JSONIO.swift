@@ -29,10 +29,42 @@ enum JSONBody {
         do {
             return try decoder.decode(type, from: data)
         } catch let error as DecodingError {
-            throw Problem.badRequest("请求内容格式有误", "malformed request body", issues: [issue(for: error)])
+            throw Problem.badRequest("请求内容格式有误", "malformed request body", issues: [issue(for: error, in: data)])
         } catch {
             throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
         }
+    }
+
+    /// Foundation's decoder reports a number that does not fit its integer field (`1.5`, or one
+    /// past 64 bits) as invalid JSON with no path; when the body is valid JSON the field is found
+    /// by looking for such a number, so the answer names it instead of blaming the syntax.
+    static func issue(for error: DecodingError, in data: Data) -> FieldIssue {
+        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+           let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+           let field = unfitIntegerPath(tree) {
+            return FieldIssue(field: field, code: "range", zh: "字段 \(field) 应为 64 位范围内的整数",
+                              en: "field \(field) must be a whole number within 64-bit range")
+        }
+        return issue(for: error)
+    }
+
+    private static func unfitIntegerPath(_ value: Any, path: [String] = []) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let found = unfitIntegerPath(object[key]!, path: path + [key]) { return found }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = unfitIntegerPath(element, path: path + [String(index)]) { return found }
+            }
+        case let number as NSNumber:
+            let double = number.doubleValue
+            if double.rounded() != double || abs(double) >= 0x1p63 { return path.joined(separator: "/") }
+        default:
+            break
+        }
+        return nil
     }
 
     static func issue(for error: DecodingError) -> FieldIssue {
@@ -87,6 +119,9 @@ public struct Paging: Sendable {
     public var page: Int
     public var pageSize: Int
     public var offset: Int { (page - 1) * pageSize }
+    /// Bounds `offset`: an unbounded page number overflowed it and a single request stopped the
+    /// process. No list is anywhere near a million pages.
+    public static let pages = 1...1_000_000
 
     public init(page: Int = 1, pageSize: Int = 20) {
         self.page = page
@@ -99,8 +134,9 @@ public struct Paging: Sendable {
         page = 1
         pageSize = defaultSize
         if let raw = q.get("page") {
-            if let v = Int(raw), v >= 1 { page = v } else {
-                issues.append(FieldIssue(field: "page", code: "range", zh: "page 必须是不小于 1 的整数", en: "page must be an integer >= 1"))
+            if let v = Int(raw), Self.pages.contains(v) { page = v } else {
+                issues.append(FieldIssue(field: "page", code: "range", zh: "page 必须是 1 到 \(Self.pages.upperBound) 之间的整数",
+                                         en: "page must be an integer between 1 and \(Self.pages.upperBound)"))
             }
         }
         if let raw = q.get("pageSize") {

@@ -273,7 +273,9 @@ struct Open311API {
         }
         var page = 1, pageSize = 50
         if let raw = q.get("page") {
-            guard let n = Int(raw), n >= 1 else { throw Failure(status: .badRequest, description: "page must be an integer >= 1") }
+            guard let n = Int(raw), Paging.pages.contains(n) else {
+                throw Failure(status: .badRequest, description: "page must be an integer between 1 and \(Paging.pages.upperBound)")
+            }
             page = n
         }
         if let raw = q.get("page_size") {
