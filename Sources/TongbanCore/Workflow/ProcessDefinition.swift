@@ -171,7 +171,7 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
         if id.workflowIsBlank { issues.add(.required("id")) }
         if name.workflowIsBlank { issues.add(.required("name")) }
         if version < 1 { issues.add(.notPositive("version")) }
-        if timeLimit < 1 { issues.add(.notPositive("timeLimit")) }
+        if let issue = FieldIssue.timeLimit("timeLimit", timeLimit) { issues.add(issue) }
         if steps.isEmpty { issues.add(.required("steps")) }
 
         var indexByID: [String: Int] = [:]
@@ -249,7 +249,7 @@ extension Step {
     fileprivate func issues(at path: String, knownSteps: [String: Int]) -> [FieldIssue] {
         var issues: [FieldIssue] = []
         if name.workflowIsBlank { issues.append(.required("\(path)/name")) }
-        if timeLimit < 1 { issues.append(.notPositive("\(path)/timeLimit")) }
+        if let issue = FieldIssue.timeLimit("\(path)/timeLimit", timeLimit) { issues.append(issue) }
         var seenKinds = Set<ActionKind>()
         for (j, action) in actions.enumerated() {
             let actionPath = "\(path)/actions/\(j)"
@@ -312,7 +312,7 @@ extension JointReview {
                 issues.append(FieldIssue(field: "\(field)/departmentCode", code: "duplicate",
                                          zh: "部门 \(participant.departmentCode) 重复", en: "department \(participant.departmentCode) appears twice"))
             }
-            if participant.timeLimit < 1 { issues.append(.notPositive("\(field)/timeLimit")) }
+            if let issue = FieldIssue.timeLimit("\(field)/timeLimit", participant.timeLimit) { issues.append(issue) }
         }
         if !seen.contains(leadDepartment) {
             issues.append(FieldIssue(field: "\(path)/leadDepartment", code: "notParticipant",
@@ -325,6 +325,19 @@ extension JointReview {
 extension FieldIssue {
     fileprivate static func notPositive(_ field: String) -> FieldIssue {
         FieldIssue(field: field, code: "notPositive", zh: "\(field) 必须为正整数", en: "\(field) must be a positive integer")
+    }
+
+    /// Working days. The bound keeps deadline arithmetic finite: a limit of 2^63 days was
+    /// accepted and would have walked the calendar forever; no statutory limit comes near it.
+    fileprivate static let timeLimits = 1...1000
+
+    fileprivate static func timeLimit(_ field: String, _ days: Int) -> FieldIssue? {
+        if days < 1 { return .notPositive(field) }
+        if days > timeLimits.upperBound {
+            return FieldIssue(field: field, code: "range", zh: "\(field) 不能超过 \(timeLimits.upperBound) 个工作日",
+                              en: "\(field) must be at most \(timeLimits.upperBound) working days")
+        }
+        return nil
     }
 
     fileprivate static func unknownStep(_ field: String, _ id: String) -> FieldIssue {

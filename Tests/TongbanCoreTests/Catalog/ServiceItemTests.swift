@@ -92,6 +92,8 @@ import Testing
     @Test func limitRules() {
         #expect(F.issueCodes { try F.item(statutory: 20, promised: 25).validate() } == ["promisedLimitDays:exceedsStatutory"])
         #expect(F.issueCodes { try F.item(statutory: -1, promised: 0).validate() } == ["statutoryLimitDays:range"])
+        #expect(F.issueCodes { try F.item(statutory: Int.max, promised: 0).validate() } == ["statutoryLimitDays:range"])
+        #expect(F.issueCodes { try F.item(statutory: 1000, promised: 1000).validate() }.isEmpty)
         #expect(F.issueCodes { try F.item(statutory: 5, promised: -1).validate() } == ["promisedLimitDays:range"])
         #expect(F.issueCodes { try F.item(statutory: 0, promised: 0).validate() } == [])
     }

@@ -36,6 +36,17 @@ import Testing
         #expect(issueCodes { _ = try ProcessDefinition.decode(json: data) } == ["timeLimit": ["notPositive"]])
     }
 
+    @Test func timeLimitsAreBoundedSoDeadlinesStayComputable() {
+        var definition = Self.joint
+        definition.timeLimit = 1000
+        #expect(codes(definition).isEmpty)
+        definition.timeLimit = Int.max
+        definition.steps[1].timeLimit = 1001
+        definition.steps[1].jointReview?.participants[0].timeLimit = Int.max
+        #expect(codes(definition) == ["timeLimit": ["range"], "steps/1/timeLimit": ["range"],
+                                      "steps/1/jointReview/participants/0/timeLimit": ["range"]])
+    }
+
     @Test func requiresAReachableEnd() {
         var definition = Self.standard
         definition.steps[3].actions = []

@@ -133,6 +133,17 @@ private func date(_ iso: String) -> CivilDate { CivilDate(iso: iso)! }
             #expect(Set(error.issues.map(\.field)) == ["acceptDays", "replyDays/complaint", "replyDays/gossip", "replyDays/praise"])
         }
     }
+
+    @Test func limitsAreBoundedSoDeadlinesStayComputable() {
+        var limits = AppealTimeLimits.standard
+        limits.acceptDays = Int.max
+        limits.replyDays["complaint"] = 1001
+        do { try limits.validate() } catch {
+            #expect(Set(error.issues.map(\.field)) == ["acceptDays", "replyDays/complaint"])
+            return
+        }
+        Issue.record("unbounded limits were accepted")
+    }
 }
 
 @Suite struct AppealDuplicateTests {
