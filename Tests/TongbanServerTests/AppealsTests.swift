@@ -355,6 +355,12 @@ struct AppealsTests {
             let invalid = try await s.call(.put, "/api/v1/appeal-settings", token: admin, json: [
                 "confidenceThreshold": 2, "timeLimits": ["acceptDays": 0, "replyDays": [:]]])
             #expect(invalid.errorFields.contains("confidenceThreshold") && invalid.errorFields.contains("acceptDays"))
+            // Numbers no integer field can hold are named one by one; a fraction in a Double field is not blamed.
+            let unfit = try await s.call(.put, "/api/v1/appeal-settings", token: admin, raw: """
+                {"confidenceThreshold": 0.5, "timeLimits": {"acceptDays": 1.5, "replyDays": {"complaint": 1e30, "help": 5}}}
+                """)
+            #expect(unfit.status == .badRequest)
+            #expect(unfit.errorFields == ["timeLimits/acceptDays", "timeLimits/replyDays/complaint"])
         }
     }
 }

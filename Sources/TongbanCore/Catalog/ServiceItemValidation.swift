@@ -105,17 +105,15 @@ extension ServiceItem {
         return out
     }
 
-    /// The same bound as a process definition's time limits.
-    static let maxLimitDays = 1000
-
     private func limitIssues() -> [FieldIssue] {
         var out: [FieldIssue] = []
         if statutoryLimitDays < 0 {
             out.append(Self.issue("statutoryLimitDays", "range", zh: "法定时限不得为负", en: "statutory limit must not be negative"))
-        } else if statutoryLimitDays > Self.maxLimitDays {
-            // A derived process takes its time limit from here; deadline arithmetic needs it bounded.
-            out.append(Self.issue("statutoryLimitDays", "range", zh: "法定时限不得超过\(Self.maxLimitDays)个工作日",
-                                  en: "statutory limit must be at most \(Self.maxLimitDays) working days"))
+        } else if statutoryLimitDays > WorkingCalendar.timeLimits.upperBound {
+            // A standard process takes its time limit from here.
+            let most = WorkingCalendar.timeLimits.upperBound
+            out.append(Self.issue("statutoryLimitDays", "range", zh: "法定时限不得超过\(most)个工作日",
+                                  en: "statutory limit must be at most \(most) working days"))
         }
         if promisedLimitDays < 0 {
             out.append(Self.issue("promisedLimitDays", "range", zh: "承诺时限不得为负", en: "promised limit must not be negative"))

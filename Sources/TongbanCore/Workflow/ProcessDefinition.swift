@@ -327,15 +327,12 @@ extension FieldIssue {
         FieldIssue(field: field, code: "notPositive", zh: "\(field) 必须为正整数", en: "\(field) must be a positive integer")
     }
 
-    /// Working days. The bound keeps deadline arithmetic finite: a limit of 2^63 days was
-    /// accepted and would have walked the calendar forever; no statutory limit comes near it.
-    fileprivate static let timeLimits = 1...1000
-
     fileprivate static func timeLimit(_ field: String, _ days: Int) -> FieldIssue? {
         if days < 1 { return .notPositive(field) }
-        if days > timeLimits.upperBound {
-            return FieldIssue(field: field, code: "range", zh: "\(field) 不能超过 \(timeLimits.upperBound) 个工作日",
-                              en: "\(field) must be at most \(timeLimits.upperBound) working days")
+        let most = WorkingCalendar.timeLimits.upperBound
+        if days > most {
+            return FieldIssue(field: field, code: "range", zh: "\(field) 不能超过 \(most) 个工作日",
+                              en: "\(field) must be at most \(most) working days")
         }
         return nil
     }

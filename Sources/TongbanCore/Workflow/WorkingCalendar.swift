@@ -101,6 +101,11 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
 /// server warn when the schedule needs the next year's notice.
 public struct WorkingCalendar: Sendable, Equatable, Codable {
     public let schedule: HolidaySchedule
+    /// The time limits, in working days, that any rule may set (process steps, catalog items,
+    /// appeals). Deadlines are counted day by day and 80 % of a limit by multiplication, so an
+    /// unbounded limit (2^63 was once accepted) would loop without end or trap; no statutory
+    /// limit comes near the bound.
+    public static let timeLimits = 1...1000
     private let holidayNames: [CivilDate: String]
     private let workdayNames: [CivilDate: String]
 

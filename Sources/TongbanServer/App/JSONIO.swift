@@ -29,42 +29,39 @@ enum JSONBody {
         do {
             return try decoder.decode(type, from: data)
         } catch let error as DecodingError {
-            throw Problem.badRequest("请求内容格式有误", "malformed request body", issues: [issue(for: error, in: data)])
+            throw Problem.badRequest("请求内容格式有误", "malformed request body",
+                                     issues: issues(for: error, decoding: type, with: decoder, from: data))
         } catch {
             throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
         }
     }
 
     /// Foundation's decoder reports a number that does not fit its integer field (`1.5`, or one
-    /// past 64 bits) as invalid JSON with no path; when the body is valid JSON the field is found
-    /// by looking for such a number, so the answer names it instead of blaming the syntax.
-    static func issue(for error: DecodingError, in data: Data) -> FieldIssue {
-        if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
-           let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-           let field = unfitIntegerPath(tree) {
+    /// past 64 bits) as invalid JSON with no path. When the body is valid JSON, each such number is
+    /// tried alone (the others set to 0) against the same type, so the answer names exactly the
+    /// fields that fail and never a `Double` field holding a fraction. Runs only on a failed decode.
+    static func issues<T: Decodable>(for error: DecodingError, decoding type: T.Type, with decoder: JSONDecoder,
+                                     from data: Data) -> [FieldIssue] {
+        guard case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+              let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            return [issue(for: error)]
+        }
+        func failsOnANumber(_ candidate: Any) -> Bool {
+            guard let body = try? JSONSerialization.data(withJSONObject: candidate, options: [.fragmentsAllowed]) else { return false }
+            do { _ = try decoder.decode(type, from: body) } catch DecodingError.dataCorrupted(let c) { return c.codingPath.isEmpty } catch {}
+            return false
+        }
+        let suspects = JSONNumbers.unfitForInt(in: tree)
+        let neutral = suspects.reduce(tree) { JSONNumbers.replacing($0, at: $1.path[...], with: 0) }
+        let culprits = failsOnANumber(neutral) ? [] : suspects.filter {
+            failsOnANumber(JSONNumbers.replacing(neutral, at: $0.path[...], with: $0.number))
+        }
+        if culprits.isEmpty { return [issue(for: error)] }
+        return culprits.map {
+            let field = $0.path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
             return FieldIssue(field: field, code: "range", zh: "字段 \(field) 应为 64 位范围内的整数",
                               en: "field \(field) must be a whole number within 64-bit range")
         }
-        return issue(for: error)
-    }
-
-    private static func unfitIntegerPath(_ value: Any, path: [String] = []) -> String? {
-        switch value {
-        case let object as [String: Any]:
-            for key in object.keys.sorted() {
-                if let found = unfitIntegerPath(object[key]!, path: path + [key]) { return found }
-            }
-        case let array as [Any]:
-            for (index, element) in array.enumerated() {
-                if let found = unfitIntegerPath(element, path: path + [String(index)]) { return found }
-            }
-        case let number as NSNumber:
-            let double = number.doubleValue
-            if double.rounded() != double || abs(double) >= 0x1p63 { return path.joined(separator: "/") }
-        default:
-            break
-        }
-        return nil
     }
 
     static func issue(for error: DecodingError) -> FieldIssue {
@@ -90,6 +87,44 @@ enum JSONBody {
         @unknown default:
             return FieldIssue(field: "", code: "invalid", zh: "请求内容无效", en: "invalid body")
         }
+    }
+}
+
+/// Numbers in a `JSONSerialization` tree that no integer field can hold, and the tree with one
+/// of them replaced; used to name the field behind Foundation's pathless number error.
+private enum JSONNumbers {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(stringValue: String) { self.stringValue = stringValue }
+        init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+    }
+
+    static func unfitForInt(in value: Any, path: [Key] = []) -> [(path: [Key], number: NSNumber)] {
+        switch value {
+        case let object as [String: Any]:
+            return object.sorted { $0.key < $1.key }.flatMap { unfitForInt(in: $0.value, path: path + [Key(stringValue: $0.key)]) }
+        case let array as [Any]:
+            return array.enumerated().flatMap { unfitForInt(in: $0.element, path: path + [Key(intValue: $0.offset)]) }
+        case let number as NSNumber:
+            let double = number.doubleValue
+            return double.rounded() != double || abs(double) >= 0x1p63 ? [(path, number)] : []
+        default:
+            return []
+        }
+    }
+
+    static func replacing(_ value: Any, at path: ArraySlice<Key>, with replacement: Any) -> Any {
+        guard let key = path.first else { return replacement }
+        if let index = key.intValue, var array = value as? [Any], array.indices.contains(index) {
+            array[index] = replacing(array[index], at: path.dropFirst(), with: replacement)
+            return array
+        }
+        if var object = value as? [String: Any], let inner = object[key.stringValue] {
+            object[key.stringValue] = replacing(inner, at: path.dropFirst(), with: replacement)
+            return object
+        }
+        return value
     }
 }
 

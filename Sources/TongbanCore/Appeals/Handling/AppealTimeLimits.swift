@@ -18,21 +18,19 @@ public struct AppealTimeLimits: Sendable, Codable, Equatable {
         self.replyDays = replyDays
     }
 
-    /// Deadlines are counted day by day on the working-day calendar, so a limit must be bounded.
-    static let allowedDays = 1...1000
-
     public func validate() throws(ValidationFailure) {
         var issues = IssueCollector()
-        if !Self.allowedDays.contains(acceptDays) {
-            issues.add(FieldIssue(field: "acceptDays", code: "range", zh: "签收时限应为 1 到 \(Self.allowedDays.upperBound) 个工作日",
-                                  en: "acceptDays must be 1 to \(Self.allowedDays.upperBound) working days"))
+        let allowed = WorkingCalendar.timeLimits
+        if !allowed.contains(acceptDays) {
+            issues.add(FieldIssue(field: "acceptDays", code: "range", zh: "签收时限应为 1 到 \(allowed.upperBound) 个工作日",
+                                  en: "acceptDays must be 1 to \(allowed.upperBound) working days"))
         }
         for type in AppealType.allCases {
             guard let days = replyDays[type.rawValue] else { issues.add(.required("replyDays/\(type.rawValue)")); continue }
-            if !Self.allowedDays.contains(days) {
+            if !allowed.contains(days) {
                 issues.add(FieldIssue(field: "replyDays/\(type.rawValue)", code: "range",
-                                      zh: "答复时限应为 1 到 \(Self.allowedDays.upperBound) 个工作日",
-                                      en: "reply limit must be 1 to \(Self.allowedDays.upperBound) working days"))
+                                      zh: "答复时限应为 1 到 \(allowed.upperBound) 个工作日",
+                                      en: "reply limit must be 1 to \(allowed.upperBound) working days"))
             }
         }
         for key in replyDays.keys where AppealType(rawValue: key) == nil {
