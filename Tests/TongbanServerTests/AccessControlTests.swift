@@ -31,6 +31,25 @@ struct AccessControlTests {
         }
     }
 
+    @Test func aMethodThePathDoesNotServeIs405WithAllow() async throws {
+        try await withApp(.sqlite) { s in
+            let trace = try await s.call(.trace, "/api/v1/applications/00000000-0000-0000-0000-000000000000")
+            #expect(trace.status == .methodNotAllowed)
+            #expect(trace.json["code"] as? String == "method-not-allowed")
+            let allowed = Set((trace.headers[.allow] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            #expect(allowed == ["GET", "HEAD", "PUT"])
+            // Denied by method before any access rule: no token needed to learn what a path serves.
+            #expect(try await s.call(.delete, "/healthz").headers[.allow] == "GET, HEAD")
+            // A browser gets the friendly page, still a 405.
+            let page = try await s.call(.patch, "/login", headers: [.accept: "text/html"])
+            #expect(page.status == .methodNotAllowed)
+            #expect(page.text.contains("不支持"))
+            // A path nobody serves stays a 404; a record that does not exist too.
+            #expect(try await s.call(.trace, "/api/v1/nosuch").status == .notFound)
+            #expect(try await s.call(.get, "/api/v1/nosuch").headers[.allow] == nil)
+        }
+    }
+
     /// Calls every API route as a stranger and as each role: a role outside the route's rule
     /// gets 403, a stranger 401, and nobody with the right role is stopped by access control.
     @Test(arguments: TestEngine.available)

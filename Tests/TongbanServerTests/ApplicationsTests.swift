@@ -135,7 +135,14 @@ struct ApplicationsTests {
             #expect(resubmitted.status == .ok)
             #expect(resubmitted.json["receiptNumber"] as? String == receipt)
 
-            try await s.act(id, ["action": "accept"], token: clerk)
+            // A client that needs only the new state says so (RFC 7240) and gets no timeline.
+            let accepted = try await s.call(.post, "/api/v1/applications/\(id)/actions", token: clerk, json: ["action": "accept"],
+                                            headers: [HTTPField.Name("Prefer")!: "respond-async, return=minimal"])
+            #expect(accepted.status == .ok, "\(accepted.text)")
+            #expect(accepted.headers[HTTPField.Name("Preference-Applied")!] == "return=minimal")
+            #expect(accepted.json["status"] as? String == "inProgress" && accepted.json["receiptNumber"] as? String == receipt)
+            #expect(accepted.json["currentStep"] != nil && accepted.json["version"] as? Int != nil)
+            #expect(accepted.json["timeline"] == nil && accepted.json["form"] == nil)
 
             // Joint review: only participants give opinions, only the lead closes it.
             let scjg = try await s.logInDemoStaff("reviewer-scjg")

@@ -107,7 +107,12 @@ struct IdentityTests {
         try await withApp(engine, clock: clock) { s in
             let (token, _) = try await s.registerPerson(idNumber: Fixtures.idNumbers[0], mobile: Fixtures.mobiles[0])
             #expect(try await s.call(.delete, "/api/v1/auth/token", token: token).status == .noContent)
-            #expect(try await s.call(.get, "/api/v1/me", token: token).status == .unauthorized)
+            let revoked = try await s.call(.get, "/api/v1/me", token: token)
+            #expect(revoked.status == .unauthorized)
+            #expect(revoked.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true)
+            // A token that is given is checked on public routes too (documented in openapi.json).
+            #expect(try await s.call(.get, "/healthz", token: token).status == .unauthorized)
+            #expect(try await s.call(.get, "/api/v1/me").headers[.wwwAuthenticate] == "Bearer realm=\"tongban\"")
 
             let second = try await s.logIn(Fixtures.mobiles[0], password: "Zhejiang#2026pass")
             #expect(try await s.call(.get, "/api/v1/me", token: second).status == .ok)

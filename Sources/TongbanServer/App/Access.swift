@@ -39,6 +39,7 @@ public final class SecuredRouter: @unchecked Sendable {
     let router: Router<TongbanContext>
     let onDenied: @Sendable (Request, TongbanContext, Access) async -> Void
     public private(set) var declared: [Declaration: Access] = [:]
+    private var patterns: [(path: RouterPath, method: HTTPRequest.Method)] = []
 
     init(router: Router<TongbanContext>, onDenied: @escaping @Sendable (Request, TongbanContext, Access) async -> Void) {
         self.router = router
@@ -50,6 +51,7 @@ public final class SecuredRouter: @unchecked Sendable {
         handler: @escaping @Sendable (Request, TongbanContext) async throws -> Response
     ) {
         declared[Declaration(method: method, path: RouterPath(path).description)] = access
+        patterns.append((RouterPath(path), method))
         let onDenied = self.onDenied
         router.on(RouterPath(path), method: method) { request, context in
             guard access.permits(context.principal) else {
@@ -58,6 +60,20 @@ public final class SecuredRouter: @unchecked Sendable {
             }
             return try await handler(request, context)
         }
+    }
+
+    /// The methods served at a concrete request path, for a 405's `Allow` when the router
+    /// found no route for the request's method. Read only after every route is registered.
+    func methods(servingPath path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: [HTTPRequest.Method] = []
+        for pattern in patterns where pattern.path.count == segments.count && !methods.contains(pattern.method) {
+            if zip(pattern.path, segments).allSatisfy({ element, segment in element ~= segment }) {
+                methods.append(pattern.method)
+            }
+        }
+        if methods.contains(.get), !methods.contains(.head) { methods.append(.head) }
+        return methods
     }
 
     public func get(_ path: String, access: Access, handler: @escaping @Sendable (Request, TongbanContext) async throws -> Response) {

@@ -90,11 +90,6 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     let services = try await TongbanServices.start(config, logger: logger)
     let views = try await ViewRenderer.load()
     let router = Router(context: TongbanContext.self)
-    router.middlewares.add(RequestLogMiddleware())
-    router.middlewares.add(SecurityHeadersMiddleware())
-    router.middlewares.add(ProblemMiddleware(views: views))
-    router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
-
     let audit = services.audit
     let routes = SecuredRouter(router: router) { request, context, access in
         // A refused request is a security event, recorded with who tried what.
@@ -103,6 +98,10 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                         outcome: .denied, detail: "requires \(access)"),
             actor: context.auditActor)
     }
+    router.middlewares.add(RequestLogMiddleware())
+    router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(ProblemMiddleware(views: views, routes: routes))
+    router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
 
     let identityAPI = IdentityAPI(identity: services.identity, accounts: services.accounts, reference: services.reference,
                                   protector: services.protector, audit: audit)

@@ -201,6 +201,25 @@ enum JSONOut {
     }
 }
 
+/// RFC 7240 `Prefer: return=minimal`: a client that needs only the new state after a change
+/// says so, and the server skips building the full representation.
+enum Preference {
+    static let prefer = HTTPField.Name("Prefer")!
+    static let applied = HTTPField.Name("Preference-Applied")!
+
+    static func returnMinimal(_ request: Request) -> Bool {
+        request.headers[values: prefer].contains { header in
+            header.split(separator: ",").contains { preference in
+                let parts = preference.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                return parts.count == 2 && parts[0].trimmed().lowercased() == "return"
+                    && ["minimal", "\"minimal\""].contains(parts[1].trimmed().lowercased())
+            }
+        }
+    }
+
+    static let minimalApplied: HTTPFields = [applied: "return=minimal"]
+}
+
 extension Request {
     func query(_ name: String) -> String? {
         guard let s = uri.queryParameters.get(name), !s.isEmpty else { return nil }

@@ -9,10 +9,21 @@ import NIOCore
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = TongbanContext
     let views: ViewRenderer
+    /// Consulted when the router finds no route, to tell a wrong method (405) from a wrong path.
+    let routes: SecuredRouter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // Handlers report missing records as `Problem`s; a bare 404 is the router's.
+            let allowed = routes.methods(servingPath: request.uri.path)
+            guard !allowed.isEmpty else { return render(.notFound(), request: request, context: context) }
+            var response = render(Problem(.methodNotAllowed, code: "method-not-allowed", zh: "该地址不支持 \(request.method) 请求方法",
+                                          en: "\(request.method) is not allowed here"),
+                                  request: request, context: context)
+            response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            return response
         } catch {
             let problem: Problem
             if let known = Problem.from(error) {
@@ -28,7 +39,11 @@ struct ProblemMiddleware: RouterMiddleware {
 
     func render(_ problem: Problem, request: Request, context: Context) -> Response {
         var headers: HTTPFields = [:]
-        if problem.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tongban\"" }
+        if problem.status == .unauthorized {
+            // RFC 6750 §3: a client told its token is bad knows to sign in again rather than retry.
+            headers[.wwwAuthenticate] = problem.code == "invalid-token" ? "Bearer realm=\"tongban\", error=\"invalid_token\""
+                : "Bearer realm=\"tongban\""
+        }
         if Self.wantsJSON(request) {
             headers[.contentType] = "application/problem+json; charset=utf-8"
             let body = problem.json(instance: request.uri.path, requestID: context.id)
