@@ -84,7 +84,9 @@ extension Problem {
                 ["field": $0.field, "code": $0.code, "message": $0.messageZh, "messageEn": $0.messageEn]
             }
         }
-        for (key, value) in extra { object[key] = value }
+        // Extension members never replace the members RFC 9457 defines (a capability once
+        // put the appeal's state in `status`, where clients expect the HTTP status code).
+        for (key, value) in extra where object[key] == nil { object[key] = value }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 }
