@@ -86,7 +86,7 @@ public struct ApplicationService: Sendable {
             definitionId: definition.id, definitionVersion: definition.version, formVersion: form.itemVersion,
             applicantId: caller.accountID, organizationId: applicant.organizationID,
             status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: try Self.json(prefilled),
-            caseJson: try Self.json(workflowCase), version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
+            caseJson: workflowCase.storedJSON, version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
             outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil)
         // What the government already holds is looked up before the transaction, on the read
         // connection: the writing connection is the one thing every submission queues for.

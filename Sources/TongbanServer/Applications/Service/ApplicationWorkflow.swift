@@ -98,7 +98,7 @@ extension ApplicationService {
         let (next, events) = try engine.apply(action, by: workflowActor, to: current, on: today)
         let now = self.now
         var updated = record
-        updated.caseJson = try Self.json(next)
+        updated.caseJson = next.storedJSON
         updated.status = ApplicationStatus(next.state).rawValue
         updated.currentStep = next.state.step
         updated.version += 1
