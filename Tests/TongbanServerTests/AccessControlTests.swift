@@ -23,7 +23,8 @@ struct AccessControlTests {
             #expect(reply.status == .ok)
             #expect(reply.json["openapi"] as? String == "3.1.0")
             let paths = reply.json["paths"] as? [String: [String: Any]] ?? [:]
-            for key in s.app.declaredRoutes.keys where key.path.hasPrefix("/api/v1/") {
+            // HEAD goes with every GET (RFC 9110) and is not listed separately.
+            for key in s.app.declaredRoutes.keys where key.path.hasPrefix("/api/v1/") && key.method != .head {
                 // The router writes parameters as `{name}` like OpenAPI does.
                 let operations = paths[key.path]
                 #expect(operations?[key.method.rawValue.lowercased()] != nil, "\(key.method) \(key.path) missing from openapi.json")
@@ -40,6 +41,10 @@ struct AccessControlTests {
             #expect(allowed == ["GET", "HEAD", "PUT"])
             // Denied by method before any access rule: no token needed to learn what a path serves.
             #expect(try await s.call(.delete, "/healthz").headers[.allow] == "GET, HEAD")
+            // HEAD is served wherever GET is, under the same rule, without a body.
+            let head = try await s.call(.head, "/healthz")
+            #expect(head.status == .ok && head.body.isEmpty)
+            #expect(try await s.call(.head, "/api/v1/applications?mine=true").status == .unauthorized)
             // A browser gets the friendly page, still a 405.
             let page = try await s.call(.patch, "/login", headers: [.accept: "text/html"])
             #expect(page.status == .methodNotAllowed)
@@ -64,7 +69,8 @@ struct AccessControlTests {
             }
             tokens["person"] = (try await s.logIn(DemoData.persons[0].mobile, password: DemoData.password), [.person])
 
-            for (key, access) in s.app.declaredRoutes where key.path.hasPrefix("/api/v1/") {
+            // HEAD runs the GET handler, so calling the GET covers it.
+            for (key, access) in s.app.declaredRoutes where key.path.hasPrefix("/api/v1/") && key.method != .head {
                 let path = key.path.replacingOccurrences(of: #"\{[^}]+\}"#, with: "00000000-0000-0000-0000-000000000000", options: .regularExpression)
                 let body: Any? = [HTTPRequest.Method.post, .put].contains(key.method) ? [String: Any]() : nil
                 let anonymous = try await s.call(key.method, path, json: body)

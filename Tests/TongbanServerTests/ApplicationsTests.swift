@@ -471,7 +471,8 @@ struct ApplicationsTests {
         try await withApp(.sqlite) { s in
             let document = try await s.call(.get, "/api/v1/openapi.json").json
             let paths = document["paths"] as? [String: Any] ?? [:]
-            for route in s.app.registeredRoutes where route.contains("/api/v1/applications") || route.contains("/api/v1/work") || route.contains("/api/v1/notices") {
+            for route in s.app.registeredRoutes where !route.hasPrefix("HEAD ")
+                && (route.contains("/api/v1/applications") || route.contains("/api/v1/work") || route.contains("/api/v1/notices")) {
                 let parts = route.split(separator: " ", maxSplits: 1)
                 let path = String(parts[1]).replacingOccurrences(of: #":(\w+)"#, with: "{$1}", options: .regularExpression)
                 let item = paths[path] as? [String: Any]

@@ -52,6 +52,11 @@ public final class SecuredRouter: @unchecked Sendable {
     ) {
         declared[Declaration(method: method, path: RouterPath(path).description)] = access
         patterns.append((RouterPath(path), method))
+        if method == .get {
+            // The router answers HEAD with this handler (autoGenerateHeadEndpoints).
+            declared[Declaration(method: .head, path: RouterPath(path).description)] = access
+            patterns.append((RouterPath(path), .head))
+        }
         let onDenied = self.onDenied
         router.on(RouterPath(path), method: method) { request, context in
             guard access.permits(context.principal) else {
@@ -72,7 +77,6 @@ public final class SecuredRouter: @unchecked Sendable {
                 methods.append(pattern.method)
             }
         }
-        if methods.contains(.get), !methods.contains(.head) { methods.append(.head) }
         return methods
     }
 

@@ -89,7 +89,8 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     logger.logLevel = config.logLevel
     let services = try await TongbanServices.start(config, logger: logger)
     let views = try await ViewRenderer.load()
-    let router = Router(context: TongbanContext.self)
+    // HEAD is answered for every GET (RFC 9110 §9.1), by the GET handler under its access rule.
+    let router = Router(context: TongbanContext.self, options: .autoGenerateHeadEndpoints)
     let audit = services.audit
     let routes = SecuredRouter(router: router) { request, context, access in
         // A refused request is a security event, recorded with who tried what.

@@ -38,6 +38,12 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     func render(_ problem: Problem, request: Request, context: Context) -> Response {
+        let response = renderBody(problem, request: request, context: context)
+        // A HEAD answer carries the GET answer's headers and no body (RFC 9110 §9.3.2).
+        return request.method == .head ? response.createHeadResponse() : response
+    }
+
+    private func renderBody(_ problem: Problem, request: Request, context: Context) -> Response {
         var headers: HTTPFields = [:]
         if problem.status == .unauthorized {
             // RFC 6750 §3: a client told its token is bad knows to sign in again rather than retry.
