@@ -203,6 +203,25 @@ struct ApplicationsTests {
 
     /// 免证办: a material the guide names as a certificate comes from the applicant's wallet when a
     /// valid certificate is held there, and from the government's library otherwise.
+    /// RFC 7240 preferences are the client's to get wrong: anything but `return=minimal`
+    /// gets the full view (`Prefer: ;` once stopped the whole server).
+    @Test func malformedPreferencesGetTheFullView() async throws {
+        try await withApp(.sqlite, demo: true) { s in
+            let person = try await s.demoPerson()
+            let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                           json: ["itemCode": "330106-GG-0002", "divisionCode": "330106"])
+            let id = created.json["id"] as? String ?? ""
+            for prefer in [";", ",;,", " ; ", "return", "=minimal", "return=representation", "return=minimal;"] {
+                let filled = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": ["request": "x"]],
+                                              headers: [HTTPField.Name("Prefer")!: prefer])
+                #expect(filled.status == .ok, "\(prefer): \(filled.text)")
+                let minimal = prefer == "return=minimal;"
+                #expect((filled.json["timeline"] == nil) == minimal, "\(prefer)")
+                #expect((filled.headers[HTTPField.Name("Preference-Applied")!] != nil) == minimal, "\(prefer)")
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func walletCertificatesFillMaterials(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

@@ -96,6 +96,7 @@ extension CaseClock {
 /// Appends JSON tokens as UTF-8 bytes, placing the commas. Strings are escaped as
 /// Foundation's JSONEncoder does by default (including `\/`).
 struct JSONTextWriter {
+    private static let hex = Array("0123456789abcdef".utf8)
     private var bytes: [UInt8] = []
     private var needsComma = false
 
@@ -144,8 +145,7 @@ struct JSONTextWriter {
             case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
             default: bytes.append(byte)
             }
         }

@@ -210,7 +210,9 @@ enum Preference {
     static func returnMinimal(_ request: Request) -> Bool {
         request.headers[values: prefer].contains { header in
             header.split(separator: ",").contains { preference in
-                let parts = preference.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                // `Prefer: ;` splits into nothing: no token, no preference.
+                guard let token = preference.split(separator: ";").first else { return false }
+                let parts = token.split(separator: "=", maxSplits: 1)
                 return parts.count == 2 && parts[0].trimmed().lowercased() == "return"
                     && ["minimal", "\"minimal\""].contains(parts[1].trimmed().lowercased())
             }

@@ -97,13 +97,38 @@ struct ApplicationSummary: Encodable, Sendable {
     init(_ r: ApplicationRecord) {
         id = r.id
         status = r.status
-        statusZh = ApplicationStatus(rawValue: r.status)?.zh ?? r.status
+        statusZh = ApplicationViewBuilder.statusName(r.status)
         itemCode = r.itemCode
         itemName = r.itemName
         receiptNumber = r.receiptNumber
         warningLevel = ApplicationViewBuilder.levelName(r.warningLevel)
         createdAt = r.createdAt
         submittedAt = r.submittedAt
+    }
+}
+
+/// An application's state after a change: the answer to a submission, and to a fill or an
+/// action when the client prefers `return=minimal` (the full view reads materials,
+/// timeline and tasks, which a client moving many cases does not need each time).
+struct ApplicationStateView: Encodable, Sendable {
+    var id: String
+    var status: String
+    var statusZh: String
+    var version: Int
+    var receiptNumber: String?
+    var currentStep: String?
+    var warningLevel: String
+    var dueDate: String?
+
+    init(_ r: ApplicationRecord) {
+        id = r.id
+        status = r.status
+        statusZh = ApplicationViewBuilder.statusName(r.status)
+        version = r.version
+        receiptNumber = r.receiptNumber
+        currentStep = r.currentStep
+        warningLevel = ApplicationViewBuilder.levelName(r.warningLevel)
+        dueDate = r.dueDate
     }
 }
 
@@ -127,7 +152,7 @@ struct QueueItemView: Encodable, Sendable {
         itemCode = row.itemCode
         itemName = row.itemName
         status = row.status
-        statusZh = ApplicationStatus(rawValue: row.status)?.zh ?? row.status
+        statusZh = ApplicationViewBuilder.statusName(row.status)
         receiptNumber = row.receiptNumber
         kind = row.kind
         role = row.role
@@ -141,6 +166,10 @@ struct QueueItemView: Encodable, Sendable {
 
 struct ApplicationViewBuilder: Sendable {
     let service: ApplicationService
+
+    static func statusName(_ raw: String) -> String {
+        ApplicationStatus(rawValue: raw)?.zh ?? raw
+    }
 
     static func levelName(_ raw: Int) -> String {
         switch WarningLevel(rawValue: raw) ?? .normal {
@@ -180,7 +209,7 @@ struct ApplicationViewBuilder: Sendable {
                                                    governmentSupplied: m.source.isGovernmentSupplied, provided: provided.contains(m.name))
         }
         return ApplicationView(
-            id: record.id, status: record.status, statusZh: ApplicationStatus(rawValue: record.status)?.zh ?? record.status,
+            id: record.id, status: record.status, statusZh: Self.statusName(record.status),
             version: record.version, itemCode: record.itemCode, itemName: record.itemName, divisionCode: record.divisionCode,
             handlingDepartment: record.handlingDepartment, receiptNumber: record.receiptNumber, currentStep: record.currentStep,
             currentStepName: record.currentStep.flatMap { engine.definition.step($0)?.name },

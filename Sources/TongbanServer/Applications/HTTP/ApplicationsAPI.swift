@@ -15,35 +15,10 @@ struct ApplicationsAPI {
     static let processReaders: Access = .roles([.windowClerk, .reviewer, .approver, .supervisor, .catalogAdmin, .systemAdmin])
 
     struct Created: Encodable, Sendable { var id: String; var status: String; var version: Int }
-    /// An application's state after a change: the answer to a submission, and to a fill or an
-    /// action when the client prefers `return=minimal` (the full view reads materials,
-    /// timeline and tasks, which a client moving many cases does not need each time).
-    struct StateView: Encodable, Sendable {
-        var id: String
-        var status: String
-        var statusZh: String
-        var version: Int
-        var receiptNumber: String?
-        var currentStep: String?
-        var warningLevel: String
-        var dueDate: String?
-
-        init(_ r: ApplicationRecord) {
-            id = r.id
-            status = r.status
-            statusZh = ApplicationStatus(rawValue: r.status)?.zh ?? r.status
-            version = r.version
-            receiptNumber = r.receiptNumber
-            currentStep = r.currentStep
-            warningLevel = ApplicationViewBuilder.levelName(r.warningLevel)
-            dueDate = r.dueDate
-        }
-    }
-
     /// The full view, or the state alone when the client prefers it.
     func changed(_ record: ApplicationRecord, request: Request) async throws -> Response {
         if Preference.returnMinimal(request) {
-            return try JSONOut.response(StateView(record), headers: Preference.minimalApplied)
+            return try JSONOut.response(ApplicationStateView(record), headers: Preference.minimalApplied)
         }
         return try JSONOut.response(try await views.view(record))
     }
@@ -128,7 +103,7 @@ struct ApplicationsAPI {
         }
         routes.post("/api/v1/applications/{id}/submit", access: Self.applicants) { _, context in
             let record = try await service.submit(id: try context.parameters.require("id"), by: context.principal!, actor: context.auditActor)
-            return try JSONOut.response(StateView(record))
+            return try JSONOut.response(ApplicationStateView(record))
         }
         routes.post("/api/v1/applications/{id}/actions", access: .signedIn) { request, context in
             let input = try await JSONBody.decode(ApplicationService.ActionInput.self, from: request)
