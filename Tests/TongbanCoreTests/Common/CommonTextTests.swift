@@ -24,7 +24,21 @@ struct CommonTextTests {
             #expect("89AB".contains(Array(text)[19]))
             #expect(UUID(uuidString: text) == id)
         }
+    }
+
+    @Test func recordIDsAreVersion7OrderedByTime() {
+        let early = UUID.timeOrdered(unixMilliseconds: 1_763_900_000_000).uuidString.lowercased()
+        let late = UUID.timeOrdered(unixMilliseconds: 1_763_900_000_001).uuidString.lowercased()
+        #expect(early < late)
+        // RFC 9562 §5.7: the first 48 bits are the Unix time in milliseconds, big-endian.
+        #expect(early.hasPrefix("019ab0a2-0700-7"))
+        #expect("89ab".contains(Array(early)[19]))
+        let sameMillisecond = (0..<2_000).map { _ in UUID.timeOrdered(unixMilliseconds: 1_763_900_000_000) }
+        #expect(Set(sameMillisecond).count == sameMillisecond.count)
         let id = UUID.newID()
-        #expect(id == id.lowercased() && id.count == 36)
+        #expect(id == id.lowercased() && id.count == 36 && Array(id)[14] == "7")
+        let nowMilliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
+        let stamped = UInt64(id.replacingOccurrences(of: "-", with: "").prefix(12), radix: 16) ?? 0
+        #expect(stamped <= nowMilliseconds + 1 && nowMilliseconds - stamped < 60_000)
     }
 }

@@ -239,7 +239,7 @@ public struct AppealService: Sendable {
             acceptDueOn: nil, acceptOverdueFrom: nil, replyLimit: reply.limit, replyStartedOn: day.description,
             replyDueOn: reply.dueOn.description, replyWarnFrom: reply.warnFrom.description, replyOverdueFrom: reply.overdueFrom.description,
             replyText: nil, replyFlags: nil, repliedAt: nil, repliedBy: nil, rating: nil, ratingNote: nil,
-            open311Token: keyID == nil ? nil : UUID.newID(), open311KeyId: keyID,
+            open311Token: keyID == nil ? nil : UUID.randomID(), open311KeyId: keyID,
             createdAt: at, updatedAt: at, version: 1)
         var events = [event(record, action: "create", from: nil, actor: actor.accountID, note: channel)]
         if let first {

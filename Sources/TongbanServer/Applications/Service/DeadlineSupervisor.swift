@@ -10,7 +10,7 @@ struct DeadlineSupervisor: PeriodicService {
     let applications: ApplicationService
     let interval: Duration
     let logger: Logger
-    let worker = "sweeper-\(UUID.newID())"
+    let worker = "sweeper-\(UUID.randomID())"
 
     func turn() async throws {
         let checked = try await applications.sweep(worker: worker)

@@ -10,7 +10,7 @@ struct CertificateReminders: PeriodicService {
     static let leadDays = 30
     let service: CertificateService
     let rateLimiter: SQLRateLimiter
-    let worker = "reminders-\(UUID.newID().prefix(8))"
+    let worker = "reminders-\(UUID.randomID().prefix(8))"
     var interval: Duration = .seconds(300)
     let logger: Logger
     var store: any CertificateStore { service.store }

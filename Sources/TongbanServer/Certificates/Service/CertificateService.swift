@@ -113,7 +113,7 @@ public struct CertificateService: Sendable {
             throw ValidationFailure(FieldIssue(field: "validUntil", code: "range", zh: "有效期截止日不能早于今天", en: "validUntil must not be before today"))
         }
         let (privateKey, publicKey) = try SealCrypto.generate(algorithm)
-        let keyID = "\(department)-\(start.description.replacingOccurrences(of: "-", with: ""))-\(UUID.newID().prefix(8))"
+        let keyID = "\(department)-\(start.description.replacingOccurrences(of: "-", with: ""))-\(UUID.randomID().prefix(8))"
         let seal = SealRecord(keyId: keyID, departmentCode: department, algorithm: algorithm.rawValue,
                               publicKey: publicKey.base64EncodedString(), privateKeyEnc: try crypto.wrap(privateKey, keyID: keyID),
                               validFrom: start.description, validUntil: until.description, status: "active",
