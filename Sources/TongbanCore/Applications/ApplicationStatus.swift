@@ -40,13 +40,10 @@ public enum ApplicationStatus: String, Sendable, Codable, CaseIterable {
 /// e.g. 330106 20260312 000042.
 public enum ReceiptNumber {
     public static func make(division: String, date: CivilDate, sequence: Int) -> String {
-        let day = String(format: "%04d%02d%02d", date.year, date.month, date.day)
-        return division + day + String(format: "%06d", sequence)
+        division + date.compact + sequence.zeroPadded(6)
     }
 
-    public static func dayKey(_ date: CivilDate) -> String {
-        String(format: "%04d%02d%02d", date.year, date.month, date.day)
-    }
+    public static func dayKey(_ date: CivilDate) -> String { date.compact }
 }
 
 extension WorkflowEvent.Kind {

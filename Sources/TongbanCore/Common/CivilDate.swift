@@ -73,7 +73,17 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public var isWeekend: Bool { weekday == .saturday || weekday == .sunday }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        "\(year.zeroPadded(4))-\(month.zeroPadded(2))-\(day.zeroPadded(2))"
+    }
+
+    /// The date without separators, e.g. 20260312.
+    public var compact: String { year.zeroPadded(4) + month.zeroPadded(2) + day.zeroPadded(2) }
+
+    /// An instant as the wall-clock minute in China, e.g. "2026-03-12 09:05".
+    public static func chinaMinute(unixMilliseconds millis: Int64) -> String {
+        let seconds = Int(millis.floorDivided(by: 1000)) + chinaStandardTimeOffset
+        let minute = seconds.floorModulo(86_400) / 60
+        return "\(CivilDate(dayNumber: seconds.floorDivided(by: 86_400))) \((minute / 60).zeroPadded(2)):\((minute % 60).zeroPadded(2))"
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
@@ -111,14 +121,25 @@ public enum Weekday: Int, Sendable, Codable, CaseIterable {
     case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
 }
 
-fileprivate extension Int {
-    func floorDivided(by divisor: Int) -> Int {
+fileprivate extension BinaryInteger {
+    func floorDivided(by divisor: Self) -> Self {
         let q = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
     }
 
-    func floorModulo(_ divisor: Int) -> Int {
+    func floorModulo(_ divisor: Self) -> Self {
         let r = self % divisor
         return r < 0 ? r + divisor : r
+    }
+}
+
+extension Int {
+    /// Decimal digits padded with zeros to `width`, as `%0*d` would give, without the cost of
+    /// `String(format:)` (a format parse and a C call; it showed in profiles of every answer
+    /// carrying a date).
+    public func zeroPadded(_ width: Int) -> String {
+        let digits = String(magnitude)
+        let padding = String(repeating: "0", count: Swift.max(0, width - digits.count - (self < 0 ? 1 : 0)))
+        return (self < 0 ? "-" : "") + padding + digits
     }
 }

@@ -32,6 +32,21 @@ import Testing
         #expect(CivilDate(instant: Date(timeIntervalSince1970: -1), utcOffsetSeconds: 0) == (try day("1969-12-31")))
     }
 
+    @Test func textFormsArePaddedLikeTheFormatTheyReplace() throws {
+        for n in [0, 7, 42, 2026, 123_456, 9_999_999, -5, -42] {
+            for width in [2, 4, 6] {
+                #expect(n.zeroPadded(width) == String(format: "%0\(width)d", n), "\(n) \(width)")
+            }
+        }
+        #expect(try day("0987-03-04").description == "0987-03-04")
+        #expect(try day("2026-03-04").compact == "20260304")
+        #expect(ReceiptNumber.make(division: "330106", date: try day("2026-03-12"), sequence: 42) == "33010620260312000042")
+        // 2025-12-31T15:59:59Z is 23:59 in Beijing, a second later the next day's 00:00.
+        #expect(CivilDate.chinaMinute(unixMilliseconds: 1_767_196_799_999) == "2025-12-31 23:59")
+        #expect(CivilDate.chinaMinute(unixMilliseconds: 1_767_196_800_000) == "2026-01-01 00:00")
+        #expect(CivilDate.chinaMinute(unixMilliseconds: -28_800_001) == "1969-12-31 23:59")
+    }
+
     @Test func codesAsISOString() throws {
         let data = try JSONEncoder().encode([try day("2026-10-10")])
         #expect(String(decoding: data, as: UTF8.self) == #"["2026-10-10"]"#)

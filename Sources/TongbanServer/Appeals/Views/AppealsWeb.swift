@@ -79,14 +79,6 @@ struct AppealsWeb {
         var message: String?
     }
 
-    static func timeText(_ millis: Int64) -> String {
-        let date = AppealView.date(millis)
-        let seconds = Int(date.timeIntervalSince1970) + CivilDate.chinaStandardTimeOffset
-        let day = CivilDate(instant: date)
-        let minute = (seconds % 86_400 + 86_400) % 86_400 / 60
-        return "\(day) \(String(format: "%02d:%02d", minute / 60, minute % 60))"
-    }
-
     static func clockText(_ level: WarningLevel) -> (String, String) {
         switch level {
         case .normal: ("正常", "clock-ok")
@@ -168,7 +160,7 @@ struct AppealsWeb {
                  "department": $0.departmentCode.flatMap { names[$0] } ?? "（路由表无对应单位）"]
             },
             departments: [], events: (view.events ?? []).map {
-                ["at": Self.timeText(Int64($0.at.timeIntervalSince1970 * 1000)), "action": $0.action,
+                ["at": CivilDate.chinaMinute(unixMilliseconds: Int64($0.at.timeIntervalSince1970 * 1000)), "action": $0.action,
                  "status": AppealStatus(rawValue: $0.toStatus)?.zh ?? $0.toStatus, "note": $0.note ?? ""]
             })
         func may(_ command: AppealService.Command) -> Bool {
@@ -247,7 +239,7 @@ struct AppealsWeb {
                 let (clock, clockClass) = Self.clockText(service.clockLevel(r))
                 return Row(id: r.id, title: r.title, status: r.appealStatus.zh, department: r.departmentCode.flatMap { names[$0] } ?? "—",
                            dueOn: r.replyDueOn, clock: clock, clockClass: clockClass, priority: "\(r.priorityLevel) \(r.priorityScore)",
-                           created: Self.timeText(r.createdAt))
+                           created: CivilDate.chinaMinute(unixMilliseconds: r.createdAt))
             }
             return views.page("appeals", page, request: request, context: context)
         }

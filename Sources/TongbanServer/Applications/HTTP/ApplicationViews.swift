@@ -179,13 +179,6 @@ struct ApplicationViewBuilder: Sendable {
         }
     }
 
-    static func chinaTime(_ millis: Int64) -> String {
-        let seconds = millis / 1000 + Int64(CivilDate.chinaStandardTimeOffset)
-        let day = CivilDate(dayNumber: Int(seconds.quotientAndRemainder(dividingBy: 86_400).quotient))
-        let minute = Int((seconds % 86_400) / 60)
-        return "\(day) " + String(format: "%02d:%02d", minute / 60, minute % 60)
-    }
-
     /// The parts of the stored `WorkflowCase` a view shows: decoding only these skips its
     /// clocks and state, the costly part of decoding the whole case on every answer.
     private struct CaseSummary: Decodable {
@@ -228,7 +221,7 @@ struct ApplicationViewBuilder: Sendable {
                                              sha256: $0.sha256, createdAt: $0.createdAt)
             },
             timeline: try await service.store.timeline(application: record.id, on: db).map {
-                ApplicationView.TimelineView(at: $0.occurredAt, time: Self.chinaTime($0.occurredAt), event: $0.event, summary: $0.summary, comment: $0.comment,
+                ApplicationView.TimelineView(at: $0.occurredAt, time: CivilDate.chinaMinute(unixMilliseconds: $0.occurredAt), event: $0.event, summary: $0.summary, comment: $0.comment,
                                              actorName: $0.actorName, actorRole: $0.actorRole, departmentCode: $0.departmentCode)
             },
             tasks: try await service.store.tasks(application: record.id, on: db).map {
