@@ -1,4 +1,8 @@
+import Logging
+import NIOCore
+import NIOPosix
 import PostgresKit
+import SQLiteKit
 import SQLKit
 import Synchronization
 import Testing
@@ -24,6 +28,20 @@ import Testing
             }
             #expect(inside == "乙")
         }
+    }
+
+    /// The embedded database's shortcuts give what SQLKit's serializer and SQLiteDataEncoder give.
+    @Test func sqliteShortcutsAgreeWithSQLKit() throws {
+        struct Probe: Encodable { var a = 1 }
+        let binds: [any Encodable & Sendable] = ["甲", 42, Int64(-7), String?.none, String?.some("乙"), Int?.none, Int?.some(3),
+                                                 Int64?.none, Int64?.some(9), true, false, 1.5, Probe()]
+        let template = SQLTemplate("INSERT INTO t VALUES (\(Array(repeating: "?", count: binds.count).joined(separator: ", ")))")
+        let database = InlineSQLDatabase(runner: NoStatements())
+        let (text, fast) = SQLiteBinds.statement(template(binds), serializedBy: database)
+        let (expected, general) = database.serialize(template(binds))
+        #expect(text == expected)
+        let encoder = SQLiteDataEncoder()
+        #expect(try fast.map(SQLiteBinds.data) == general.map { try encoder.encode($0) })
     }
 
     @Test(arguments: TestEngine.available)
@@ -118,4 +136,11 @@ import Testing
         #expect(SQLTemplate("SELECT 1").bindCount == 0)
         #expect(SQLTemplate("?").bindCount == 1)
     }
+}
+
+/// A runner for tests that only serialise.
+private struct NoStatements: SQLiteStatementRunner {
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.next() }
+    var logger: Logger { Logger(label: "test") }
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> Void) throws {}
 }

@@ -207,12 +207,11 @@ private struct EmbeddedSQL: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, binds) = serialize(query)
+        let (sql, binds) = SQLiteBinds.statement(query, serializedBy: self)
         let verb = sql.drop(while: \.isWhitespace).prefix(6).uppercased()
         if verb == "SELECT" { return try await reader.execute(sql: query, onRow) }
         if verb == "VACUUM" || verb == "PRAGMA" {
-            let encoder = SQLiteDataEncoder()
-            return try await writer.autocommit(sql, try binds.map { try encoder.encode($0) }, onRow)
+            return try await writer.autocommit(sql, try binds.map(SQLiteBinds.data), onRow)
         }
         try await writer.transaction { db in try await db.execute(sql: query, onRow) }
     }

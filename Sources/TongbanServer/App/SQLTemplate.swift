@@ -12,11 +12,17 @@ struct SQLTemplate: Sendable {
     private let pieces: [String]
     /// The text as PostgreSQL takes it (`$1`, `$2`, …), the name it is prepared under.
     private let postgresSQL: String
+    /// The text as SQLite takes it (`?1`, `?2`, …, as SQLiteKit's dialect writes them).
+    private let sqliteSQL: String
 
     init(_ text: String) {
         let pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
         self.pieces = pieces
-        postgresSQL = zip(pieces, 1...).map { piece, n in n < pieces.count ? "\(piece)$\(n)" : piece }.joined()
+        func numbered(_ mark: String) -> String {
+            zip(pieces, 1...).map { piece, n in n < pieces.count ? "\(piece)\(mark)\(n)" : piece }.joined()
+        }
+        postgresSQL = numbered("$")
+        sqliteSQL = numbered("?")
     }
 
     var bindCount: Int { pieces.count - 1 }
@@ -24,13 +30,14 @@ struct SQLTemplate: Sendable {
     /// The statement with these values bound, in the order of the `?`s.
     func callAsFunction(_ binds: [any Encodable & Sendable]) -> SQLTemplateStatement {
         precondition(binds.count == bindCount, "the template takes \(bindCount) binds, not \(binds.count)")
-        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, binds: binds)
+        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, sqliteSQL: sqliteSQL, binds: binds)
     }
 }
 
 struct SQLTemplateStatement: SQLExpression {
     fileprivate let pieces: [String]
     let postgresSQL: String
+    let sqliteSQL: String
     let binds: [any Encodable & Sendable]
 
     func serialize(to serializer: inout SQLSerializer) {

@@ -441,10 +441,44 @@ struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
     }
 
     private func runNow(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
-        let (sql, binds) = serialize(query)
-        let encoder = SQLiteDataEncoder()
-        try runner.run(sql, try binds.map { try encoder.encode($0) }, onRow)
+        let (sql, binds) = SQLiteBinds.statement(query, serializedBy: self)
+        try runner.run(sql, try binds.map(SQLiteBinds.data), onRow)
     }
+}
+
+/// Statement text and bind values as SQLite takes them, the common cases without SQLKit's
+/// general machinery: a template already holds its SQLite text, and text, integers and
+/// booleans are converted directly. Serialising templates anew and `SQLiteDataEncoder`'s
+/// protocol cast on every bind were together about 6 % of the server's CPU on a workflow
+/// action (perf, bench/README.md sixth session).
+enum SQLiteBinds {
+    static func statement(_ query: any SQLExpression, serializedBy database: any SQLDatabase) -> (String, [any Encodable]) {
+        if let template = query as? SQLTemplateStatement { return (template.sqliteSQL, template.binds) }
+        return database.serialize(query)
+    }
+
+    static func data(_ value: any Encodable) throws -> SQLiteData {
+        try direct(value) ?? SQLiteDataEncoder().encode(value)
+    }
+
+    private static func direct<T: Encodable>(_ value: T) -> SQLiteData? {
+        if let text = exactly(value, as: String.self) { return .text(text) }
+        if let number = exactly(value, as: Int.self) { return .integer(numericCast(number)) }
+        if let number = exactly(value, as: Int64.self) { return .integer(numericCast(number)) }
+        if let text = exactly(value, as: String?.self) { return text.map(SQLiteData.text) ?? .null }
+        if let number = exactly(value, as: Int?.self) { return number.map { .integer(numericCast($0)) } ?? .null }
+        if let number = exactly(value, as: Int64?.self) { return number.map { .integer(numericCast($0)) } ?? .null }
+        if let flag = exactly(value, as: Bool.self) { return .integer(flag ? 1 : 0) }
+        if let number = exactly(value, as: Double.self) { return .float(number) }
+        return nil
+    }
+}
+
+/// `value` as a `D` when `D` is exactly its type: a comparison of type metadata, not a
+/// dynamic cast.
+@inline(__always)
+private func exactly<T, D>(_ value: T, as: D.Type) -> D? {
+    T.self == D.self ? unsafeBitCast(value, to: D.self) : nil
 }
 
 /// The writer inside a transaction body, which holds the writer, so nothing else uses the
@@ -533,25 +567,19 @@ private struct StatementRow: SQLRow {
         // when answering with a case's timeline (perf, bench/README.md sixth session).
         switch value {
         case .text(let text):
-            if let decoded = Self.exactly(text, as: D.self) ?? Self.exactly(Optional(text), as: D.self) { return decoded }
+            if let decoded = exactly(text, as: D.self) ?? exactly(Optional(text), as: D.self) { return decoded }
         case .integer(let number):
-            if let decoded = Self.exactly(Int(number), as: D.self) ?? Self.exactly(Optional(Int(number)), as: D.self)
-                ?? Self.exactly(Int64(number), as: D.self) ?? Self.exactly(Optional(Int64(number)), as: D.self) {
+            if let decoded = exactly(Int(number), as: D.self) ?? exactly(Optional(Int(number)), as: D.self)
+                ?? exactly(Int64(number), as: D.self) ?? exactly(Optional(Int64(number)), as: D.self) {
                 return decoded
             }
         case .null:
-            if let decoded = Self.exactly(String?.none, as: D.self) ?? Self.exactly(Int?.none, as: D.self)
-                ?? Self.exactly(Int64?.none, as: D.self) {
+            if let decoded = exactly(String?.none, as: D.self) ?? exactly(Int?.none, as: D.self)
+                ?? exactly(Int64?.none, as: D.self) {
                 return decoded
             }
         default: break
         }
         return try SQLiteDataDecoder().decode(D.self, from: value)
-    }
-
-    /// `value` as a `D` when `D` is exactly its type, without a dynamic cast.
-    @inline(__always)
-    private static func exactly<T, D>(_ value: T, as: D.Type) -> D? {
-        T.self == D.self ? unsafeBitCast(value, to: D.self) : nil
     }
 }
