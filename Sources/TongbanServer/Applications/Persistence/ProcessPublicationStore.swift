@@ -26,20 +26,30 @@ public protocol ProcessPublicationStore: Sendable {
 struct SQLProcessPublicationStore: ProcessPublicationStore {
     func current(itemCode: String, divisions: [String], on db: any SQLDatabase) async throws -> ProcessPublicationRecord? {
         guard !divisions.isEmpty else { return nil }
-        // Every new application asks, so written out (SQLTemplate).
-        let template = SQLTemplate("""
-            SELECT item_code AS "itemCode", division_code AS "divisionCode", sequence AS "sequence",
-                   definition_id AS "definitionId", definition_version AS "definitionVersion",
-                   published_at AS "publishedAt", published_by AS "publishedBy"
-            FROM process_publications
-            WHERE item_code = ? AND division_code IN (\(Array(repeating: "?", count: divisions.count).joined(separator: ", ")))
-            ORDER BY sequence DESC
-            """)
-        let rows = try await db.query(template, [itemCode] + divisions).all(decoding: ProcessPublicationRecord.self)
+        let template = divisions.count < Self.commonCurrent.count ? Self.commonCurrent[divisions.count] : Self.current(divisions: divisions.count)
+        let rows = try await db.query(template, [itemCode] + divisions).all().map { row in
+            ProcessPublicationRecord(
+                itemCode: try row.decode(column: "item_code"), divisionCode: try row.decode(column: "division_code"),
+                sequence: try row.decode(column: "sequence"), definitionId: try row.decode(column: "definition_id"),
+                definitionVersion: try row.decode(column: "definition_version"), publishedAt: try row.decode(column: "published_at"),
+                publishedBy: try row.decode(column: "published_by"))
+        }
         for division in divisions {
             if let row = rows.first(where: { $0.divisionCode == division }) { return row }
         }
         return nil
+    }
+
+    // Every new application asks, so written out (SQLTemplate), made once for the usual
+    // number of divisions (an item's own and those above it), and decoded by hand.
+    private static let commonCurrent = (0...4).map(current(divisions:))
+    private static func current(divisions: Int) -> SQLTemplate {
+        SQLTemplate("""
+            SELECT item_code, division_code, sequence, definition_id, definition_version, published_at, published_by
+            FROM process_publications
+            WHERE item_code = ? AND division_code IN (\(Array(repeating: "?", count: max(divisions, 1)).joined(separator: ", ")))
+            ORDER BY sequence DESC
+            """)
     }
 
     func history(itemCode: String, on db: any SQLDatabase) async throws -> [ProcessPublicationRecord] {

@@ -64,6 +64,32 @@ public struct SessionPrincipalRow: Sendable {
     public var revokedAt: Int64?
 }
 
+extension AccountRecord {
+    /// Decoded by hand: every new application reads the applicant's account, and the generic
+    /// row decoder with its key conversion cost more than the query (perf, bench/README.md).
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id")
+        kind = try row.decode(column: "kind")
+        displayName = try row.decode(column: "display_name")
+        username = try row.decode(column: "username")
+        idNumberEnc = try row.decode(column: "id_number_enc")
+        idNumberIdx = try row.decode(column: "id_number_idx")
+        mobileEnc = try row.decode(column: "mobile_enc")
+        mobileIdx = try row.decode(column: "mobile_idx")
+        passwordHash = try row.decode(column: "password_hash")
+        departmentCode = try row.decode(column: "department_code")
+        post = try row.decode(column: "post")
+        roles = try row.decode(column: "roles")
+        totpSecretEnc = try row.decode(column: "totp_secret_enc")
+        totpLastCounter = try row.decode(column: "totp_last_counter")
+        failedLogins = try row.decode(column: "failed_logins")
+        firstFailedAt = try row.decode(column: "first_failed_at")
+        lockedUntil = try row.decode(column: "locked_until")
+        active = try row.decode(column: "active")
+        createdAt = try row.decode(column: "created_at")
+    }
+}
+
 extension SessionPrincipalRow {
     /// Decoded by hand: every authenticated request reads one.
     init(row: any SQLRow) throws {
@@ -113,16 +139,24 @@ struct SQLAccountStore: AccountStore {
         try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .snakeCase).run()
     }
 
-    /// `column` is one of this store's own names, never input.
-    private func one(_ column: String, _ value: String) async throws -> AccountRecord? {
-        try await sql.query(SQLTemplate("SELECT * FROM accounts WHERE \(column) = ?"), [value])
-            .first(decoding: AccountRecord.self, keyDecodingStrategy: .snakeCase)
+    /// The columns an account is found by, each with its statement made once: every new
+    /// application reads the applicant's account.
+    private enum Lookup: String, CaseIterable {
+        case id, idNumber = "id_number_idx", mobile = "mobile_idx", username
+        static let templates = Dictionary(uniqueKeysWithValues: allCases.map {
+            ($0, SQLTemplate("SELECT * FROM accounts WHERE \($0.rawValue) = ?"))
+        })
     }
 
-    func account(id: String) async throws -> AccountRecord? { try await one("id", id) }
-    func account(idNumberIndex: String) async throws -> AccountRecord? { try await one("id_number_idx", idNumberIndex) }
-    func account(mobileIndex: String) async throws -> AccountRecord? { try await one("mobile_idx", mobileIndex) }
-    func account(username: String) async throws -> AccountRecord? { try await one("username", username) }
+    private func one(_ lookup: Lookup, _ value: String) async throws -> AccountRecord? {
+        guard let template = Lookup.templates[lookup] else { return nil }
+        return try await sql.query(template, [value]).first().map(AccountRecord.init(row:))
+    }
+
+    func account(id: String) async throws -> AccountRecord? { try await one(.id, id) }
+    func account(idNumberIndex: String) async throws -> AccountRecord? { try await one(.idNumber, idNumberIndex) }
+    func account(mobileIndex: String) async throws -> AccountRecord? { try await one(.mobile, mobileIndex) }
+    func account(username: String) async throws -> AccountRecord? { try await one(.username, username) }
 
     func recordFailure(id: String, failedLogins: Int, firstFailedAt: Int64?, lockedUntil: Int64?, on db: any SQLDatabase) async throws {
         try await db.update("accounts")
