@@ -14,14 +14,24 @@ import Testing
     @Test(arguments: TestEngine.available)
     func bindsInOrderOnBothEngines(_ engine: TestEngine) async throws {
         try await withApp(engine) { s in
-            let template = SQLTemplate("SELECT CAST(? AS TEXT) AS a, CAST(? AS BIGINT) AS b, CAST(? AS TEXT) AS c, CAST(? AS TEXT) AS d")
-            #expect(template.bindCount == 4)
-            let binds: [any Encodable & Sendable] = ["甲", Int64(42), String?.none, "d"]
+            let template = SQLTemplate("SELECT CAST(? AS TEXT) AS a, CAST(? AS BIGINT) AS b, CAST(? AS TEXT) AS c, CAST(? AS TEXT) AS d, "
+                                       + "CAST(? AS BIGINT) AS e, CAST(? AS DOUBLE PRECISION) AS f")
+            #expect(template.bindCount == 6)
+            let binds: [any Encodable & Sendable] = ["甲", Int64(42), String?.none, "d", Int?.none, 2.5]
             let row = try #require(try await s.services.database.sql.query(template, binds).first())
             #expect(try row.decode(column: "a", as: String.self) == "甲")
+            #expect(try row.decode(column: "a", as: String?.self) == "甲")
             #expect(try row.decode(column: "b", as: Int64.self) == 42)
+            #expect(try row.decode(column: "b", as: Int.self) == 42)
+            #expect(try row.decode(column: "b", as: Int?.self) == 42)
+            #expect(try row.decode(column: "b", as: Int64?.self) == 42)
             #expect(try row.decode(column: "c", as: String?.self) == nil)
             #expect(try row.decode(column: "d", as: String.self) == "d")
+            #expect(try row.decode(column: "e", as: Int?.self) == nil)
+            #expect(try row.decode(column: "e", as: Int64?.self) == nil)
+            // Types without a shortcut still decode (through SQLiteDataDecoder on SQLite).
+            #expect(try row.decode(column: "f", as: Double.self) == 2.5)
+            #expect(throws: (any Error).self) { try row.decode(column: "a", as: Int.self) }
             // Inside a transaction too (the writer's own connection on SQLite).
             let inside = try await s.services.database.transaction { db in
                 try await db.query(SQLTemplate("SELECT CAST(? AS TEXT) AS a"), ["乙"]).first()?.decode(column: "a", as: String.self)

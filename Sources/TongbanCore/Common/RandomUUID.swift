@@ -5,8 +5,7 @@ extension UUID {
     /// on Linux opens, reads and closes /dev/urandom for each one, three system calls that
     /// showed in profiles of every write.
     public static func random() -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = randomBytes(&generator)
+        var bytes = randomBytes()
         bytes.6 = (bytes.6 & 0x0F) | 0x40 // version 4
         bytes.8 = (bytes.8 & 0x3F) | 0x80 // RFC 9562 variant
         return UUID(uuid: bytes)
@@ -18,8 +17,7 @@ extension UUID {
     /// each; with random ids every transaction dirtied (and wrote to the log, and synced) a
     /// page per index (bench/README.md, sixth session).
     public static func timeOrdered(unixMilliseconds: UInt64) -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = randomBytes(&generator)
+        var bytes = randomBytes()
         let time = unixMilliseconds & 0xFFFF_FFFF_FFFF
         bytes.0 = UInt8(truncatingIfNeeded: time >> 40)
         bytes.1 = UInt8(truncatingIfNeeded: time >> 32)
@@ -46,7 +44,8 @@ extension UUID {
     /// differ between processes started together.
     public static func randomID() -> String { random().uuidString.lowercased() }
 
-    private static func randomBytes(_ generator: inout SystemRandomNumberGenerator) -> uuid_t {
+    private static func randomBytes() -> uuid_t {
+        var generator = SystemRandomNumberGenerator()
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &bytes) { buffer in
             withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { buffer.copyMemory(from: $0) }

@@ -18,7 +18,8 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             // Handlers report missing records as `Problem`s; a bare 404 is the router's.
             let allowed = routes.methods(servingPath: request.uri.path)
-            guard !allowed.isEmpty else { return render(.notFound(), request: request, context: context) }
+            // A route that serves this method and still answered a bare 404 is a handler's 404.
+            guard !allowed.isEmpty, !allowed.contains(request.method) else { return render(.notFound(), request: request, context: context) }
             var response = render(Problem(.methodNotAllowed, code: "method-not-allowed", zh: "该地址不支持 \(request.method) 请求方法",
                                           en: "\(request.method) is not allowed here"),
                                   request: request, context: context)

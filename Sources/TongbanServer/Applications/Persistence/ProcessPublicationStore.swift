@@ -26,7 +26,7 @@ public protocol ProcessPublicationStore: Sendable {
 struct SQLProcessPublicationStore: ProcessPublicationStore {
     func current(itemCode: String, divisions: [String], on db: any SQLDatabase) async throws -> ProcessPublicationRecord? {
         guard !divisions.isEmpty else { return nil }
-        let template = divisions.count < Self.commonCurrent.count ? Self.commonCurrent[divisions.count] : Self.current(divisions: divisions.count)
+        let template = divisions.count <= Self.commonCurrent.count ? Self.commonCurrent[divisions.count - 1] : Self.current(divisions: divisions.count)
         let rows = try await db.query(template, [itemCode] + divisions).all().map { row in
             ProcessPublicationRecord(
                 itemCode: try row.decode(column: "item_code"), divisionCode: try row.decode(column: "division_code"),
@@ -42,12 +42,12 @@ struct SQLProcessPublicationStore: ProcessPublicationStore {
 
     // Every new application asks, so written out (SQLTemplate), made once for the usual
     // number of divisions (an item's own and those above it), and decoded by hand.
-    private static let commonCurrent = (0...4).map(current(divisions:))
+    private static let commonCurrent = (1...4).map(current(divisions:))
     private static func current(divisions: Int) -> SQLTemplate {
         SQLTemplate("""
             SELECT item_code, division_code, sequence, definition_id, definition_version, published_at, published_by
             FROM process_publications
-            WHERE item_code = ? AND division_code IN (\(Array(repeating: "?", count: max(divisions, 1)).joined(separator: ", ")))
+            WHERE item_code = ? AND division_code IN (\(Array(repeating: "?", count: divisions).joined(separator: ", ")))
             ORDER BY sequence DESC
             """)
     }

@@ -139,24 +139,21 @@ struct SQLAccountStore: AccountStore {
         try await db.insert(into: "accounts").model(account, keyEncodingStrategy: .snakeCase).run()
     }
 
-    /// The columns an account is found by, each with its statement made once: every new
-    /// application reads the applicant's account.
-    private enum Lookup: String, CaseIterable {
-        case id, idNumber = "id_number_idx", mobile = "mobile_idx", username
-        static let templates = Dictionary(uniqueKeysWithValues: allCases.map {
-            ($0, SQLTemplate("SELECT * FROM accounts WHERE \($0.rawValue) = ?"))
-        })
+    // The statements an account is found by, made once: every new application reads the
+    // applicant's account.
+    private static let byID = SQLTemplate("SELECT * FROM accounts WHERE id = ?")
+    private static let byIDNumber = SQLTemplate("SELECT * FROM accounts WHERE id_number_idx = ?")
+    private static let byMobile = SQLTemplate("SELECT * FROM accounts WHERE mobile_idx = ?")
+    private static let byUsername = SQLTemplate("SELECT * FROM accounts WHERE username = ?")
+
+    private func one(_ template: SQLTemplate, _ value: String) async throws -> AccountRecord? {
+        try await sql.query(template, [value]).first().map(AccountRecord.init(row:))
     }
 
-    private func one(_ lookup: Lookup, _ value: String) async throws -> AccountRecord? {
-        guard let template = Lookup.templates[lookup] else { return nil }
-        return try await sql.query(template, [value]).first().map(AccountRecord.init(row:))
-    }
-
-    func account(id: String) async throws -> AccountRecord? { try await one(.id, id) }
-    func account(idNumberIndex: String) async throws -> AccountRecord? { try await one(.idNumber, idNumberIndex) }
-    func account(mobileIndex: String) async throws -> AccountRecord? { try await one(.mobile, mobileIndex) }
-    func account(username: String) async throws -> AccountRecord? { try await one(.username, username) }
+    func account(id: String) async throws -> AccountRecord? { try await one(Self.byID, id) }
+    func account(idNumberIndex: String) async throws -> AccountRecord? { try await one(Self.byIDNumber, idNumberIndex) }
+    func account(mobileIndex: String) async throws -> AccountRecord? { try await one(Self.byMobile, mobileIndex) }
+    func account(username: String) async throws -> AccountRecord? { try await one(Self.byUsername, username) }
 
     func recordFailure(id: String, failedLogins: Int, firstFailedAt: Int64?, lockedUntil: Int64?, on db: any SQLDatabase) async throws {
         try await db.update("accounts")
