@@ -106,6 +106,58 @@ import Testing
         }
     }
 
+    /// Deferrable writes (held back and sent together on PostgreSQL, `PostgresTransaction`) keep
+    /// the meaning of statements run one after another, on both engines.
+    @Test(arguments: TestEngine.available)
+    func deferrableWritesKeepTheirOrderAndTheirTransaction(engine: TestEngine) async throws {
+        let insert = SQLTemplate("INSERT INTO scratch (id, label) VALUES (?, ?)", deferrable: true)
+        let insertTwo = SQLRowsInsert("INSERT INTO scratch (id, label)", columns: 2, deferrable: true)
+        let delete = SQLTemplate("DELETE FROM scratch WHERE label = ?", deferrable: true)
+        let rename = SQLTemplate("UPDATE scratch SET label = ? WHERE id = ?", deferrable: true)
+        try await withDatabase(engine) { database in
+            let seen = try await database.transaction { db in
+                try await db.query(insert, [1, "a"]).run()
+                try await insertTwo.run([[2, "b"], [3, "c"]], on: db)
+                // A delete and an update of rows held back above: each must find them.
+                try await db.query(delete, ["b"]).run()
+                try await db.query(rename, ["c2", 3]).run()
+                try await db.query(insert, [4, "d"]).run()
+                // A read inside the transaction sees every write before it.
+                let inside = try await db.raw("SELECT label FROM scratch").all(decoding: Row.self).map(\.label)
+                try await db.query(insert, [5, "e"]).run()
+                return Set(inside)
+            }
+            #expect(seen == ["a", "c2", "d"])
+            #expect(try await labels(database) == ["a", "c2", "d", "e"])
+
+            // Only deferrable writes: a failure among them (a taken label) stores none of them.
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await db.query(insert, [6, "f"]).run()
+                    try await db.query(insert, [7, "a"]).run()
+                    try await db.query(insert, [8, "h"]).run()
+                }
+            }
+            // After a read, and failing only when the transaction ends.
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await db.query(insert, [9, "i"]).run()
+                    _ = try await db.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)
+                    try await db.query(insert, [10, "j"]).run()
+                    try await db.query(insert, [11, "e"]).run()
+                }
+            }
+            // The body's own error after held writes.
+            await #expect(throws: Failure.self) {
+                try await database.transaction { db in
+                    try await db.query(insert, [12, "l"]).run()
+                    throw Failure()
+                }
+            }
+            #expect(try await labels(database) == ["a", "c2", "d", "e"])
+        }
+    }
+
     /// A write that bypasses the body's database would wait for the writer its own body
     /// holds; it fails instead of hanging, and the transaction's own writes are undone.
     @Test func aWriteAroundTheBodysDatabaseFailsInsteadOfHanging() async throws {

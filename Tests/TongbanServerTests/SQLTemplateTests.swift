@@ -142,6 +142,27 @@ import Testing
         #expect(names.withLock { $0 } == (0..<PostgresPrepared.capacity).map { "\($0) tongban_\($0)" })
     }
 
+    @Test func deferrableWritesNameTheirTable() {
+        #expect(SQLDeferral("INSERT INTO notices (id) VALUES (?)").table == "notices")
+        #expect(SQLDeferral("DELETE FROM application_tasks WHERE application_id = ?").table == "application_tasks")
+        #expect(SQLDeferral("UPDATE applications\n SET status = ?").table == "applications")
+        #expect(SQLTemplate("INSERT INTO t (a) VALUES (?)")([1]).deferral == nil)
+    }
+
+    @Test func combinedWritesNumberTheirBindsInOrder() throws {
+        let a = SQLTemplate("INSERT INTO t (a, b) VALUES (?, ?)", deferrable: true)
+        let b = SQLTemplate("DELETE FROM u WHERE c = ?", deferrable: true)
+        let c = SQLTemplate("INSERT INTO v (d) VALUES (?) ON CONFLICT DO NOTHING", deferrable: true)
+        let combined = SQLTemplateStatement.combining([a([1, "x"]), b(["y"]), c([2])])
+        #expect(combined.postgresSQL == "WITH w1 AS (INSERT INTO t (a, b) VALUES ($1, $2)), w2 AS (DELETE FROM u WHERE c = $3) "
+                + "INSERT INTO v (d) VALUES ($4) ON CONFLICT DO NOTHING")
+        #expect(combined.binds.count == 4)
+        #expect(combined.binds[2] as? String == "y")
+        #expect(combined.deferral == nil)
+        let alone = a([1, "x"])
+        #expect(SQLTemplateStatement.combining([alone]).postgresSQL == alone.postgresSQL)
+    }
+
     @Test func textWithoutBinds() {
         #expect(SQLTemplate("SELECT 1").bindCount == 0)
         #expect(SQLTemplate("?").bindCount == 1)

@@ -25,6 +25,7 @@ public struct AppDatabase: Sendable {
     /// SQLite only: the one writing connection and the reading connections. FluentKit's
     /// pool serves only the migrations there.
     private let embedded: (writer: SQLiteWriter, readers: SQLiteReadPool)?
+    private let leases: PostgresLeases
 
     init(databases: Databases, engine: Engine, logger: Logger, id: DatabaseID,
          embedded: (writer: SQLiteWriter, readers: SQLiteReadPool)? = nil) {
@@ -35,6 +36,7 @@ public struct AppDatabase: Sendable {
         for loop in databases.eventLoopGroup.makeIterator() { loops.append(loop) }
         self.handles = loops.map { databases.database(id, logger: logger, on: $0)! }
         self.embedded = embedded
+        self.leases = PostgresLeases(pools: handles)
     }
 
     public var fluent: any Database {
@@ -54,8 +56,7 @@ public struct AppDatabase: Sendable {
 
     /// PostgreSQL's pool, written-out statements prepared on each connection.
     private var pooled: any SQLDatabase {
-        let pool = fluent
-        return PreparingPostgres(base: pool as! any SQLDatabase, source: .pool(pool as! any PostgresDatabase))
+        PreparingPostgres(base: fluent as! any SQLDatabase, source: .pool(leases))
     }
 
     /// Runs `body` in one transaction: either everything it wrote is stored or nothing is.
@@ -63,57 +64,18 @@ public struct AppDatabase: Sendable {
         if let embedded { return try await embedded.writer.transaction(body) }
         // FluentKit would run the body as a new task, queued behind every request's work
         // while it holds a connection. The connection is leased here and the body runs in the
-        // caller's task, its continuations on the connection's own event loop: each statement's
-        // answer arrives there, so the body goes on without a hop to another thread and back.
-        return try await withLeasedConnection { leased, loop in
-            let db = try await Self.preparing(leased)
-            return try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-                try await db.raw("BEGIN").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+        // caller's task on the connection's event loop (`PostgresLeases`).
+        return try await leases.withConnection { connection, leased in
+            let transaction = PostgresTransaction(connection: connection, base: leased)
+            do {
+                let result = try await body(PreparingPostgres(base: leased, source: .transaction(transaction)))
+                try await transaction.commit()
+                return result
+            } catch {
+                await transaction.rollback()
+                throw error
             }
         }
-    }
-
-    /// The leased connection with written-out statements prepared (`PostgresPrepared`).
-    private static func preparing(_ leased: any SQLDatabase) async throws -> any SQLDatabase {
-        guard let postgres = leased as? any PostgresDatabase else { return leased }
-        // The connection is ours until the lease ends, so it may be kept past this call.
-        let connection = try await postgres.withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
-        return PreparingPostgres(base: leased, source: .connection(connection))
-    }
-
-    private func withLeasedConnection<T: Sendable>(_ body: (any SQLDatabase, any EventLoop) async throws -> T) async throws -> T {
-        let pool = fluent
-        let leased = pool.eventLoop.makePromise(of: (any Database).self)
-        let finished = pool.eventLoop.makePromise(of: Void.self)
-        let released = pool.withConnection { connection -> EventLoopFuture<Void> in
-            leased.succeed(connection)
-            return finished.futureResult
-        }
-        released.whenFailure { leased.fail($0) }
-        let connection: any Database
-        do {
-            connection = try await leased.futureResult.get()
-        } catch {
-            finished.succeed(())
-            throw error
-        }
-        let outcome: Result<T, any Error>
-        do {
-            outcome = .success(try await body(connection as! any SQLDatabase, connection.eventLoop))
-        } catch {
-            outcome = .failure(error)
-        }
-        finished.succeed(())
-        try await released.get()
-        return try outcome.get()
     }
 
     public static func open(_ store: AppConfiguration.Store, logger: Logger) throws -> AppDatabase {
@@ -153,7 +115,7 @@ public struct AppDatabase: Sendable {
         // A session lock belongs to one connection: taken and released on the same leased
         // one (through the pool, the unlock could land on another connection and leave the
         // lock held, blocking the next process's start).
-        try await withLeasedConnection { db, _ in
+        try await leases.withConnection { _, db in
             try await db.raw("SELECT pg_advisory_lock(7215001)").run()
             do {
                 try await migrator.setupIfNeeded().get()
@@ -227,6 +189,53 @@ struct DatabaseShutdownService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await database.shutdown()
+    }
+}
+
+/// PostgreSQL connections from FluentKit's pools (one per event loop), each leased and used
+/// with the caller's task on the pool's own event loop.
+///
+/// A statement's answer arrives on its connection's event loop; run from elsewhere, every
+/// lease, statement and release crossed between that loop and the global executor's threads
+/// (about five wake-ups per statement sent outside a transaction; futex and scheduler time
+/// were the largest kernel items of a submission on PostgreSQL by perf). On the loop, a
+/// statement's whole life is one thread's work and only entering and leaving cross over.
+struct PostgresLeases: Sendable {
+    private let pools: [any Database]
+    private let executors: [EventLoopTaskExecutor]
+
+    init(pools: [any Database]) {
+        self.pools = pools
+        self.executors = pools.map { EventLoopTaskExecutor($0.eventLoop) }
+    }
+
+    /// Runs `body` with one connection of a pool, as a PostgresNIO connection and as SQLKit
+    /// speaks to it; the connection goes back to the pool when `body` ends.
+    func withConnection<T: Sendable>(_ body: (PostgresConnection, any SQLDatabase) async throws -> T) async throws -> T {
+        let index = pools.count == 1 ? 0 : Int.random(in: 0..<pools.count)
+        let pool = pools[index]
+        return try await withTaskExecutorPreference(executors[index]) {
+            let leased = pool.eventLoop.makePromise(of: (any Database).self)
+            let finished = pool.eventLoop.makePromise(of: Void.self)
+            let released = pool.withConnection { connection -> EventLoopFuture<Void> in
+                leased.succeed(connection)
+                return finished.futureResult
+            }
+            released.whenFailure { leased.fail($0) }
+            let outcome: Result<T, any Error>
+            do {
+                let database = try await leased.futureResult.get()
+                // The connection is ours until `finished`, so it may be kept past this call.
+                let connection = try await (database as! any PostgresDatabase)
+                    .withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
+                outcome = .success(try await body(connection, database as! any SQLDatabase))
+            } catch {
+                outcome = .failure(error)
+            }
+            finished.succeed(())
+            try? await released.get()
+            return try outcome.get()
+        }
     }
 }
 

@@ -158,12 +158,12 @@ extension Optional: OptionalBind {
 }
 
 /// A PostgreSQL database on which written-out statements run prepared, everything else as
-/// SQLKit would run it: a connection held for a transaction, or the pool (each statement
-/// then on whichever connection the pool lends).
+/// SQLKit would run it: a transaction on a connection held for it, or the pool (each
+/// statement then on whichever connection the pool lends).
 struct PreparingPostgres: SQLDatabase {
     enum Source: Sendable {
-        case connection(PostgresConnection)
-        case pool(any PostgresDatabase)
+        case transaction(PostgresTransaction)
+        case pool(PostgresLeases)
     }
 
     let base: any SQLDatabase
@@ -175,23 +175,33 @@ struct PreparingPostgres: SQLDatabase {
     var dialect: any SQLDialect { base.dialect }
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
+    /// Through the async path, so a transaction's held writes go out before the statement.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
+        eventLoop.makeFutureWithTask { try await execute(sql: query, onRow) }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        guard let statement = query as? SQLTemplateStatement else { return try await base.execute(sql: query, onRow) }
-        let logger = self.logger
-        let rows: [PostgresRow]?
         switch source {
-        case .connection(let connection):
-            rows = try await PostgresPrepared.run(statement, on: connection, logger: logger)
-        case .pool(let pool):
-            rows = try await pool.withConnection { connection in
-                connection.eventLoop.makeFutureWithTask { try await PostgresPrepared.run(statement, on: connection, logger: logger) }
-            }.get()
+        case .transaction(let transaction):
+            try await transaction.execute(query, onRow)
+        case .pool(let leases):
+            try await leases.withConnection { connection, leased in
+                try await PostgresPrepared.execute(query, on: connection, leased: leased, onRow)
+            }
         }
-        guard let rows else { return try await base.execute(sql: query, onRow) }
-        for row in rows { onRow(row.sql()) }
+    }
+}
+
+extension PostgresPrepared {
+    /// Runs a statement on a leased connection: a template prepared when it can be, anything
+    /// else (or a template that cannot be prepared) as SQLKit sends it.
+    static func execute(_ query: any SQLExpression, on connection: PostgresConnection, leased: any SQLDatabase,
+                        _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        if let statement = query as? SQLTemplateStatement,
+           let rows = try await run(statement, on: connection, logger: leased.logger) {
+            for row in rows { onRow(row.sql()) }
+            return
+        }
+        try await leased.execute(sql: query, onRow)
     }
 }

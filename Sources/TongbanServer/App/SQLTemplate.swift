@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 
 /// A statement written out by hand, for the paths every submission and transition takes.
 /// SQLKit's builders spent longer building and serialising such statements (an expression
@@ -14,8 +15,12 @@ struct SQLTemplate: Sendable {
     private let postgresSQL: String
     /// The text as SQLite takes it (`?1`, `?2`, …, as SQLiteKit's dialect writes them).
     private let sqliteSQL: String
+    private let deferral: SQLDeferral?
 
-    init(_ text: String) {
+    /// `deferrable`: a write that answers nothing (no RETURNING) and that nothing later in its
+    /// transaction needs to have happened before its own next statement, which a PostgreSQL
+    /// transaction may therefore hold back and send together with others (`PostgresTransaction`).
+    init(_ text: String, deferrable: Bool = false) {
         let pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
         self.pieces = pieces
         func numbered(_ mark: String) -> String {
@@ -23,6 +28,7 @@ struct SQLTemplate: Sendable {
         }
         postgresSQL = numbered("$")
         sqliteSQL = numbered("?")
+        deferral = deferrable ? SQLDeferral(text) : nil
     }
 
     var bindCount: Int { pieces.count - 1 }
@@ -30,7 +36,28 @@ struct SQLTemplate: Sendable {
     /// The statement with these values bound, in the order of the `?`s.
     func callAsFunction(_ binds: [any Encodable & Sendable]) -> SQLTemplateStatement {
         precondition(binds.count == bindCount, "the template takes \(bindCount) binds, not \(binds.count)")
-        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, sqliteSQL: sqliteSQL, binds: binds)
+        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, sqliteSQL: sqliteSQL, binds: binds, deferral: deferral)
+    }
+}
+
+/// The table a deferrable write changes: what decides whether it may be sent in one statement
+/// with other writes (`PostgresTransaction`).
+struct SQLDeferral: Sendable, Equatable {
+    let table: Substring
+
+    init(_ text: String) {
+        let words = text.split(whereSeparator: \.isWhitespace)
+        let verb = words.first?.uppercased()
+        precondition(!words.contains { $0.uppercased() == "RETURNING" }, "a deferred write answers nothing: \(text)")
+        switch verb {
+        case "INSERT", "DELETE":
+            precondition(words.count > 2 && ["INTO", "FROM"].contains(words[1].uppercased()), "not a plain \(verb ?? ""): \(text)")
+            table = words[2]
+        case "UPDATE":
+            table = words[1]
+        default:
+            preconditionFailure("only INSERT, UPDATE and DELETE can be deferred: \(text)")
+        }
     }
 }
 
@@ -39,6 +66,36 @@ struct SQLTemplateStatement: SQLExpression {
     let postgresSQL: String
     let sqliteSQL: String
     let binds: [any Encodable & Sendable]
+    /// Set when the statement may be held back in a PostgreSQL transaction.
+    let deferral: SQLDeferral?
+
+    /// One statement doing what `statements` do one after another, for PostgreSQL: all but the
+    /// last become data-modifying WITH clauses of the last. Only for deferrable writes to
+    /// different tables (`PostgresTransaction` sees to that): PostgreSQL runs every part on the
+    /// same snapshot, so none sees another's rows, and in an order of its own, so two inserts
+    /// into one table could take serial numbers out of turn.
+    static func combining(_ statements: [SQLTemplateStatement]) -> SQLTemplateStatement {
+        precondition(!statements.isEmpty && statements.allSatisfy { $0.deferral != nil })
+        if statements.count == 1 { return statements[0] }
+        let key = statements.map(\.postgresSQL).joined(separator: "\u{0}")
+        let template = combined.withLock { $0[key] } ?? {
+            var pieces: [String] = []
+            for (index, statement) in statements.enumerated() {
+                let opening = index == 0 ? "WITH w1 AS (" : index < statements.count - 1 ? "), w\(index + 1) AS (" : ") "
+                if pieces.isEmpty { pieces.append(opening) } else { pieces[pieces.count - 1] += opening }
+                pieces[pieces.count - 1] += statement.pieces[0]
+                pieces += statement.pieces.dropFirst()
+            }
+            let template = SQLTemplate(pieces.joined(separator: "?"))
+            combined.withLock { if $0.count < 1024 { $0[key] = template } }
+            return template
+        }()
+        return template(statements.flatMap(\.binds))
+    }
+
+    /// Combinations made so far, by their parts' texts: a transaction's writes come in a few
+    /// shapes, each split and numbered once.
+    private static let combined = Mutex<[String: SQLTemplate]>([:])
 
     func serialize(to serializer: inout SQLSerializer) {
         for (piece, bind) in zip(pieces, binds) {
@@ -75,10 +132,11 @@ struct SQLRowsInsert: Sendable {
 
     /// `head` is the statement up to VALUES (`INSERT INTO t (a, b)`), `tail` what follows the
     /// rows (an `ON CONFLICT` clause, or nothing).
-    init(_ head: String, columns: Int, tail: String = "") {
+    init(_ head: String, columns: Int, tail: String = "", deferrable: Bool = false) {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         templates = (1...Self.rowsPerStatement).map { count in
-            SQLTemplate("\(head) VALUES " + Array(repeating: row, count: count).joined(separator: ", ") + (tail.isEmpty ? "" : " \(tail)"))
+            SQLTemplate("\(head) VALUES " + Array(repeating: row, count: count).joined(separator: ", ") + (tail.isEmpty ? "" : " \(tail)"),
+                        deferrable: deferrable)
         }
     }
 

@@ -192,10 +192,12 @@ struct SQLApplicationStore: ApplicationStore {
         definition_version, form_version, applicant_id, organization_id, status, current_step, form_json, case_json, version,
         receipt_number, warning_level, due_date, escalated, outcome, created_at, updated_at, submitted_at, concluded_at
         """
+    // Deferrable writes (PostgresTransaction): rows with new ids, and the task rows a case's
+    // transition replaces, which nothing in the same transaction reads back.
     private static let insertApplication = SQLTemplate("""
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        """, deferrable: true)
     private static let selectApplication = SQLTemplate("SELECT \(applicationColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""
         UPDATE applications SET status = ?, current_step = ?, form_json = ?, case_json = ?, version = ?, receipt_number = ?,
@@ -247,7 +249,7 @@ struct SQLApplicationStore: ApplicationStore {
     private static let insertMaterials = SQLRowsInsert("""
         INSERT INTO application_materials (id, application_id, material_name, source, supplied_by, file_name, content_type,
                                            size_bytes, sha256, stored_name, created_by, created_at)
-        """, columns: 12)
+        """, columns: 12, deferrable: true)
     private static let materialsOfApplication = SQLTemplate("""
         SELECT id AS "id", application_id AS "applicationId", material_name AS "materialName", source AS "source",
                supplied_by AS "suppliedBy", file_name AS "fileName", content_type AS "contentType", size_bytes AS "sizeBytes",
@@ -262,7 +264,7 @@ struct SQLApplicationStore: ApplicationStore {
     private static let insertTimeline = SQLRowsInsert("""
         INSERT INTO application_timeline (id, application_id, position, occurred_at, case_version, event, summary, comment,
                                           actor_id, actor_name, actor_role, department_code)
-        """, columns: 12)
+        """, columns: 12, deferrable: true)
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws {
         try await Self.insertTimeline.run(entries.map { e in
@@ -295,12 +297,13 @@ struct SQLApplicationStore: ApplicationStore {
     private static let commonDeletes = (0...SQLRowsInsert.rowsPerStatement).map(deleteTasks(keeping:))
     private static func deleteTasks(keeping kept: Int) -> SQLTemplate {
         SQLTemplate("DELETE FROM application_tasks WHERE application_id = ?" + (kept == 0 ? "" : " AND NOT ("
-            + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"))
+            + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"),
+            deferrable: true)
     }
     /// A task that is already open keeps its row, and with it its claim.
     private static let insertTasks = SQLRowsInsert(
         "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at)", columns: 6,
-        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING")
+        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING", deferrable: true)
 
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
         // Two statements whatever changes, instead of reading the open tasks and writing each difference.
@@ -408,7 +411,7 @@ struct SQLApplicationStore: ApplicationStore {
 
     private static let insertNotice = SQLTemplate("""
         INSERT INTO notices (id, account_id, application_id, title, body, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-        """)
+        """, deferrable: true)
 
     func insert(_ n: NoticeRecord, on db: any SQLDatabase) async throws {
         let binds: [any Encodable & Sendable] = [n.id, n.accountId, n.applicationId, n.title, n.body, n.createdAt, n.readAt]

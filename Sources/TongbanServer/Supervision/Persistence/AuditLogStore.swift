@@ -189,7 +189,7 @@ struct SQLAuditLog: AuditLog {
         INSERT INTO audit_pending (occurred_at, actor_id, actor_role, department_code, action, target_type, target_id, outcome,
                                    client_address, request_id, detail)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """)
+        """, deferrable: true)
     private static let anyPending = SQLTemplate("SELECT id FROM audit_pending LIMIT 1")
     /// Only committed rows are seen; one committing later, even with a lower id, is taken by a later turn.
     private static let takePending = SQLTemplate("""
