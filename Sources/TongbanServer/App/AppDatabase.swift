@@ -54,6 +54,11 @@ public struct AppDatabase: Sendable {
     /// committed before the call. Never write through it.
     var read: any SQLDatabase { embedded?.readers.sql ?? pooled }
 
+    /// PostgreSQL only: the executor that runs a task on `loop`, when a pool lives there.
+    func executor(for loop: any EventLoop) -> (any TaskExecutor)? {
+        embedded == nil ? leases.executor(for: loop) : nil
+    }
+
     /// PostgreSQL's pool, written-out statements prepared on each connection.
     private var pooled: any SQLDatabase {
         PreparingPostgres(base: fluent as! any SQLDatabase, source: .pool(leases))
@@ -209,10 +214,15 @@ struct PostgresLeases: Sendable {
         self.executors = pools.map { EventLoopTaskExecutor($0.eventLoop) }
     }
 
+    func executor(for loop: any EventLoop) -> EventLoopTaskExecutor? {
+        executors.first { $0.loop === loop }
+    }
+
     /// Runs `body` with one connection of a pool, as a PostgresNIO connection and as SQLKit
-    /// speaks to it; the connection goes back to the pool when `body` ends.
+    /// speaks to it; the connection goes back to the pool when `body` ends. The pool of the
+    /// loop the caller runs on when there is one, so nothing crosses threads.
     func withConnection<T: Sendable>(_ body: (PostgresConnection, any SQLDatabase) async throws -> T) async throws -> T {
-        let index = pools.count == 1 ? 0 : Int.random(in: 0..<pools.count)
+        let index = executors.firstIndex { $0.loop.inEventLoop } ?? (pools.count == 1 ? 0 : Int.random(in: 0..<pools.count))
         let pool = pools[index]
         return try await withTaskExecutorPreference(executors[index]) {
             let leased = pool.eventLoop.makePromise(of: (any Database).self)

@@ -99,6 +99,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
                         outcome: .denied, detail: "requires \(access)"),
             actor: context.auditActor)
     }
+    if services.database.engine == .postgres { router.middlewares.add(EventLoopAffinityMiddleware(database: services.database)) }
     router.middlewares.add(RequestLogMiddleware())
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware(views: views, routes: routes))

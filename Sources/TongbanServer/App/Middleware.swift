@@ -122,3 +122,18 @@ struct RequestLogMiddleware: RouterMiddleware {
         return response
     }
 }
+
+/// On PostgreSQL, serves each request with its task on its HTTP connection's event loop, where
+/// one of the database pools lives too (both use the process's one event loop group): the
+/// request's statements are then leased, sent and answered on that thread
+/// (`PostgresLeases`), instead of crossing from the global executor to a loop and back for
+/// each of them.
+struct EventLoopAffinityMiddleware: RouterMiddleware {
+    typealias Context = TongbanContext
+    let database: AppDatabase
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let executor = database.executor(for: context.eventLoop) else { return try await next(request, context) }
+        return try await withTaskExecutorPreference(executor) { try await next(request, context) }
+    }
+}

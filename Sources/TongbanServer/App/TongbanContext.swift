@@ -26,11 +26,14 @@ public struct TongbanContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
     public let remoteAddress: String?
+    /// The loop the request's HTTP connection is served on.
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
         self.remoteAddress = source.channel.remoteAddress.flatMap { $0.ipAddress }
+        self.eventLoop = source.channel.eventLoop
     }
 
     /// Bodies are read through `JSONBody`, which applies the 1 MiB cap and names bad fields.
