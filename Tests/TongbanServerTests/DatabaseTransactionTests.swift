@@ -114,6 +114,7 @@ import Testing
         let insertTwo = SQLRowsInsert("INSERT INTO scratch (id, label)", columns: 2, deferrable: true)
         let delete = SQLTemplate("DELETE FROM scratch WHERE label = ?", deferrable: true)
         let rename = SQLTemplate("UPDATE scratch SET label = ? WHERE id = ?", deferrable: true)
+        let insertBeside = SQLTemplate("INSERT INTO scratch (id, label) VALUES (?, ?)", deferrable: true, besideItsTable: true)
         try await withDatabase(engine) { database in
             let seen = try await database.transaction { db in
                 try await db.query(insert, [1, "a"]).run()
@@ -122,13 +123,15 @@ import Testing
                 try await db.query(delete, ["b"]).run()
                 try await db.query(rename, ["c2", 3]).run()
                 try await db.query(insert, [4, "d"]).run()
+                // Marked as not minding earlier writes to its table: it adds a row nothing above touches.
+                try await db.query(insertBeside, [13, "m"]).run()
                 // A read inside the transaction sees every write before it.
                 let inside = try await db.raw("SELECT label FROM scratch").all(decoding: Row.self).map(\.label)
                 try await db.query(insert, [5, "e"]).run()
                 return Set(inside)
             }
-            #expect(seen == ["a", "c2", "d"])
-            #expect(try await labels(database) == ["a", "c2", "d", "e"])
+            #expect(seen == ["a", "c2", "d", "m"])
+            #expect(try await labels(database) == ["a", "c2", "d", "m", "e"])
 
             // Only deferrable writes: a failure among them (a taken label) stores none of them.
             await #expect(throws: (any Error).self) {
@@ -154,7 +157,7 @@ import Testing
                     throw Failure()
                 }
             }
-            #expect(try await labels(database) == ["a", "c2", "d", "e"])
+            #expect(try await labels(database) == ["a", "c2", "d", "m", "e"])
         }
     }
 

@@ -142,6 +142,22 @@ import Testing
         #expect(names.withLock { $0 } == (0..<PostgresPrepared.capacity).map { "\($0) tongban_\($0)" })
     }
 
+    /// The shortcut for usual binds on PostgreSQL declares and encodes what the general path does.
+    @Test func postgresBindShortcutsAgreeWithTheGeneralPath() throws {
+        let samples: [any Encodable & Sendable] = ["甲", 42, Int64(1) << 40, String?.some("乙"), String?.none, Int?.some(-7), Int?.none,
+                                                   Int64?.some(9), Int64?.none]
+        for sample in samples {
+            var usual = PostgresBindings()
+            var general = PostgresBindings()
+            let usualType = try #require(PostgresPrepared.appendUsual(sample, to: &usual), "\(sample)")
+            #expect(usualType == (try PostgresPrepared.appendAny(sample, to: &general)), "\(sample)")
+            #expect(usual == general, "\(sample)")
+        }
+        var none = PostgresBindings()
+        #expect(PostgresPrepared.appendUsual(2.5, to: &none) == nil)
+        #expect(PostgresPrepared.appendUsual(true, to: &none) == nil)
+    }
+
     @Test func deferrableWritesNameTheirTable() {
         #expect(SQLDeferral("INSERT INTO notices (id) VALUES (?)").table == "notices")
         #expect(SQLDeferral("DELETE FROM application_tasks WHERE application_id = ?").table == "application_tasks")

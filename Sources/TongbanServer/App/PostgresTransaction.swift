@@ -15,7 +15,8 @@ import Synchronization
 ///
 /// PostgreSQL runs the parts of one statement on one snapshot, so no part sees another's
 /// rows, and in an order of its own (serial numbers of two inserts into one table could come
-/// out of turn): a batch never holds two writes to one table. A deferred
+/// out of turn): a batch never holds two writes to one table, unless the later one is marked
+/// as having the same effect either way (`SQLTemplate`'s `besideItsTable`). A deferred
 /// write that fails (a constraint) fails the transaction when the batch is sent, at the
 /// latest when it ends, so the transaction still stores all or nothing; the error merely
 /// surfaces at a later statement than the one that caused it.
@@ -37,7 +38,7 @@ final class PostgresTransaction: Sendable {
 
     func execute(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
         if let statement = query as? SQLTemplateStatement, let deferral = statement.deferral {
-            let conflicts = state.withLock { $0.held.contains { $0.deferral == deferral } }
+            let conflicts = !deferral.besideItsTable && state.withLock { $0.held.contains { $0.deferral?.table == deferral.table } }
             if conflicts { try await sendHeld() }
             state.withLock { $0.held.append(statement) }
             return

@@ -20,7 +20,9 @@ struct SQLTemplate: Sendable {
     /// `deferrable`: a write that answers nothing (no RETURNING) and that nothing later in its
     /// transaction needs to have happened before its own next statement, which a PostgreSQL
     /// transaction may therefore hold back and send together with others (`PostgresTransaction`).
-    init(_ text: String, deferrable: Bool = false) {
+    /// `besideItsTable`: it may go in one statement with earlier writes to its table, because it
+    /// has the same effect whether or not it sees them.
+    init(_ text: String, deferrable: Bool = false, besideItsTable: Bool = false) {
         let pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
         self.pieces = pieces
         func numbered(_ mark: String) -> String {
@@ -28,7 +30,8 @@ struct SQLTemplate: Sendable {
         }
         postgresSQL = numbered("$")
         sqliteSQL = numbered("?")
-        deferral = deferrable ? SQLDeferral(text) : nil
+        precondition(deferrable || !besideItsTable)
+        deferral = deferrable ? SQLDeferral(text, besideItsTable: besideItsTable) : nil
     }
 
     var bindCount: Int { pieces.count - 1 }
@@ -44,8 +47,11 @@ struct SQLTemplate: Sendable {
 /// with other writes (`PostgresTransaction`).
 struct SQLDeferral: Sendable, Equatable {
     let table: Substring
+    /// The write may join a batch that already writes its table (see `SQLTemplate.init`).
+    let besideItsTable: Bool
 
-    init(_ text: String) {
+    init(_ text: String, besideItsTable: Bool = false) {
+        self.besideItsTable = besideItsTable
         let words = text.split(whereSeparator: \.isWhitespace)
         let verb = words.first?.uppercased()
         precondition(!words.contains { $0.uppercased() == "RETURNING" }, "a deferred write answers nothing: \(text)")
@@ -132,11 +138,11 @@ struct SQLRowsInsert: Sendable {
 
     /// `head` is the statement up to VALUES (`INSERT INTO t (a, b)`), `tail` what follows the
     /// rows (an `ON CONFLICT` clause, or nothing).
-    init(_ head: String, columns: Int, tail: String = "", deferrable: Bool = false) {
+    init(_ head: String, columns: Int, tail: String = "", deferrable: Bool = false, besideItsTable: Bool = false) {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         templates = (1...Self.rowsPerStatement).map { count in
             SQLTemplate("\(head) VALUES " + Array(repeating: row, count: count).joined(separator: ", ") + (tail.isEmpty ? "" : " \(tail)"),
-                        deferrable: deferrable)
+                        deferrable: deferrable, besideItsTable: besideItsTable)
         }
     }
 

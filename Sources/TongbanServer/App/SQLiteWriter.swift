@@ -477,7 +477,7 @@ enum SQLiteBinds {
 /// `value` as a `D` when `D` is exactly its type: a comparison of type metadata, not a
 /// dynamic cast.
 @inline(__always)
-private func exactly<T, D>(_ value: T, as: D.Type) -> D? {
+func exactly<T, D>(_ value: T, as: D.Type) -> D? {
     T.self == D.self ? unsafeBitCast(value, to: D.self) : nil
 }
 

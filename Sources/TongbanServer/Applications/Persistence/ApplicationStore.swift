@@ -300,10 +300,12 @@ struct SQLApplicationStore: ApplicationStore {
             + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"),
             deferrable: true)
     }
-    /// A task that is already open keeps its row, and with it its claim.
+    /// A task that is already open keeps its row, and with it its claim. It may go in one
+    /// statement with the delete before it (`besideItsTable`): the delete removes only tasks
+    /// outside the new set and this adds only tasks in it, so neither touches the other's rows.
     private static let insertTasks = SQLRowsInsert(
         "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at)", columns: 6,
-        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING", deferrable: true)
+        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING", deferrable: true, besideItsTable: true)
 
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
         // Two statements whatever changes, instead of reading the open tasks and writing each difference.
