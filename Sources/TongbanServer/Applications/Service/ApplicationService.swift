@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import SQLKit
 import TongbanCore
 
@@ -189,9 +190,13 @@ public struct ApplicationService: Sendable {
         }
         let materialID = UUID.newID()
         let directory = uploads.appendingPathComponent(id, isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(materialID)
-        try Data(upload.bytes).write(to: file, options: .atomic)
+        // Files go to disk on the I/O thread pool: up to 10 MiB written here would hold a
+        // cooperative thread, or on PostgreSQL the request's event loop, that long.
+        try await NIOThreadPool.singleton.runIfActive {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(upload.bytes).write(to: file, options: .atomic)
+        }
         let material = MaterialRecord(
             id: materialID, applicationId: id, materialName: upload.material, source: "applicant", suppliedBy: nil,
             fileName: AttachmentPolicy.cleanFileName(upload.fileName), contentType: type.contentType, sizeBytes: Int64(upload.bytes.count),
@@ -224,7 +229,8 @@ public struct ApplicationService: Sendable {
             try await audit.append(AuditRecord("application.attachment.read", targetType: "application", targetID: id, detail: materialID),
                                    actor: actor)
         }
-        return (material, try Data(contentsOf: uploads.appendingPathComponent(stored)))
+        let file = uploads.appendingPathComponent(stored)
+        return (material, try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: file) })
     }
 
     // MARK: - Submission
