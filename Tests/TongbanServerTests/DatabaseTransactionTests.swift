@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import SQLKit
 import Testing
 @testable import TongbanServer
@@ -158,6 +160,46 @@ import Testing
                 }
             }
             #expect(try await labels(database) == ["a", "c2", "d", "m", "e"])
+        }
+    }
+
+    /// On PostgreSQL a request may run on an event loop of the pools (`EventLoopAffinityMiddleware`):
+    /// reads, transactions and nested use of both pools work from there as from anywhere.
+    @Test(arguments: TestEngine.available)
+    func statementsRunFromAnEventLoopExecutor(engine: TestEngine) async throws {
+        try await withDatabase(engine) { database in
+            let loops = Array(database.databases.eventLoopGroup.makeIterator())
+            let executors = loops.compactMap { database.executor(for: $0) }
+            #expect(executors.count == (engine == .postgres ? loops.count : 0))
+            let elsewhere = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            #expect(database.executor(for: elsewhere.next()) == nil)
+            try await elsewhere.shutdownGracefully()
+            for (index, executor) in executors.enumerated() {
+                let answer = try await withTaskExecutorPreference(executor) {
+                    try await database.transaction { db in
+                        try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(index), SQLBind("loop\(index)")).run()
+                    }
+                    return try await database.sql.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)?.n
+                }
+                #expect(answer == index + 1)
+            }
+            // More concurrent transactions than one loop's pool has connections, all started on one loop.
+            if let executor = executors.first {
+                try await withTaskExecutorPreference(executor) {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in 100..<140 {
+                            group.addTask {
+                                try await database.transaction { db in
+                                    try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(i), SQLBind("many\(i)")).run()
+                                    _ = try await db.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                #expect(try await labels(database).filter { $0.hasPrefix("many") }.count == 40)
+            }
         }
     }
 
