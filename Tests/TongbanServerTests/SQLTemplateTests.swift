@@ -142,20 +142,28 @@ import Testing
         #expect(names.withLock { $0 } == (0..<PostgresPrepared.capacity).map { "\($0) tongban_\($0)" })
     }
 
-    /// The shortcut for usual binds on PostgreSQL declares and encodes what the general path does.
+    /// The usual binds are recognised as the statements carry them (`any Encodable`), and on
+    /// PostgreSQL the shortcut declares and encodes what the general path does.
     @Test func postgresBindShortcutsAgreeWithTheGeneralPath() throws {
         let samples: [any Encodable & Sendable] = ["甲", 42, Int64(1) << 40, String?.some("乙"), String?.none, Int?.some(-7), Int?.none,
-                                                   Int64?.some(9), Int64?.none]
+                                                   Int64?.some(9), Int64?.none, true, 2.5]
         for sample in samples {
+            #expect(UsualBind(sample) != nil, "\(sample) takes the general path")
             var usual = PostgresBindings()
             var general = PostgresBindings()
-            let usualType = try #require(PostgresPrepared.appendUsual(sample, to: &usual), "\(sample)")
+            let usualType = try #require(try PostgresPrepared.append(sample, to: &usual), "\(sample)")
             #expect(usualType == (try PostgresPrepared.appendAny(sample, to: &general)), "\(sample)")
             #expect(usual == general, "\(sample)")
         }
-        var none = PostgresBindings()
-        #expect(PostgresPrepared.appendUsual(2.5, to: &none) == nil)
-        #expect(PostgresPrepared.appendUsual(true, to: &none) == nil)
+        let unusual: any Encodable & Sendable = [1, 2]
+        #expect(UsualBind(unusual) == nil)
+        #expect(UsualBind(Int?.none) == .integer(nil))
+        #expect(UsualBind(7) == .integer(7))
+    }
+
+    @Test func familiesAnswerEveryCount() {
+        let family = SQLTemplateFamily(usual: 1...2) { n in SQLTemplate("SELECT 1 WHERE a IN (" + Array(repeating: "?", count: n).joined(separator: ", ") + ")") }
+        #expect((1...5).map { family[$0].bindCount } == [1, 2, 3, 4, 5])
     }
 
     @Test func deferrableWritesNameTheirTable() {

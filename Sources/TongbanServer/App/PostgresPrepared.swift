@@ -74,11 +74,24 @@ enum PostgresPrepared {
         }
     }
 
-    /// Appends one bind and answers its declared type; nil for a type it cannot encode.
-    private static func append(_ bind: Any, to bindings: inout PostgresBindings) throws -> PostgresDataType? {
-        try appendUsual(bind, to: &bindings) ?? appendAny(bind, to: &bindings)
+    /// Appends one bind and answers its declared type; nil for a type it cannot encode. The
+    /// usual types (`UsualBind`) without protocol casts (about 1.5 % of the server's CPU per
+    /// submission, perf), with the types the general path gives them.
+    static func append(_ bind: any Encodable, to bindings: inout PostgresBindings) throws -> PostgresDataType? {
+        func append<V: PostgresNonThrowingEncodable>(_ value: V?) -> PostgresDataType {
+            if let value { bindings.append(value) } else { bindings.appendNull() }
+            return V.psqlType
+        }
+        switch UsualBind(bind) {
+        case .text(let text): return append(text)
+        case .integer(let number): return append(number)
+        case .boolean(let flag): return append(flag)
+        case .double(let number): return append(number)
+        case nil: return try appendAny(bind, to: &bindings)
+        }
     }
 
+    /// The general path: optionals looked into, then any type PostgresNIO can encode.
     static func appendAny(_ bind: Any, to bindings: inout PostgresBindings) throws -> PostgresDataType? {
         if let optional = bind as? any OptionalBind {
             guard let wrapped = optional.wrappedBind else {
@@ -91,23 +104,6 @@ enum PostgresPrepared {
         guard let value = bind as? any PostgresThrowingDynamicTypeEncodable else { return nil }
         try bindings.append(value)
         return value.psqlType
-    }
-
-    /// Strings and integers, plain or optional, told apart by comparing type metadata: the
-    /// protocol casts of `append` cost more than the encoding (about 1.5 % of the server's CPU
-    /// per submission, perf). The same types as `append` gives them.
-    static func appendUsual<T>(_ value: T, to bindings: inout PostgresBindings) -> PostgresDataType? {
-        func optional<V: PostgresNonThrowingEncodable>(_ value: V?) -> PostgresDataType {
-            if let value { bindings.append(value) } else { bindings.appendNull() }
-            return V.psqlType
-        }
-        if let text = exactly(value, as: String.self) { return optional(text) }
-        if let number = exactly(value, as: Int.self) { return optional(number) }
-        if let number = exactly(value, as: Int64.self) { return optional(number) }
-        if let text = exactly(value, as: String?.self) { return optional(text) }
-        if let number = exactly(value, as: Int?.self) { return optional(number) }
-        if let number = exactly(value, as: Int64?.self) { return optional(number) }
-        return nil
     }
 
     private struct Execute: SlotVisitor {

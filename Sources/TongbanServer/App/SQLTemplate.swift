@@ -43,9 +43,27 @@ struct SQLTemplate: Sendable {
     }
 }
 
+/// Templates that differ only in how many items one of their lists holds (`IN (?, ?)`, a
+/// number of alternatives): made once for the usual counts, on demand for others.
+struct SQLTemplateFamily: Sendable {
+    private let usual: ClosedRange<Int>
+    private let made: [SQLTemplate]
+    private let make: @Sendable (Int) -> SQLTemplate
+
+    init(usual: ClosedRange<Int>, _ make: @escaping @Sendable (Int) -> SQLTemplate) {
+        self.usual = usual
+        self.made = usual.map(make)
+        self.make = make
+    }
+
+    subscript(count: Int) -> SQLTemplate {
+        usual.contains(count) ? made[count - usual.lowerBound] : make(count)
+    }
+}
+
 /// The table a deferrable write changes: what decides whether it may be sent in one statement
 /// with other writes (`PostgresTransaction`).
-struct SQLDeferral: Sendable, Equatable {
+struct SQLDeferral: Sendable {
     let table: Substring
     /// The write may join a batch that already writes its table (see `SQLTemplate.init`).
     let besideItsTable: Bool
@@ -154,4 +172,36 @@ struct SQLRowsInsert: Sendable {
             start += chunk.count
         }
     }
+}
+
+/// A bind of the types statements mostly carry, recognised by comparing type metadata. Both
+/// drivers' general paths (SQLiteDataEncoder, PostgresNIO's protocol casts) cost more per bind
+/// than the encoding itself (perf, bench/README.md sixth and seventh sessions).
+enum UsualBind: Equatable {
+    case text(String?)
+    case integer(Int64?)
+    case boolean(Bool)
+    case double(Double)
+
+    /// Nil for any other type. `T` is constrained so that an `any Encodable` argument is
+    /// opened to its dynamic type; with an unconstrained `T` it would stay the existential and
+    /// nothing would match.
+    init?<T: Encodable>(_ value: T) {
+        if let text = exactly(value, as: String.self) { self = .text(text) }
+        else if let number = exactly(value, as: Int.self) { self = .integer(Int64(number)) }
+        else if let number = exactly(value, as: Int64.self) { self = .integer(number) }
+        else if let text = exactly(value, as: String?.self) { self = .text(text) }
+        else if let number = exactly(value, as: Int?.self) { self = .integer(number.map(Int64.init)) }
+        else if let number = exactly(value, as: Int64?.self) { self = .integer(number) }
+        else if let flag = exactly(value, as: Bool.self) { self = .boolean(flag) }
+        else if let number = exactly(value, as: Double.self) { self = .double(number) }
+        else { return nil }
+    }
+}
+
+/// `value` as a `D` when `D` is exactly its type: a comparison of type metadata, not a
+/// dynamic cast.
+@inline(__always)
+func exactly<T, D>(_ value: T, as: D.Type) -> D? {
+    T.self == D.self ? unsafeBitCast(value, to: D.self) : nil
 }

@@ -447,8 +447,8 @@ struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
 }
 
 /// Statement text and bind values as SQLite takes them, the common cases without SQLKit's
-/// general machinery: a template already holds its SQLite text, and text, integers and
-/// booleans are converted directly. Serialising templates anew and `SQLiteDataEncoder`'s
+/// general machinery: a template already holds its SQLite text, and the usual binds
+/// (`UsualBind`) are converted directly. Serialising templates anew and `SQLiteDataEncoder`'s
 /// protocol cast on every bind were together about 6 % of the server's CPU on a workflow
 /// action (perf, bench/README.md sixth session).
 enum SQLiteBinds {
@@ -458,27 +458,14 @@ enum SQLiteBinds {
     }
 
     static func data(_ value: any Encodable) throws -> SQLiteData {
-        try direct(value) ?? SQLiteDataEncoder().encode(value)
+        switch UsualBind(value) {
+        case .text(let text): text.map(SQLiteData.text) ?? .null
+        case .integer(let number): number.map { .integer(Int($0)) } ?? .null
+        case .boolean(let flag): .integer(flag ? 1 : 0)
+        case .double(let number): .float(number)
+        case nil: try SQLiteDataEncoder().encode(value)
+        }
     }
-
-    private static func direct<T: Encodable>(_ value: T) -> SQLiteData? {
-        if let text = exactly(value, as: String.self) { return .text(text) }
-        if let number = exactly(value, as: Int.self) { return .integer(numericCast(number)) }
-        if let number = exactly(value, as: Int64.self) { return .integer(numericCast(number)) }
-        if let text = exactly(value, as: String?.self) { return text.map(SQLiteData.text) ?? .null }
-        if let number = exactly(value, as: Int?.self) { return number.map { .integer(numericCast($0)) } ?? .null }
-        if let number = exactly(value, as: Int64?.self) { return number.map { .integer(numericCast($0)) } ?? .null }
-        if let flag = exactly(value, as: Bool.self) { return .integer(flag ? 1 : 0) }
-        if let number = exactly(value, as: Double.self) { return .float(number) }
-        return nil
-    }
-}
-
-/// `value` as a `D` when `D` is exactly its type: a comparison of type metadata, not a
-/// dynamic cast.
-@inline(__always)
-func exactly<T, D>(_ value: T, as: D.Type) -> D? {
-    T.self == D.self ? unsafeBitCast(value, to: D.self) : nil
 }
 
 /// The writer inside a transaction body, which holds the writer, so nothing else uses the

@@ -289,13 +289,8 @@ struct SQLApplicationStore: ApplicationStore {
         }
     }
 
-    /// Deletes an application's tasks but the `kept` ones named after its id; the usual
-    /// counts are made once.
-    private static func deleteOtherTasks(keeping kept: Int) -> SQLTemplate {
-        kept < commonDeletes.count ? commonDeletes[kept] : deleteTasks(keeping: kept)
-    }
-    private static let commonDeletes = (0...SQLRowsInsert.rowsPerStatement).map(deleteTasks(keeping:))
-    private static func deleteTasks(keeping kept: Int) -> SQLTemplate {
+    /// Deletes an application's tasks but the kept ones named after its id, by how many are kept.
+    private static let deleteOtherTasks = SQLTemplateFamily(usual: 0...SQLRowsInsert.rowsPerStatement) { kept in
         SQLTemplate("DELETE FROM application_tasks WHERE application_id = ?" + (kept == 0 ? "" : " AND NOT ("
             + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"),
             deferrable: true)
@@ -310,7 +305,7 @@ struct SQLApplicationStore: ApplicationStore {
     func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
         // Two statements whatever changes, instead of reading the open tasks and writing each difference.
         let keys: [any Encodable & Sendable] = tasks.flatMap { [$0.departmentCode, $0.role.rawValue, $0.kind.rawValue] as [any Encodable & Sendable] }
-        try await db.query(Self.deleteOtherTasks(keeping: tasks.count), [application] + keys).run()
+        try await db.query(Self.deleteOtherTasks[tasks.count], [application] + keys).run()
         try await Self.insertTasks.run(tasks.map { [application, $0.departmentCode, $0.role.rawValue, $0.kind.rawValue, $0.step, now] }, on: db)
     }
 

@@ -26,8 +26,7 @@ public protocol ProcessPublicationStore: Sendable {
 struct SQLProcessPublicationStore: ProcessPublicationStore {
     func current(itemCode: String, divisions: [String], on db: any SQLDatabase) async throws -> ProcessPublicationRecord? {
         guard !divisions.isEmpty else { return nil }
-        let template = divisions.count <= Self.commonCurrent.count ? Self.commonCurrent[divisions.count - 1] : Self.current(divisions: divisions.count)
-        let rows = try await db.query(template, [itemCode] + divisions).all().map { row in
+        let rows = try await db.query(Self.publications[divisions.count], [itemCode] + divisions).all().map { row in
             ProcessPublicationRecord(
                 itemCode: try row.decode(column: "item_code"), divisionCode: try row.decode(column: "division_code"),
                 sequence: try row.decode(column: "sequence"), definitionId: try row.decode(column: "definition_id"),
@@ -42,8 +41,7 @@ struct SQLProcessPublicationStore: ProcessPublicationStore {
 
     // Every new application asks, so written out (SQLTemplate), made once for the usual
     // number of divisions (an item's own and those above it), and decoded by hand.
-    private static let commonCurrent = (1...4).map(current(divisions:))
-    private static func current(divisions: Int) -> SQLTemplate {
+    private static let publications = SQLTemplateFamily(usual: 1...4) { divisions in
         SQLTemplate("""
             SELECT item_code, division_code, sequence, definition_id, definition_version, published_at, published_by
             FROM process_publications
