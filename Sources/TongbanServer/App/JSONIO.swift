@@ -194,11 +194,24 @@ enum JSONOut {
     }()
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try encoder.encode(value)
+        let body: ByteBuffer
+        if let writable = value as? any JSONWritable {
+            var writer = JSONTextWriter(escapingSlashes: false, capacity: 4096)
+            writable.write(to: &writer)
+            body = ByteBuffer(bytes: writer.bytes)
+        } else {
+            body = ByteBuffer(bytes: try encoder.encode(value))
+        }
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
+}
+
+/// A response shape that writes its own JSON (see `JSONTextWriter`); it must write what its
+/// `Encodable` conformance encodes with `JSONOut.encoder`.
+protocol JSONWritable {
+    func write(to w: inout JSONTextWriter)
 }
 
 /// RFC 7240 `Prefer: return=minimal`: a client that needs only the new state after a change
