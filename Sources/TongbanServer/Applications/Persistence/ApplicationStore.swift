@@ -66,7 +66,7 @@ extension ApplicationRecord {
     }
 }
 
-public struct MaterialRecord: Decodable, Sendable {
+public struct MaterialRecord: Sendable {
     public var id: String
     public var applicationId: String
     public var materialName: String
@@ -108,7 +108,7 @@ public struct NoticeRecord: Codable, Sendable {
 }
 
 /// One queue row: the task and the application it belongs to.
-public struct QueueRow: Decodable, Sendable {
+public struct QueueRow: Sendable {
     public var applicationId: String
     public var departmentCode: String
     public var role: String
@@ -123,6 +123,44 @@ public struct QueueRow: Decodable, Sendable {
     public var dueDate: String?
     public var escalated: Int
     public var submittedAt: Int64?
+}
+
+// Read by hand, as `ApplicationRecord`: the generic row decoder cost more than the query on
+// every answer that shows a case.
+extension MaterialRecord {
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id")
+        applicationId = try row.decode(column: "application_id")
+        materialName = try row.decode(column: "material_name")
+        source = try row.decode(column: "source")
+        suppliedBy = try row.decode(column: "supplied_by")
+        fileName = try row.decode(column: "file_name")
+        contentType = try row.decode(column: "content_type")
+        sizeBytes = try row.decode(column: "size_bytes")
+        sha256 = try row.decode(column: "sha256")
+        storedName = try row.decode(column: "stored_name")
+        createdBy = try row.decode(column: "created_by")
+        createdAt = try row.decode(column: "created_at")
+    }
+}
+
+extension QueueRow {
+    init(row: any SQLRow) throws {
+        applicationId = try row.decode(column: "application_id")
+        departmentCode = try row.decode(column: "department_code")
+        role = try row.decode(column: "role")
+        kind = try row.decode(column: "kind")
+        step = try row.decode(column: "step")
+        claimedBy = try row.decode(column: "claimed_by")
+        itemCode = try row.decode(column: "item_code")
+        itemName = try row.decode(column: "item_name")
+        status = try row.decode(column: "status")
+        receiptNumber = try row.decode(column: "receipt_number")
+        warningLevel = try row.decode(column: "warning_level")
+        dueDate = try row.decode(column: "due_date")
+        escalated = try row.decode(column: "escalated")
+        submittedAt = try row.decode(column: "submitted_at")
+    }
 }
 
 public struct QueueFilter: Sendable {
@@ -251,14 +289,13 @@ struct SQLApplicationStore: ApplicationStore {
                                            size_bytes, sha256, stored_name, created_by, created_at)
         """, columns: 12, deferrable: true)
     private static let materialsOfApplication = SQLTemplate("""
-        SELECT id AS "id", application_id AS "applicationId", material_name AS "materialName", source AS "source",
-               supplied_by AS "suppliedBy", file_name AS "fileName", content_type AS "contentType", size_bytes AS "sizeBytes",
-               sha256 AS "sha256", stored_name AS "storedName", created_by AS "createdBy", created_at AS "createdAt"
+        SELECT id, application_id, material_name, source, supplied_by, file_name, content_type, size_bytes, sha256, stored_name,
+               created_by, created_at
         FROM application_materials WHERE application_id = ? ORDER BY created_at, id
         """)
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
-        try await db.query(Self.materialsOfApplication, [application]).all(decoding: MaterialRecord.self)
+        try await db.query(Self.materialsOfApplication, [application]).all().map(MaterialRecord.init(row:))
     }
 
     private static let insertTimeline = SQLRowsInsert("""
@@ -324,15 +361,13 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     private static let tasksOfApplication = SQLTemplate("""
-        SELECT t.application_id AS "applicationId", t.department_code AS "departmentCode", t.role AS "role", t.kind AS "kind",
-               t.step AS "step", t.claimed_by AS "claimedBy", a.item_code AS "itemCode", a.item_name AS "itemName",
-               a.status AS "status", a.receipt_number AS "receiptNumber", a.warning_level AS "warningLevel",
-               a.due_date AS "dueDate", a.escalated AS "escalated", a.submitted_at AS "submittedAt"
+        SELECT t.application_id, t.department_code, t.role, t.kind, t.step, t.claimed_by, a.item_code, a.item_name, a.status,
+               a.receipt_number, a.warning_level, a.due_date, a.escalated, a.submitted_at
         FROM application_tasks t JOIN applications a ON t.application_id = a.id WHERE t.application_id = ?
         """)
 
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow] {
-        try await db.query(Self.tasksOfApplication, [application]).all(decoding: QueueRow.self)
+        try await db.query(Self.tasksOfApplication, [application]).all().map(QueueRow.init(row:))
     }
 
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts) {
@@ -357,7 +392,7 @@ struct SQLApplicationStore: ApplicationStore {
             .orderBy(SQLColumn("submitted_at", table: "a"))
             .orderBy(SQLColumn("application_id", table: "t"))
             .limit(paging.pageSize).offset(paging.offset)
-            .all(decoding: QueueRow.self, keyDecodingStrategy: .snakeCase)
+            .all().map(QueueRow.init(row:))
         struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var claimedBy: String?; var n: Int }
         let buckets = try await scoped(joined(db), claims: false)
             .column(SQLColumn("warning_level", table: "a")).column(SQLColumn("escalated", table: "a"))
