@@ -38,6 +38,24 @@ public struct JSONTextWriter: Sendable {
     public mutating func int<T: BinaryInteger>(_ value: T) { bytes.append(contentsOf: String(value).utf8); needsComma = true }
     public mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
 
+    public mutating func object(_ members: (inout JSONTextWriter) -> Void) {
+        openObject()
+        members(&self)
+        closeObject()
+    }
+
+    /// An array with one object per element.
+    public mutating func objects<S: Sequence>(_ elements: S, _ members: (inout JSONTextWriter, S.Element) -> Void) {
+        openArray()
+        for item in elements {
+            element()
+            openObject()
+            members(&self, item)
+            closeObject()
+        }
+        closeArray()
+    }
+
     public mutating func strings(_ values: [String]) {
         openArray()
         for value in values { element(); string(value) }

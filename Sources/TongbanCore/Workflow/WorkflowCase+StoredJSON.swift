@@ -15,16 +15,7 @@ extension WorkflowCase {
         if let clock { w.key("clock"); clock.write(to: &w) }
         if let stepClock { w.key("stepClock"); stepClock.write(to: &w) }
         w.key("stepPath"); w.strings(stepPath)
-        w.key("opinions")
-        w.openObject()
-        for (department, opinion) in opinions {
-            w.key(department)
-            w.openObject()
-            w.key("verdict"); w.string(opinion.verdict.rawValue)
-            w.key("comment"); w.string(opinion.comment)
-            w.closeObject()
-        }
-        w.closeObject()
+        w.key("opinions"); JointOpinion.write(opinions, to: &w)
         w.key("outstandingMaterials"); w.strings(outstandingMaterials)
         w.key("supplementNoticeSent"); w.bool(supplementNoticeSent)
         if let decision {
@@ -71,10 +62,7 @@ extension CaseClock {
         w.openObject()
         w.key("limit"); w.int(limit)
         w.key("events")
-        w.openArray()
-        for event in events {
-            w.element()
-            w.openObject()
+        w.objects(events) { w, event in
             w.key("kind")
             w.openObject()
             switch event.kind {
@@ -86,9 +74,22 @@ extension CaseClock {
             }
             w.closeObject()
             w.key("date"); w.string(event.date.description)
-            w.closeObject()
         }
-        w.closeArray()
         w.closeObject()
+    }
+}
+
+extension JointOpinion {
+    /// Departments' opinions as synthesized coding writes a `[String: JointOpinion]`.
+    public static func write(_ opinions: [String: JointOpinion], to w: inout JSONTextWriter) {
+        w.object { w in
+            for (department, opinion) in opinions {
+                w.key(department)
+                w.object { w in
+                    w.member("verdict", opinion.verdict.rawValue)
+                    w.member("comment", opinion.comment)
+                }
+            }
+        }
     }
 }

@@ -89,131 +89,95 @@ struct ApplicationView: Encodable, Sendable {
 /// a test holds both outputs equal.
 extension ApplicationView: JSONWritable {
     func write(to w: inout JSONTextWriter) {
-        w.openObject()
+        w.object { w in
+            w.member("id", id)
+            w.member("status", status)
+            w.member("statusZh", statusZh)
+            w.member("version", version)
+            w.member("itemCode", itemCode)
+            w.member("itemName", itemName)
+            w.member("divisionCode", divisionCode)
+            w.member("handlingDepartment", handlingDepartment)
+            w.member("receiptNumber", receiptNumber)
+            w.member("currentStep", currentStep)
+            w.member("currentStepName", currentStepName)
+            w.member("warningLevel", warningLevel)
+            w.member("dueDate", dueDate)
+            w.member("escalated", escalated)
+            w.member("outcome", outcome)
+            w.key("outstandingMaterials"); w.strings(outstandingMaterials)
+            w.key("opinions"); JointOpinion.write(opinions, to: &w)
+            w.key("form"); w.stringMap(form)
+            w.key("fields"); w.objects(fields) { w, field in field.write(to: &w) }
+            w.key("requirements")
+            w.objects(requirements) { w, requirement in
+                w.member("name", requirement.name)
+                w.member("required", requirement.required)
+                w.member("condition", requirement.condition)
+                w.member("governmentSupplied", requirement.governmentSupplied)
+                w.member("provided", requirement.provided)
+            }
+            w.key("materials")
+            w.objects(materials) { w, material in
+                w.member("id", material.id)
+                w.member("materialName", material.materialName)
+                w.member("source", material.source)
+                w.member("suppliedBy", material.suppliedBy)
+                w.member("fileName", material.fileName)
+                w.member("contentType", material.contentType)
+                w.member("sizeBytes", material.sizeBytes)
+                w.member("sha256", material.sha256)
+                w.member("createdAt", material.createdAt)
+            }
+            w.key("timeline")
+            w.objects(timeline) { w, entry in
+                w.member("at", entry.at)
+                w.member("time", entry.time)
+                w.member("event", entry.event)
+                w.member("summary", entry.summary)
+                w.member("comment", entry.comment)
+                w.member("actorName", entry.actorName)
+                w.member("actorRole", entry.actorRole)
+                w.member("departmentCode", entry.departmentCode)
+            }
+            w.key("tasks")
+            w.objects(tasks) { w, task in
+                w.member("departmentCode", task.departmentCode)
+                w.member("role", task.role)
+                w.member("kind", task.kind)
+                w.member("step", task.step)
+                w.member("claimedBy", task.claimedBy)
+            }
+            w.member("createdAt", createdAt)
+            w.member("submittedAt", submittedAt)
+            w.member("concludedAt", concludedAt)
+        }
+    }
+}
+
+extension ApplicationView.FieldView {
+    fileprivate func write(to w: inout JSONTextWriter) {
         w.member("id", id)
-        w.member("status", status)
-        w.member("statusZh", statusZh)
-        w.member("version", version)
-        w.member("itemCode", itemCode)
-        w.member("itemName", itemName)
-        w.member("divisionCode", divisionCode)
-        w.member("handlingDepartment", handlingDepartment)
-        w.member("receiptNumber", receiptNumber)
-        w.member("currentStep", currentStep)
-        w.member("currentStepName", currentStepName)
-        w.member("warningLevel", warningLevel)
-        w.member("dueDate", dueDate)
-        w.member("escalated", escalated)
-        w.member("outcome", outcome)
-        w.key("outstandingMaterials"); w.strings(outstandingMaterials)
-        w.key("opinions")
-        w.openObject()
-        for (department, opinion) in opinions {
-            w.key(department)
-            w.openObject()
-            w.member("verdict", opinion.verdict.rawValue)
-            w.member("comment", opinion.comment)
-            w.closeObject()
-        }
-        w.closeObject()
-        w.key("form"); w.stringMap(form)
-        w.key("fields")
-        w.openArray()
-        for field in fields {
-            w.element()
-            w.openObject()
-            w.member("id", field.id)
-            w.member("label", field.label)
-            w.member("type", field.type)
-            w.member("required", field.required)
-            if let condition = field.requiredWhen {
-                w.key("requiredWhen")
-                w.openObject()
-                w.member("field", condition.field)
-                w.key("values"); w.strings(condition.values)
-                w.closeObject()
+        w.member("label", label)
+        w.member("type", type)
+        w.member("required", required)
+        if let requiredWhen {
+            w.key("requiredWhen")
+            w.object { w in
+                w.member("field", requiredWhen.field)
+                w.key("values"); w.strings(requiredWhen.values)
             }
-            if let options = field.options {
-                w.key("options")
-                w.openArray()
-                for option in options {
-                    w.element()
-                    w.openObject()
-                    w.member("value", option.value)
-                    w.member("label", option.label)
-                    w.closeObject()
-                }
-                w.closeArray()
+        }
+        if let options {
+            w.key("options")
+            w.objects(options) { w, option in
+                w.member("value", option.value)
+                w.member("label", option.label)
             }
-            w.member("prefilled", field.prefilled)
-            w.member("help", field.help)
-            w.member("value", field.value)
-            w.closeObject()
         }
-        w.closeArray()
-        w.key("requirements")
-        w.openArray()
-        for requirement in requirements {
-            w.element()
-            w.openObject()
-            w.member("name", requirement.name)
-            w.member("required", requirement.required)
-            w.member("condition", requirement.condition)
-            w.member("governmentSupplied", requirement.governmentSupplied)
-            w.member("provided", requirement.provided)
-            w.closeObject()
-        }
-        w.closeArray()
-        w.key("materials")
-        w.openArray()
-        for material in materials {
-            w.element()
-            w.openObject()
-            w.member("id", material.id)
-            w.member("materialName", material.materialName)
-            w.member("source", material.source)
-            w.member("suppliedBy", material.suppliedBy)
-            w.member("fileName", material.fileName)
-            w.member("contentType", material.contentType)
-            w.member("sizeBytes", material.sizeBytes)
-            w.member("sha256", material.sha256)
-            w.member("createdAt", material.createdAt)
-            w.closeObject()
-        }
-        w.closeArray()
-        w.key("timeline")
-        w.openArray()
-        for entry in timeline {
-            w.element()
-            w.openObject()
-            w.member("at", entry.at)
-            w.member("time", entry.time)
-            w.member("event", entry.event)
-            w.member("summary", entry.summary)
-            w.member("comment", entry.comment)
-            w.member("actorName", entry.actorName)
-            w.member("actorRole", entry.actorRole)
-            w.member("departmentCode", entry.departmentCode)
-            w.closeObject()
-        }
-        w.closeArray()
-        w.key("tasks")
-        w.openArray()
-        for task in tasks {
-            w.element()
-            w.openObject()
-            w.member("departmentCode", task.departmentCode)
-            w.member("role", task.role)
-            w.member("kind", task.kind)
-            w.member("step", task.step)
-            w.member("claimedBy", task.claimedBy)
-            w.closeObject()
-        }
-        w.closeArray()
-        w.member("createdAt", createdAt)
-        w.member("submittedAt", submittedAt)
-        w.member("concludedAt", concludedAt)
-        w.closeObject()
+        w.member("prefilled", prefilled)
+        w.member("help", help)
+        w.member("value", value)
     }
 }
 
