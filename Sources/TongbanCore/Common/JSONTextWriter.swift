@@ -76,6 +76,14 @@ public struct JSONTextWriter: Sendable {
 
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        let slash: UInt8 = escapesSlashes ? 0x2F : 0x22
+        // Most strings need no escape: copied whole, not byte by byte.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == slash }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            needsComma = true
+            return
+        }
         // Every byte that needs escaping is ASCII, so the bytes of other characters pass as they are.
         for byte in value.utf8 {
             switch byte {
