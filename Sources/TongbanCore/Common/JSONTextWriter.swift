@@ -76,6 +76,7 @@ public struct JSONTextWriter: Sendable {
 
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // When slashes pass unescaped, the quote stands in for them in the test below.
         let slash: UInt8 = escapesSlashes ? 0x2F : 0x22
         // Most strings need no escape: copied whole, not byte by byte.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == slash }) {
