@@ -86,7 +86,7 @@ public struct ApplicationService: Sendable {
             itemDepartment: item.departmentCode, handlingDepartment: library.handlingDepartment(for: item),
             definitionId: definition.id, definitionVersion: definition.version, formVersion: form.itemVersion,
             applicantId: caller.accountID, organizationId: applicant.organizationID,
-            status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: try Self.json(prefilled),
+            status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: Self.formJSON(prefilled),
             caseJson: workflowCase.storedJSON, version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
             outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil)
         // What the government already holds is looked up before the transaction, on the read
@@ -140,7 +140,7 @@ public struct ApplicationService: Sendable {
         for (key, value) in values where value.trimmed().isEmpty { stored[key] = nil }
         stored.merge(canonical) { _, new in new }
         let expected = record.version
-        record.formJson = try Self.json(stored)
+        record.formJson = Self.formJSON(stored)
         record.version += 1
         record.updatedAt = now
         let updated = record
@@ -334,15 +334,16 @@ public struct ApplicationService: Sendable {
         return values
     }
 
-    /// Stored JSON (the case, the form) is read back only by this code, so its keys are not
-    /// sorted: sorting every object cost measurably on each transition.
-    private static let encoder = JSONEncoder()
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// The stored form: an object of strings, keys unsorted (read back only by this code).
+    static func formJSON(_ values: [String: String]) -> String {
+        var writer = JSONTextWriter()
+        writer.stringMap(values)
+        return writer.text
     }
 
+    private static let decoder = JSONDecoder()
+
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try decoder.decode(type, from: Data(text.utf8))
     }
 }
