@@ -279,6 +279,12 @@ def main():
             # polls of threads that have finished their share; they cost little).
             "cpuMsPerPlaintextRequest": plain_cpu.per(plain_requests), "cpuMsPerSubmission": submit_cpu.per(submitted),
             "cpuMsPerTransition": accept_cpu.per(accepted),
+            # The goals, judged on this run alone.
+            "goalsMet": {
+                "submissionsAtLeast30PercentOfPlaintext": submissions / plain >= 0.30,
+                "submissionRequestP99AtMost20ms": request_p99 <= 20,
+                "transitionsAtLeast5000PerSecond": transitions >= 5000,
+            },
         }
         print(json.dumps(result, ensure_ascii=False))
     finally:
