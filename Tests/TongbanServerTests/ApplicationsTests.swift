@@ -388,6 +388,55 @@ struct ApplicationsTests {
         }
     }
 
+    /// The queue's total is the count its claim filter picks (taken from the counts, not
+    /// counted again): it must agree with the items and the counts under every filter.
+    @Test(arguments: TestEngine.available)
+    func queueTotalsFollowTheClaimFilter(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson(1)
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+                let id = created.json["id"] as? String ?? ""
+                #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
+                ids.append(id)
+            }
+            let clerk = try await s.logInDemoStaff("clerk")
+            struct Seen { var total: Int; var items: [String]; var counts: [String: Int] }
+            func queue(_ query: String) async throws -> Seen {
+                let answer = try await s.call(.get, "/api/v1/work/queue?pageSize=200" + query, token: clerk)
+                #expect(answer.status == .ok, "\(answer.text)")
+                return Seen(total: answer.json["total"] as? Int ?? -1,
+                            items: (answer.json["items"] as? [[String: Any]] ?? []).compactMap { $0["applicationId"] as? String },
+                            counts: answer.json["counts"] as? [String: Int] ?? [:])
+            }
+            func check(_ filter: String) async throws -> (all: Seen, mine: Seen, unclaimed: Seen) {
+                let all = try await queue(filter), mine = try await queue(filter + "&claim=mine")
+                let unclaimed = try await queue(filter + "&claim=unclaimed")
+                for seen in [all, mine, unclaimed] {
+                    #expect(seen.items.count == seen.total, "\(filter)")
+                    #expect(seen.counts == all.counts, "\(filter)")
+                }
+                #expect(all.total == all.counts["total"] && mine.total == all.counts["mine"] && unclaimed.total == all.counts["unclaimed"])
+                #expect(Set(mine.items).isDisjoint(with: unclaimed.items) && Set(mine.items + unclaimed.items).isSubset(of: all.items))
+                return (all, mine, unclaimed)
+            }
+            let before = try await check("&itemCode=330106-GG-0002")
+            #expect(Set(ids).isSubset(of: before.unclaimed.items))
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(ids[0])/claim", token: clerk).status == .ok)
+            let after = try await check("&itemCode=330106-GG-0002")
+            #expect(after.all.total == before.all.total)
+            #expect(after.mine.total == before.mine.total + 1 && after.unclaimed.total == before.unclaimed.total - 1)
+            #expect(after.mine.items.contains(ids[0]))
+            // The page holds its slice; the total stays the filter's.
+            let firstPage = try await s.call(.get, "/api/v1/work/queue?pageSize=1&claim=unclaimed&itemCode=330106-GG-0002", token: clerk)
+            #expect((firstPage.json["items"] as? [Any])?.count == 1 && firstPage.json["total"] as? Int == after.unclaimed.total)
+            let none = try await check("&itemCode=330106-XK-9999")
+            #expect(none.all.total == 0 && none.mine.total == 0 && none.unclaimed.total == 0)
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func receiptNumbersStayUniqueUnderConcurrentSubmits(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

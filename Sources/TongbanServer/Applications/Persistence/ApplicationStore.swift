@@ -410,7 +410,13 @@ struct SQLApplicationStore: ApplicationStore {
             if b.warningLevel == WarningLevel.overdue.rawValue { counts.overdue += b.n }
             if b.escalated != 0 { counts.escalated += b.n }
         }
-        let total = try await scoped(joined(db).column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).first(decoding: Count.self)?.n ?? 0
+        // The counts see every claim under the other filters, so the page's total is the one of
+        // them its claim filter picks: no third pass over the department's tasks.
+        let total = switch filter.claim {
+        case "mine": counts.mine
+        case "unclaimed": counts.unclaimed
+        default: counts.total
+        }
         return (items, total, counts)
     }
 
