@@ -163,6 +163,89 @@ import Testing
         }
     }
 
+    /// A guarded write (a version check) that changes no row fails its transaction with
+    /// `StaleWrite` and stores nothing of it, whether it is sent alone, with the writes held
+    /// after it, before a read or at COMMIT (PostgreSQL), or run at once (SQLite).
+    @Test(arguments: TestEngine.available)
+    func guardedWritesFailTheirTransactionWhenTheyChangeNothing(engine: TestEngine) async throws {
+        let rename = SQLTemplate("UPDATE scratch SET label = ? WHERE id = ? AND label = ?", deferrable: true, guarded: true)
+        let insert = SQLTemplate("INSERT INTO scratch (id, label) VALUES (?, ?)", deferrable: true)
+        let other = SQLTemplate("INSERT INTO other (id) VALUES (?)", deferrable: true)
+        try await withDatabase(engine) { database in
+            try await database.migrate()
+            try await database.sql.raw("CREATE TABLE other (id INTEGER PRIMARY KEY)").run()
+            try await database.sql.raw("INSERT INTO scratch (id, label) VALUES (1, 'v1')").run()
+            func others() async throws -> Int {
+                try await database.sql.raw("SELECT COUNT(*) AS n FROM other").first(decoding: Count.self)?.n ?? -1
+            }
+            // Alone, outside a transaction.
+            await #expect(throws: StaleWrite.self) { try await database.sql.query(rename, ["v2", 1, "v0"]).run() }
+            try await database.sql.query(rename, ["v2", 1, "v1"]).run()
+            #expect(try await labels(database) == ["v2"])
+
+            // In one statement with the writes held with it, at COMMIT (no BEGIN on PostgreSQL),
+            // before a read, or before a write to its own table: none of them stored.
+            await #expect(throws: StaleWrite.self) {
+                try await database.transaction { db in
+                    try await db.query(rename, ["v3", 1, "v1"]).run()
+                    try await db.query(other, [1]).run()
+                }
+            }
+            await #expect(throws: StaleWrite.self) {
+                try await database.transaction { db in
+                    try await db.query(other, [1]).run()
+                    try await db.query(rename, ["v3", 1, "v1"]).run()
+                    _ = try await db.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)
+                    try await db.query(other, [2]).run()
+                }
+            }
+            await #expect(throws: StaleWrite.self) {
+                try await database.transaction { db in
+                    try await db.query(rename, ["v3", 1, "v1"]).run()
+                    try await db.query(other, [1]).run()
+                    try await db.query(insert, [2, "x"]).run()
+                }
+            }
+            #expect(try await labels(database) == ["v2"])
+            #expect(try await others() == 0)
+
+            // Winning, with the same writes.
+            try await database.transaction { db in
+                try await db.query(rename, ["v3", 1, "v2"]).run()
+                try await db.query(insert, [2, "x"]).run()
+                try await db.query(other, [1]).run()
+            }
+            #expect(try await labels(database) == ["v3", "x"])
+            #expect(try await others() == 1)
+
+            // Losing to a writer still open when it was sent: the loser waits for the winner's
+            // row, then fails on its guard, not on the key both wanted (on PostgreSQL the insert
+            // goes in the same statement as the guarded update and must run after it).
+            let winnerSent = AsyncStream.makeStream(of: Void.self)
+            async let winner: Void = database.transaction { db in
+                try await db.query(rename, ["v4", 1, "v3"]).run()
+                try await db.query(other, [7]).run()
+                _ = try await db.raw("SELECT COUNT(*) AS n FROM scratch").first(decoding: Count.self)
+                winnerSent.continuation.yield()
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            for await _ in winnerSent.stream { break }
+            let loser: Result<Void, any Error> = await {
+                do {
+                    return .success(try await database.transaction { db in
+                        try await db.query(rename, ["v4b", 1, "v3"]).run()
+                        try await db.query(other, [7]).run()
+                    })
+                } catch { return .failure(error) }
+            }()
+            try await winner
+            guard case .failure(let error) = loser else { Issue.record("the second writer won too"); return }
+            #expect(error is StaleWrite, "\(error)")
+            #expect(try await labels(database) == ["v4", "x"])
+            #expect(try await others() == 2)
+        }
+    }
+
     /// On PostgreSQL a request may run on an event loop of the pools (`EventLoopAffinityMiddleware`):
     /// reads, transactions and nested use of both pools work from there as from anywhere.
     @Test(arguments: TestEngine.available)

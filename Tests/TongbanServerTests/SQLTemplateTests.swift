@@ -187,6 +187,28 @@ import Testing
         #expect(SQLTemplateStatement.combining([alone]).postgresSQL == alone.postgresSQL)
     }
 
+    /// A guarded write carries its check: on PostgreSQL in the statement (`tongban_changed`),
+    /// also when sent with other writes; on SQLite as a returned row to count.
+    @Test func guardedWritesCarryTheirCheck() throws {
+        let update = SQLTemplate("UPDATE a SET v = ? WHERE id = ? AND v = ?", deferrable: true, guarded: true)
+        let insert = SQLTemplate("INSERT INTO t (a) VALUES (?)", deferrable: true)
+        let alone = update([2, "k", 1])
+        #expect(alone.postgresSQL == "WITH w1 AS (UPDATE a SET v = $1 WHERE id = $2 AND v = $3 RETURNING 1) "
+                + "SELECT tongban_changed(EXISTS (SELECT FROM w1))")
+        #expect(alone.sqliteSQL == "UPDATE a SET v = ?1 WHERE id = ?2 AND v = ?3 RETURNING 1")
+        #expect(alone.deferral?.guarded == true)
+        var serializer = SQLSerializer(database: InlineSQLDatabase(runner: NoStatements()))
+        alone.serialize(to: &serializer)
+        #expect(serializer.sql.hasPrefix("WITH w1 AS (UPDATE a SET v = "), "\(serializer.sql)")
+        let combined = SQLTemplateStatement.combining([insert(["x"]), alone, insert(["y"])])
+        #expect(combined.postgresSQL == "WITH w1 AS (INSERT INTO t (a) VALUES ($1)), "
+                + "w2 AS (UPDATE a SET v = $2 WHERE id = $3 AND v = $4 RETURNING 1), w3 AS (INSERT INTO t (a) VALUES ($5)) "
+                + "SELECT tongban_changed(EXISTS (SELECT FROM w2))")
+        #expect(combined.binds.map { "\($0)" } == ["x", "2", "k", "1", "y"])
+        let two = SQLTemplateStatement.combining([alone, insert(["x"]), update([3, "m", 2])])
+        #expect(two.postgresSQL.hasSuffix("SELECT tongban_changed(EXISTS (SELECT FROM w1) AND EXISTS (SELECT FROM w3))"), "\(two.postgresSQL)")
+    }
+
     @Test func textWithoutBinds() {
         #expect(SQLTemplate("SELECT 1").bindCount == 0)
         #expect(SQLTemplate("?").bindCount == 1)

@@ -212,13 +212,18 @@ struct PreparingPostgres: SQLDatabase {
 extension PostgresPrepared {
     /// Runs a statement on a leased connection: a template prepared when it can be, anything
     /// else (or a template that cannot be prepared) as SQLKit sends it.
+    /// A guarded write that changed no row throws `StaleWrite`.
     static func execute(_ query: any SQLExpression, on connection: PostgresConnection, leased: any SQLDatabase,
                         _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        if let statement = query as? SQLTemplateStatement,
-           let rows = try await run(statement, on: connection, logger: leased.logger) {
-            for row in rows { onRow(row.sql()) }
-            return
+        do {
+            if let statement = query as? SQLTemplateStatement,
+               let rows = try await run(statement, on: connection, logger: leased.logger) {
+                for row in rows { onRow(row.sql()) }
+                return
+            }
+            try await leased.execute(sql: query, onRow)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == StaleWrite.sqlState {
+            throw StaleWrite()
         }
-        try await leased.execute(sql: query, onRow)
     }
 }

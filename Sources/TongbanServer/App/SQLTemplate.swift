@@ -10,7 +10,10 @@ import Synchronization
 /// and PostgreSQL. The text must hold no other `?` (no string literal containing one, none of
 /// PostgreSQL's `?` operators).
 struct SQLTemplate: Sendable {
+    /// The statement's own text split at its binds, what `SQLTemplateStatement.combining` joins.
     private let pieces: [String]
+    /// What PostgreSQL runs, split at its binds: the statement, and for a guarded write its check.
+    private let postgresPieces: [String]
     /// The text as PostgreSQL takes it (`$1`, `$2`, …), the name it is prepared under.
     private let postgresSQL: String
     /// The text as SQLite takes it (`?1`, `?2`, …, as SQLiteKit's dialect writes them).
@@ -22,16 +25,53 @@ struct SQLTemplate: Sendable {
     /// transaction may therefore hold back and send together with others (`PostgresTransaction`).
     /// `besideItsTable`: it may go in one statement with earlier writes to its table, because it
     /// has the same effect whether or not it sees them.
-    init(_ text: String, deferrable: Bool = false, besideItsTable: Bool = false) {
-        let pieces = text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
-        self.pieces = pieces
-        func numbered(_ mark: String) -> String {
-            zip(pieces, 1...).map { piece, n in n < pieces.count ? "\(piece)\(mark)\(n)" : piece }.joined()
-        }
-        postgresSQL = numbered("$")
-        sqliteSQL = numbered("?")
+    /// `guarded`: a deferrable UPDATE that must change a row (a version check). When it changes
+    /// none it throws `StaleWrite`, on PostgreSQL when it is sent (with the held writes before
+    /// a read, or at COMMIT), and its transaction stores nothing. The check travels with the
+    /// write, so a transaction that only writes still needs no BEGIN, no COMMIT and no answer
+    /// between its statements.
+    init(_ text: String, deferrable: Bool = false, besideItsTable: Bool = false, guarded: Bool = false) {
         precondition(deferrable || !besideItsTable)
-        deferral = deferrable ? SQLDeferral(text, besideItsTable: besideItsTable) : nil
+        precondition(!guarded || (deferrable && !besideItsTable && text.uppercased().hasPrefix("UPDATE")))
+        pieces = Self.split(text)
+        postgresPieces = guarded ? Self.split(Self.postgresText([(text, guarded)])) : pieces
+        postgresSQL = Self.numbered(postgresPieces, "$")
+        sqliteSQL = Self.numbered(Self.split(guarded ? text + " RETURNING 1" : text), "?")
+        deferral = deferrable ? SQLDeferral(text, besideItsTable: besideItsTable, guarded: guarded) : nil
+    }
+
+    fileprivate init(combined text: String) {
+        pieces = Self.split(text)
+        postgresPieces = pieces
+        postgresSQL = Self.numbered(pieces, "$")
+        sqliteSQL = Self.numbered(pieces, "?")
+        deferral = nil
+    }
+
+    private static func split(_ text: String) -> [String] {
+        text.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    private static func numbered(_ pieces: [String], _ mark: String) -> String {
+        zip(pieces, 1...).map { piece, n in n < pieces.count ? "\(piece)\(mark)\(n)" : piece }.joined()
+    }
+
+    /// One PostgreSQL statement doing what `parts` do: all but the last become data-modifying
+    /// WITH clauses of the last. With a guarded part every part becomes a WITH clause and the
+    /// statement is the check that each guarded part changed a row (`tongban_changed`,
+    /// migration M011, which raises `StaleWrite`'s SQLSTATE otherwise). PostgreSQL runs a WITH
+    /// clause the statement reads when it first reads it, and the others after the statement:
+    /// a guarded update takes its row's lock (and, losing to a concurrent writer, fails) before
+    /// any other part writes, as when it was sent on its own before them.
+    static func postgresText(_ parts: [(text: String, guarded: Bool)]) -> String {
+        let guards = parts.indices.filter { parts[$0].guarded }
+        if guards.isEmpty && parts.count == 1 { return parts[0].text }
+        let clauses = parts.enumerated().map { index, part in
+            "w\(index + 1) AS (\(part.text)\(part.guarded ? " RETURNING 1" : ""))"
+        }
+        if guards.isEmpty { return "WITH " + clauses.dropLast().joined(separator: ", ") + " " + parts[parts.count - 1].text }
+        return "WITH " + clauses.joined(separator: ", ") + " SELECT tongban_changed("
+            + guards.map { "EXISTS (SELECT FROM w\($0 + 1))" }.joined(separator: " AND ") + ")"
     }
 
     var bindCount: Int { pieces.count - 1 }
@@ -39,7 +79,8 @@ struct SQLTemplate: Sendable {
     /// The statement with these values bound, in the order of the `?`s.
     func callAsFunction(_ binds: [any Encodable & Sendable]) -> SQLTemplateStatement {
         precondition(binds.count == bindCount, "the template takes \(bindCount) binds, not \(binds.count)")
-        return SQLTemplateStatement(pieces: pieces, postgresSQL: postgresSQL, sqliteSQL: sqliteSQL, binds: binds, deferral: deferral)
+        return SQLTemplateStatement(pieces: pieces, postgresPieces: postgresPieces, postgresSQL: postgresSQL, sqliteSQL: sqliteSQL,
+                                    binds: binds, deferral: deferral)
     }
 }
 
@@ -67,9 +108,12 @@ struct SQLDeferral: Sendable {
     let table: Substring
     /// The write may join a batch that already writes its table (see `SQLTemplate.init`).
     let besideItsTable: Bool
+    /// The write must change a row (see `SQLTemplate.init`).
+    let guarded: Bool
 
-    init(_ text: String, besideItsTable: Bool = false) {
+    init(_ text: String, besideItsTable: Bool = false, guarded: Bool = false) {
         self.besideItsTable = besideItsTable
+        self.guarded = guarded
         let words = text.split(whereSeparator: \.isWhitespace)
         let verb = words.first?.uppercased()
         precondition(!words.contains { $0.uppercased() == "RETURNING" }, "a deferred write answers nothing: \(text)")
@@ -87,30 +131,25 @@ struct SQLDeferral: Sendable {
 
 struct SQLTemplateStatement: SQLExpression {
     fileprivate let pieces: [String]
+    fileprivate let postgresPieces: [String]
     let postgresSQL: String
     let sqliteSQL: String
     let binds: [any Encodable & Sendable]
     /// Set when the statement may be held back in a PostgreSQL transaction.
     let deferral: SQLDeferral?
 
-    /// One statement doing what `statements` do one after another, for PostgreSQL: all but the
-    /// last become data-modifying WITH clauses of the last. Only for deferrable writes to
-    /// different tables (`PostgresTransaction` sees to that): PostgreSQL runs every part on the
-    /// same snapshot, so none sees another's rows, and in an order of its own, so two inserts
-    /// into one table could take serial numbers out of turn.
+    /// One statement doing what `statements` do one after another, for PostgreSQL
+    /// (`SQLTemplate.postgresText`). Only for deferrable writes to different tables
+    /// (`PostgresTransaction` sees to that): PostgreSQL runs every part on the same snapshot, so
+    /// none sees another's rows, and in an order of its own, so two inserts into one table could
+    /// take serial numbers out of turn.
     static func combining(_ statements: [SQLTemplateStatement]) -> SQLTemplateStatement {
         precondition(!statements.isEmpty && statements.allSatisfy { $0.deferral != nil })
         if statements.count == 1 { return statements[0] }
         let key = statements.map(\.postgresSQL).joined(separator: "\u{0}")
         let template = combined.withLock { $0[key] } ?? {
-            var pieces: [String] = []
-            for (index, statement) in statements.enumerated() {
-                let opening = index == 0 ? "WITH w1 AS (" : index < statements.count - 1 ? "), w\(index + 1) AS (" : ") "
-                if pieces.isEmpty { pieces.append(opening) } else { pieces[pieces.count - 1] += opening }
-                pieces[pieces.count - 1] += statement.pieces[0]
-                pieces += statement.pieces.dropFirst()
-            }
-            let template = SQLTemplate(pieces.joined(separator: "?"))
+            let text = SQLTemplate.postgresText(statements.map { ($0.pieces.joined(separator: "?"), $0.deferral?.guarded == true) })
+            let template = SQLTemplate(combined: text)
             combined.withLock { if $0.count < 1024 { $0[key] = template } }
             return template
         }()
@@ -121,13 +160,21 @@ struct SQLTemplateStatement: SQLExpression {
     /// shapes, each split and numbered once.
     private static let combined = Mutex<[String: SQLTemplate]>([:])
 
+    /// A guarded write serialises in its PostgreSQL form, with its check: SQLite runs
+    /// `sqliteSQL` instead (`SQLiteBinds`).
     func serialize(to serializer: inout SQLSerializer) {
-        for (piece, bind) in zip(pieces, binds) {
+        for (piece, bind) in zip(postgresPieces, binds) {
             serializer.write(piece)
             serializer.write(bind: bind)
         }
-        serializer.write(pieces[pieces.count - 1])
+        serializer.write(postgresPieces[postgresPieces.count - 1])
     }
+}
+
+/// A guarded write (`SQLTemplate`'s `guarded`) changed no row: another writer changed it first.
+struct StaleWrite: Error {
+    /// The SQLSTATE `tongban_changed` raises on PostgreSQL (migration M011).
+    static let sqlState = "TB409"
 }
 
 /// Runs a template statement with SQLKit's fetching methods (`run`, `all`, `first`, decoding).

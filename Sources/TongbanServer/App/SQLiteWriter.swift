@@ -442,7 +442,13 @@ struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
 
     private func runNow(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
         let (sql, binds) = SQLiteBinds.statement(query, serializedBy: self)
-        try runner.run(sql, try binds.map(SQLiteBinds.data), onRow)
+        guard (query as? SQLTemplateStatement)?.deferral?.guarded == true else {
+            return try runner.run(sql, try binds.map(SQLiteBinds.data), onRow)
+        }
+        // A guarded write's SQLite text returns a row for the row it changed.
+        var changed = false
+        try runner.run(sql, try binds.map(SQLiteBinds.data)) { _ in changed = true }
+        if !changed { throw StaleWrite() }
     }
 }
 

@@ -16,6 +16,7 @@ enum TongbanMigrations {
         migrations.add(M008AgentLookup())
         migrations.add(M009HotTopicWatch())
         migrations.add(M010AuditPending(engine: engine))
+        migrations.add(M011GuardedWrites(engine: engine))
         return migrations
     }
 }

@@ -31,6 +31,10 @@ public struct ApplicationRecord: Sendable {
     public var updatedAt: Int64
     public var submittedAt: Int64?
     public var concludedAt: Int64?
+    /// Entries on the case's timeline when the row was read (counted, not a column). The next
+    /// entry takes the position after it: every append goes with a version update, so an
+    /// update guarded by the version read finds it unchanged.
+    public var timelineLength: Int
 }
 
 extension ApplicationRecord {
@@ -63,6 +67,7 @@ extension ApplicationRecord {
         updatedAt = try row.decode(column: "updated_at")
         submittedAt = try row.decode(column: "submitted_at")
         concludedAt = try row.decode(column: "concluded_at")
+        timelineLength = try row.decode(column: "timeline_length")
     }
 }
 
@@ -186,10 +191,10 @@ public struct QueueCounts: Encodable, Sendable {
 public protocol ApplicationStore: Sendable {
     func insert(_ application: ApplicationRecord, on db: any SQLDatabase) async throws
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord?
-    /// Writes `updated` only if the row still has `expectedVersion`, and answers the position
-    /// the case's next timeline entry takes (the row lock the update holds orders concurrent
-    /// appends); nil when another writer won.
-    func update(_ updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Int?
+    /// Writes `updated` only if the row still has `expectedVersion`; when another writer won,
+    /// throws `StaleWrite` (on PostgreSQL possibly only when the transaction ends) and the
+    /// transaction stores nothing.
+    func update(_ updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int)
 
     func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws
@@ -236,15 +241,18 @@ struct SQLApplicationStore: ApplicationStore {
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
-    private static let selectApplication = SQLTemplate("SELECT \(applicationColumns) FROM applications WHERE id = ?")
+    /// The stored columns and the timeline's length, read in one statement so they agree.
+    private static let readColumns = applicationColumns + """
+        , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS timeline_length
+        """
+    private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""
         UPDATE applications SET status = ?, current_step = ?, form_json = ?, case_json = ?, version = ?, receipt_number = ?,
             warning_level = ?, due_date = ?, escalated = ?, outcome = ?, updated_at = ?, submitted_at = ?, concluded_at = ?
         WHERE id = ? AND version = ?
-        RETURNING (SELECT COALESCE(MAX(position), 0) + 1 FROM application_timeline WHERE application_id = applications.id) AS next_position
-        """)
+        """, deferrable: true, guarded: true)
     private static let pageOfApplications = SQLTemplate("""
-        SELECT \(applicationColumns) FROM applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?
+        SELECT \(readColumns) FROM applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?
         """)
 
     func insert(_ a: ApplicationRecord, on db: any SQLDatabase) async throws {
@@ -261,12 +269,12 @@ struct SQLApplicationStore: ApplicationStore {
         try await db.query(Self.selectApplication, [id]).first().map(ApplicationRecord.init(row:))
     }
 
-    func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws -> Int? {
+    func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws {
         let binds: [any Encodable & Sendable] = [
             a.status, a.currentStep, a.formJson, a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
             a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.id, expectedVersion,
         ]
-        return try await db.query(Self.updateApplication, binds).first()?.decode(column: "next_position", as: Int.self)
+        try await db.query(Self.updateApplication, binds).run()
     }
 
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int) {

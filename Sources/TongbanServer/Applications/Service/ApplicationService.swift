@@ -80,15 +80,6 @@ public struct ApplicationService: Sendable {
             if !issues.isEmpty { throw Problem.validation(issues) }
             prefilled.merge(canonical) { _, new in new }
         }
-        let now = self.now
-        let record = ApplicationRecord(
-            id: id, itemCode: item.itemCode, itemVersion: itemVersion, itemName: item.name, divisionCode: item.divisionCode,
-            itemDepartment: item.departmentCode, handlingDepartment: library.handlingDepartment(for: item),
-            definitionId: definition.id, definitionVersion: definition.version, formVersion: form.itemVersion,
-            applicantId: caller.accountID, organizationId: applicant.organizationID,
-            status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: Self.formJSON(prefilled),
-            caseJson: workflowCase.storedJSON, version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
-            outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil)
         // What the government already holds is looked up before the transaction, on the read
         // connection: the writing connection is the one thing every submission queues for.
         var found: [(requirement: String, reference: String)] = []
@@ -100,9 +91,29 @@ public struct ApplicationService: Sendable {
             }
         }
         let suppliedMaterials = found
+        let supplied = suppliedMaterials.map(\.requirement)
+        let now = self.now
+        var entries = [TimelineRecord(id: UUID.newID(), applicationId: id, position: 1, occurredAt: now,
+                                      caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
+                                      actorId: caller.accountID, actorName: caller.displayName, actorRole: ProcessRole.applicant.rawValue,
+                                      departmentCode: nil)]
+        if !supplied.isEmpty {
+            entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: 2, occurredAt: now,
+                                          caseVersion: 0, event: "materialsSupplied",
+                                          summary: "免提交材料已由政府部门获取：\(supplied.joined(separator: "、"))", comment: nil,
+                                          actorId: nil, actorName: "系统", actorRole: "system", departmentCode: nil))
+        }
+        let timeline = entries
+        let record = ApplicationRecord(
+            id: id, itemCode: item.itemCode, itemVersion: itemVersion, itemName: item.name, divisionCode: item.divisionCode,
+            itemDepartment: item.departmentCode, handlingDepartment: library.handlingDepartment(for: item),
+            definitionId: definition.id, definitionVersion: definition.version, formVersion: form.itemVersion,
+            applicantId: caller.accountID, organizationId: applicant.organizationID,
+            status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: Self.formJSON(prefilled),
+            caseJson: workflowCase.storedJSON, version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
+            outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil, timelineLength: entries.count)
         let store = self.store
         let library = self.library
-        let supplied = suppliedMaterials.map(\.requirement)
         try await database.transaction { db in
             try await library.record(definition, on: db, now: now)
             try await store.insert(record, on: db)
@@ -111,22 +122,24 @@ public struct ApplicationService: Sendable {
                                suppliedBy: material.reference, fileName: nil, contentType: nil, sizeBytes: nil, sha256: nil,
                                storedName: nil, createdBy: nil, createdAt: now)
             }, on: db)
-            var entries = [TimelineRecord(id: UUID.newID(), applicationId: id, position: 1, occurredAt: now,
-                                          caseVersion: 0, event: "created", summary: "创建申请（草稿）", comment: nil,
-                                          actorId: caller.accountID, actorName: caller.displayName, actorRole: ProcessRole.applicant.rawValue,
-                                          departmentCode: nil)]
-            if !supplied.isEmpty {
-                entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: 2, occurredAt: now,
-                                              caseVersion: 0, event: "materialsSupplied",
-                                              summary: "免提交材料已由政府部门获取：\(supplied.joined(separator: "、"))", comment: nil,
-                                              actorId: nil, actorName: "系统", actorRole: "system", departmentCode: nil))
-            }
-            try await store.append(entries, on: db)
+            try await store.append(timeline, on: db)
             try await audit.append(AuditRecord("application.create", targetType: "application", targetID: id,
                                                detail: "\(item.itemCode)@\(item.divisionCode)"), actor: actor, on: db)
         }
         library.committed(definition)
         return record
+    }
+
+    /// Runs `body`, which updates `record` guarded by its version, in one transaction; when
+    /// another writer changed the case first, nothing is stored and the caller gets a 409 with
+    /// the case as it now stands.
+    func guardedTransaction<T: Sendable>(of record: ApplicationRecord,
+                                         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await database.transaction(body)
+        } catch is StaleWrite {
+            throw ApplicationProblem.staleVersion(try await store.application(id: record.id, on: database.read) ?? record)
+        }
     }
 
     /// Fills the form: given fields replace stored ones, an empty string clears one.
@@ -145,10 +158,8 @@ public struct ApplicationService: Sendable {
         record.updatedAt = now
         let updated = record
         let store = self.store
-        try await database.transaction { db in
-            guard try await store.update(updated, expectedVersion: expected, on: db) != nil else {
-                throw ApplicationProblem.staleVersion(try await store.application(id: id, on: db) ?? updated)
-            }
+        try await guardedTransaction(of: record) { db in
+            try await store.update(updated, expectedVersion: expected, on: db)
             try await audit.append(AuditRecord("application.fill", targetType: "application", targetID: id,
                                                detail: values.keys.sorted().joined(separator: ",")), actor: actor, on: db)
         }

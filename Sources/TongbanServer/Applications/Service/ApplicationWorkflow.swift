@@ -130,21 +130,18 @@ extension ApplicationService {
                                                                on: database.sql)
             updated.receiptNumber = ReceiptNumber.make(division: record.divisionCode, date: day, sequence: sequence)
         }
+        let entries = events.enumerated().map { index, event in
+            TimelineRecord(
+                id: UUID.newID(), applicationId: record.id, position: record.timelineLength + 1 + index, occurredAt: now,
+                caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
+                comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
+                actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
+                departmentCode: workflowActor.departmentCode)
+        }
+        updated.timelineLength += entries.count
         let stored = updated
-        return try await database.transaction { db in
-            guard var position = try await store.update(stored, expectedVersion: record.version, on: db) else {
-                throw ApplicationProblem.staleVersion(try await store.application(id: record.id, on: db) ?? record)
-            }
-            var entries: [TimelineRecord] = []
-            for (index, event) in events.enumerated() {
-                entries.append(TimelineRecord(
-                    id: UUID.newID(), applicationId: record.id, position: position, occurredAt: now,
-                    caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
-                    comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
-                    actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
-                    departmentCode: workflowActor.departmentCode))
-                position += 1
-            }
+        return try await guardedTransaction(of: record) { db in
+            try await store.update(stored, expectedVersion: record.version, on: db)
             try await store.append(entries, on: db)
             try await store.replaceTasks(application: record.id, with: tasks, now: now, on: db)
             for notice in Self.notices(for: events, record: stored, now: now) { try await store.insert(notice, on: db) }
@@ -311,28 +308,31 @@ extension ApplicationService {
         let store = self.store
         let now = self.now
         let staged = updated
-        try await database.transaction { db in
-            if changed {
-                // An official acted meanwhile: leave the row claimed; the claim expires and it is checked again.
-                guard var position = try await store.update(staged, expectedVersion: record.version, on: db) else { return }
-                var entries: [TimelineRecord] = []
-                func entry(_ event: String, _ summary: String) {
-                    entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: position,
-                                                  occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
-                                                  comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
-                    position += 1
+        var entries: [TimelineRecord] = []
+        func entry(_ event: String, _ summary: String) {
+            entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: record.timelineLength + 1 + entries.count,
+                                          occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
+                                          comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
+        }
+        if warn { entry("warning", "预警：办理用时已达时限的 80%（黄牌），截止 \(due ?? "-")") }
+        if escalate { entry("escalated", "超期（红牌）：已提交部门负责人督办") }
+        let timeline = entries
+        do {
+            try await database.transaction { db in
+                if changed {
+                    try await store.update(staged, expectedVersion: record.version, on: db)
+                    try await store.append(timeline, on: db)
+                    if escalate { try await store.replaceTasks(application: id, with: tasks, now: now, on: db) }
+                    if warn || escalate {
+                        try await audit.append(AuditRecord(escalate ? "application.escalate" : "application.warning",
+                                                           targetType: "application", targetID: id, detail: "level=\(level) due=\(due ?? "-")"),
+                                               actor: .system("deadlines"), on: db)
+                    }
                 }
-                if warn { entry("warning", "预警：办理用时已达时限的 80%（黄牌），截止 \(due ?? "-")") }
-                if escalate { entry("escalated", "超期（红牌）：已提交部门负责人督办") }
-                try await store.append(entries, on: db)
-                if escalate { try await store.replaceTasks(application: id, with: tasks, now: now, on: db) }
-                if warn || escalate {
-                    try await audit.append(AuditRecord(escalate ? "application.escalate" : "application.warning", targetType: "application",
-                                                       targetID: id, detail: "level=\(level) due=\(due ?? "-")"),
-                                           actor: .system("deadlines"), on: db)
-                }
+                try await store.finishSweep(application: id, worker: worker, day: day, on: db)
             }
-            try await store.finishSweep(application: id, worker: worker, day: day, on: db)
+        } catch is StaleWrite {
+            // An official acted meanwhile: the row stays claimed; the claim expires and it is checked again.
         }
     }
 }
