@@ -31,10 +31,10 @@ public struct ApplicationRecord: Sendable {
     public var updatedAt: Int64
     public var submittedAt: Int64?
     public var concludedAt: Int64?
-    /// Entries on the case's timeline when the row was read (counted, not a column). The next
-    /// entry takes the position after it: every append goes with a version update, so an
-    /// update guarded by the version read finds it unchanged.
-    public var timelineLength: Int
+    /// The position of the case's last timeline entry when the row was read (by the read, not
+    /// a column). New entries take the positions after it: every append goes with a version
+    /// update, so an update guarded by the version read finds it unchanged.
+    public var lastTimelinePosition: Int
 }
 
 extension ApplicationRecord {
@@ -67,7 +67,7 @@ extension ApplicationRecord {
         updatedAt = try row.decode(column: "updated_at")
         submittedAt = try row.decode(column: "submitted_at")
         concludedAt = try row.decode(column: "concluded_at")
-        timelineLength = try row.decode(column: "timeline_length")
+        lastTimelinePosition = try row.decode(column: "last_timeline_position")
     }
 }
 
@@ -241,9 +241,9 @@ struct SQLApplicationStore: ApplicationStore {
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
-    /// The stored columns and the timeline's length, read in one statement so they agree.
+    /// The stored columns and the last timeline position, read in one statement so they agree.
     private static let readColumns = applicationColumns + """
-        , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS timeline_length
+        , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS last_timeline_position
         """
     private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""

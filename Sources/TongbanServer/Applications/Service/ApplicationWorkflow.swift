@@ -132,13 +132,13 @@ extension ApplicationService {
         }
         let entries = events.enumerated().map { index, event in
             TimelineRecord(
-                id: UUID.newID(), applicationId: record.id, position: record.timelineLength + 1 + index, occurredAt: now,
+                id: UUID.newID(), applicationId: record.id, position: record.lastTimelinePosition + 1 + index, occurredAt: now,
                 caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
                 comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
                 actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
                 departmentCode: workflowActor.departmentCode)
         }
-        updated.timelineLength += entries.count
+        updated.lastTimelinePosition += entries.count
         let stored = updated
         return try await guardedTransaction(of: record) { db in
             try await store.update(stored, expectedVersion: record.version, on: db)
@@ -310,7 +310,7 @@ extension ApplicationService {
         let staged = updated
         var entries: [TimelineRecord] = []
         func entry(_ event: String, _ summary: String) {
-            entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: record.timelineLength + 1 + entries.count,
+            entries.append(TimelineRecord(id: UUID.newID(), applicationId: id, position: record.lastTimelinePosition + 1 + entries.count,
                                           occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
                                           comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
         }
