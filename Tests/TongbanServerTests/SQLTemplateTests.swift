@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -52,6 +53,38 @@ import Testing
         #expect(text == expected)
         let encoder = SQLiteDataEncoder()
         #expect(try fast.map(SQLiteBinds.data) == general.map { try encoder.encode($0) })
+    }
+
+    /// Rows of written-out statements (decoded by hand on both engines) answer as the drivers'
+    /// own rows do: every usual type, nulls, the types without a shortcut and refused conversions.
+    @Test(arguments: TestEngine.available)
+    func handDecodedRowsAnswerAsTheDriversRows(_ engine: TestEngine) async throws {
+        try await withApp(engine) { s in
+            let db = s.services.database.sql
+            let text = "SELECT CAST(? AS TEXT) AS t, CAST(NULL AS TEXT) AS n, CAST(? AS BIGINT) AS big, CAST(? AS INTEGER) AS small, "
+                + "CAST(? AS DOUBLE PRECISION) AS d, CAST(? AS NUMERIC) AS num, CAST(? AS TEXT) AS uuid"
+            let binds: [any Encodable & Sendable] = ["甲", Int64(-9_000_000_000), 7, 2.5, 3.25, "6f1c2a8e-0a54-4a5e-9d7f-3c1b2a4d5e6f"]
+            let hand = try #require(try await db.query(SQLTemplate(text), binds).first())
+            var query = SQLQueryString(text.components(separatedBy: "?").first ?? "")
+            for (bind, rest) in zip(binds, text.components(separatedBy: "?").dropFirst()) {
+                query.appendInterpolation(bind: bind)
+                query.appendLiteral(rest)
+            }
+            let driver = try #require(try await db.raw(query).first())
+            func same<D: Decodable & Equatable>(_ column: String, _ type: D.Type) throws {
+                #expect(try hand.decode(column: column, as: D.self) == driver.decode(column: column, as: D.self), "\(column) as \(D.self)")
+            }
+            try same("t", String.self); try same("t", String?.self); try same("n", String?.self); try same("n", Int?.self)
+            try same("n", Int64?.self); try same("big", Int64.self); try same("big", Int64?.self); try same("small", Int.self)
+            try same("small", Int?.self); try same("small", Int64.self); try same("d", Double.self); try same("num", Double.self)
+            try same("uuid", UUID.self)
+            #expect(try hand.decodeNil(column: "n") && !hand.decodeNil(column: "t") && hand.decodeNil(column: "absent"))
+            #expect(hand.contains(column: "big") && !hand.contains(column: "absent"))
+            #expect(Set(hand.allColumns) == ["t", "n", "big", "small", "d", "num", "uuid"])
+            #expect(throws: (any Error).self) { try hand.decode(column: "t", as: Int.self) }
+            #expect(throws: (any Error).self) { try hand.decode(column: "n", as: String.self) }
+            #expect(throws: (any Error).self) { try hand.decode(column: "absent", as: String?.self) }
+        }
     }
 
     @Test(arguments: TestEngine.available)

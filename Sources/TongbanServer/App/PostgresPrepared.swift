@@ -218,12 +218,49 @@ extension PostgresPrepared {
         do {
             if let statement = query as? SQLTemplateStatement,
                let rows = try await run(statement, on: connection, logger: leased.logger) {
-                for row in rows { onRow(row.sql()) }
+                for row in rows { onRow(PreparedRow(row)) }
                 return
             }
             try await leased.execute(sql: query, onRow)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == StaleWrite.sqlState {
             throw StaleWrite()
         }
+    }
+}
+
+/// A row of a written-out statement as SQLKit reads it. Text, integers, booleans and doubles
+/// (optional or not) are decoded straight from the cell: PostgresKit's row builds a coding path,
+/// looks up the type's conformance and copies the cell for every value, about 5 % of the
+/// server's CPU on a workflow action (perf, bench/README.md ninth session). Other types, and
+/// columns of user-defined or numeric type (where PostgresKit adapts the cell first), take
+/// PostgresKit's path.
+struct PreparedRow: SQLRow {
+    struct MissingColumn: Error { let column: String }
+    private let row: PostgresRow
+    private let cells: PostgresRandomAccessRow
+
+    init(_ row: PostgresRow) {
+        self.row = row
+        self.cells = row.makeRandomAccess()
+    }
+
+    var allColumns: [String] { cells.map(\.columnName) }
+    func contains(column: String) -> Bool { cells.contains(column) }
+    func decodeNil(column: String) throws -> Bool { !cells.contains(column) || cells[column].bytes == nil }
+
+    func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
+        guard cells.contains(column) else { throw MissingColumn(column: column) }
+        let cell = cells[column]
+        if !cell.dataType.isUserDefined && cell.dataType != .numeric, let value = try Self.usual(cell, as: D.self) { return value }
+        return try row.sql().decode(column: column, as: D.self)
+    }
+
+    /// `cell` decoded as `D` when `D` is one of the usual types; nil otherwise.
+    private static func usual<D>(_ cell: PostgresCell, as: D.Type) throws -> D? {
+        func read<T: PostgresDecodable>(_: T.Type) throws -> D? {
+            T.self == D.self ? unsafeBitCast(try cell.decode(T.self), to: D.self) : nil
+        }
+        return try read(String.self) ?? read(String?.self) ?? read(Int.self) ?? read(Int?.self) ?? read(Int64.self)
+            ?? read(Int64?.self) ?? read(Bool.self) ?? read(Double.self)
     }
 }
