@@ -86,6 +86,26 @@ import TongbanCore
         #expect(sent == Data(writer.bytes))
         #expect(view.materials.isEmpty || String(decoding: sent, as: UTF8.self).contains("合同 a/b.pdf"))
     }
+
+    /// The minimal answers (a submission's, a created draft's) likewise.
+    @Test(arguments: ["every member set", "nils"])
+    func writtenSmallAnswersEqualEncodedOnes(_ shape: String) async throws {
+        var state = ApplicationStateView(ApplicationRecord(
+            id: "0193a1b2-0000-7000-8000-000000000001", itemCode: "330106-XK-0001", itemVersion: 1, itemName: "食品经营许可",
+            divisionCode: "330106", itemDepartment: "330106-scjgj", handlingDepartment: "330106-scjgj", definitionId: "d",
+            definitionVersion: 1, formVersion: 1, applicantId: "a", organizationId: nil, status: "inProgress", currentStep: "a/b",
+            formJson: "{}", caseJson: "{}", version: 3, receiptNumber: "330106202611240001", warningLevel: 1, dueDate: "2026-12-08",
+            escalated: 0, outcome: nil, createdAt: 0, updatedAt: 0, submittedAt: nil, concludedAt: nil, lastTimelinePosition: 2))
+        if shape == "nils" { state.receiptNumber = nil; state.currentStep = nil; state.dueDate = nil }
+        let created = ApplicationsAPI.Created(id: "0193a1b2-0000-7000-8000-000000000002", status: Self.awkward, version: 1)
+        for (value, reference) in [(state as any JSONWritable & Encodable, try JSONOut.encoder.encode(state)),
+                                   (created, try JSONOut.encoder.encode(created))] {
+            var writer = JSONTextWriter(escapingSlashes: false)
+            value.write(to: &writer)
+            #expect(try canonical(Data(writer.bytes)) == canonical(reference))
+            #expect(try await body(try JSONOut.response(value)) == Data(writer.bytes))
+        }
+    }
 }
 
 /// Gathers a response body in memory.

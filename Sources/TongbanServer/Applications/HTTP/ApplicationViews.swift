@@ -230,6 +230,24 @@ struct ApplicationStateView: Encodable, Sendable {
     }
 }
 
+/// The answer to a submission and to every action a client asks the minimal answer for: written
+/// by hand like `ApplicationView` (JSONEncoder took about 1.3 % of the server's CPU on a
+/// submission for this and `ApplicationsAPI.Created`); a test holds both outputs equal.
+extension ApplicationStateView: JSONWritable {
+    func write(to w: inout JSONTextWriter) {
+        w.object { w in
+            w.member("id", id)
+            w.member("status", status)
+            w.member("statusZh", statusZh)
+            w.member("version", version)
+            w.member("receiptNumber", receiptNumber)
+            w.member("currentStep", currentStep)
+            w.member("warningLevel", warningLevel)
+            w.member("dueDate", dueDate)
+        }
+    }
+}
+
 struct QueueItemView: Encodable, Sendable {
     var applicationId: String
     var itemCode: String

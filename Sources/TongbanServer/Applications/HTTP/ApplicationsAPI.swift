@@ -14,7 +14,19 @@ struct ApplicationsAPI {
     /// Who works or oversees cases, or maintains the catalog, may read an item's process.
     static let processReaders: Access = .roles([.windowClerk, .reviewer, .approver, .supervisor, .catalogAdmin, .systemAdmin])
 
-    struct Created: Encodable, Sendable { var id: String; var status: String; var version: Int }
+    struct Created: Encodable, Sendable, JSONWritable {
+        var id: String
+        var status: String
+        var version: Int
+
+        func write(to w: inout JSONTextWriter) {
+            w.object { w in
+                w.member("id", id)
+                w.member("status", status)
+                w.member("version", version)
+            }
+        }
+    }
     /// The full view, or the state alone when the client prefers it.
     func changed(_ record: ApplicationRecord, request: Request) async throws -> Response {
         if Preference.returnMinimal(request) {
