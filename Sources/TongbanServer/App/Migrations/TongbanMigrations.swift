@@ -17,6 +17,7 @@ enum TongbanMigrations {
         migrations.add(M009HotTopicWatch())
         migrations.add(M010AuditPending(engine: engine))
         migrations.add(M011GuardedWrites(engine: engine))
+        migrations.add(M012ReadIndexes())
         return migrations
     }
 }
