@@ -48,7 +48,7 @@ import Testing
                                                  Int64?.none, Int64?.some(9), true, false, 1.5, Probe()]
         let template = SQLTemplate("INSERT INTO t VALUES (\(Array(repeating: "?", count: binds.count).joined(separator: ", ")))")
         let database = InlineSQLDatabase(runner: NoStatements())
-        let (text, fast) = SQLiteBinds.statement(template(binds), serializedBy: database)
+        let (text, fast, _) = SQLiteBinds.statement(template(binds), serializedBy: database)
         let (expected, general) = database.serialize(template(binds))
         #expect(text == expected)
         let encoder = SQLiteDataEncoder()

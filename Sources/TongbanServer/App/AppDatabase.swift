@@ -174,7 +174,7 @@ private struct EmbeddedSQL: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, binds) = SQLiteBinds.statement(query, serializedBy: self)
+        let (sql, binds, _) = SQLiteBinds.statement(query, serializedBy: self)
         let verb = sql.drop(while: \.isWhitespace).prefix(6).uppercased()
         if verb == "SELECT" { return try await reader.execute(sql: query, onRow) }
         if verb == "VACUUM" || verb == "PRAGMA" {

@@ -441,10 +441,8 @@ struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
     }
 
     private func runNow(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
-        let (sql, binds) = SQLiteBinds.statement(query, serializedBy: self)
-        guard (query as? SQLTemplateStatement)?.deferral?.guarded == true else {
-            return try runner.run(sql, try binds.map(SQLiteBinds.data), onRow)
-        }
+        let (sql, binds, guarded) = SQLiteBinds.statement(query, serializedBy: self)
+        guard guarded else { return try runner.run(sql, try binds.map(SQLiteBinds.data), onRow) }
         // A guarded write's SQLite text returns a row for the row it changed.
         var changed = false
         try runner.run(sql, try binds.map(SQLiteBinds.data)) { _ in changed = true }
@@ -458,9 +456,14 @@ struct InlineSQLDatabase<Runner: SQLiteStatementRunner>: SQLDatabase {
 /// protocol cast on every bind were together about 6 % of the server's CPU on a workflow
 /// action (perf, bench/README.md sixth session).
 enum SQLiteBinds {
-    static func statement(_ query: any SQLExpression, serializedBy database: any SQLDatabase) -> (String, [any Encodable]) {
-        if let template = query as? SQLTemplateStatement { return (template.sqliteSQL, template.binds) }
-        return database.serialize(query)
+    /// `guarded`: the statement is a guarded write (`SQLTemplate`), whose changed row the caller counts.
+    static func statement(_ query: any SQLExpression, serializedBy database: any SQLDatabase)
+        -> (sql: String, binds: [any Encodable], guarded: Bool) {
+        if let template = query as? SQLTemplateStatement {
+            return (template.sqliteSQL, template.binds, template.deferral?.guarded == true)
+        }
+        let (sql, binds) = database.serialize(query)
+        return (sql, binds, false)
     }
 
     static func data(_ value: any Encodable) throws -> SQLiteData {

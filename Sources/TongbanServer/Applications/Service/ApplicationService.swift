@@ -111,7 +111,7 @@ public struct ApplicationService: Sendable {
             applicantId: caller.accountID, organizationId: applicant.organizationID,
             status: ApplicationStatus.draft.rawValue, currentStep: nil, formJson: Self.formJSON(prefilled),
             caseJson: workflowCase.storedJSON, version: 1, receiptNumber: nil, warningLevel: 0, dueDate: nil, escalated: 0,
-            outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil, lastTimelinePosition: entries.count)
+            outcome: nil, createdAt: now, updatedAt: now, submittedAt: nil, concludedAt: nil, lastTimelinePosition: timeline.count)
         let store = self.store
         let library = self.library
         try await database.transaction { db in
