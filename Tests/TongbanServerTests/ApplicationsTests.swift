@@ -535,6 +535,42 @@ struct ApplicationsTests {
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func dueDatesInAYearWithoutItsNoticeAreProvisional(_ engine: TestEngine) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_798_416_000)) // 2026-12-28 08:00 CST, a Monday
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("clerk"))
+            let calendar = s.services.applications.calendar
+            let accepted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            let due = try #require((accepted.json["dueDate"] as? String).flatMap(CivilDate.init(iso:)))
+            #expect(accepted.json["dueDateProvisional"] as? Bool == true)
+            // Ten working days from Monday 28 December skip New Year's Day, an estimated holiday.
+            #expect(due == CivilDate(year: 2027, month: 1, day: 12))
+            #expect(calendar.workingDays(between: CivilDate(year: 2026, month: 12, day: 28)!, and: due) == 10)
+            let reviewer = try await s.logInDemoStaff("reviewer-scjg")
+            let queue = try await s.call(.get, "/api/v1/work/queue", token: reviewer)
+            let item = (queue.json["items"] as? [[String: Any]])?.first { $0["applicationId"] as? String == id }
+            #expect(item?["dueDateProvisional"] as? Bool == true)
+            #expect(try await s.call(.get, "/api/v1/calendar").json["provisionalFrom"] as? Int == 2027)
+
+            // The administrator enters the 2027 notice (here New Year's Day and a make-up working
+            // Saturday); the sweep recounts the case on it and the due date is no longer provisional.
+            var schedule = try await s.call(.get, "/api/v1/calendar").json["schedule"] as? [String: Any] ?? [:]
+            schedule["years"] = (schedule["years"] as? [[String: Any]] ?? []) + [[
+                "year": 2027, "holidays": [["name": "元旦", "dates": ["2027-01-01"]]],
+                "workdays": [["name": "元旦", "dates": ["2027-01-09"]]],
+            ]]
+            let saved = try await s.call(.put, "/api/v1/calendar", token: try await s.logInDemoStaff("admin"), json: schedule)
+            #expect(saved.status == .ok, "\(saved.text)")
+            _ = try await s.services.applications.sweep(worker: "a")
+            let recounted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            #expect(recounted.json["dueDateProvisional"] as? Bool == false)
+            #expect(recounted.json["dueDate"] as? String == "2027-01-11")
+        }
+    }
+
     @Test func everyApplicationsRouteIsDescribedInOpenAPI() async throws {
         try await withApp(.sqlite) { s in
             let document = try await s.call(.get, "/api/v1/openapi.json").json

@@ -10,6 +10,10 @@ struct CalendarTests {
         try await withApp(engine, demo: true) { s in
             let published = try await s.call(.get, "/api/v1/calendar")
             #expect(published.json["coveredYears"] as? [Int] == [2025, 2026])
+            #expect(published.json["provisionalFrom"] as? Int == 2027)
+            let estimates = published.json["estimates"] as? [[String: Any]] ?? []
+            #expect(estimates.compactMap { $0["year"] as? Int } == [2027, 2028])
+            #expect(!s.services.applications.calendar.isWorkingDay(CivilDate(year: 2027, month: 2, day: 8)!), "初三, estimated")
             var schedule = published.json["schedule"] as? [String: Any] ?? [:]
             var years = schedule["years"] as? [[String: Any]] ?? []
             years.append(["year": 2027, "holidays": [["name": "元旦", "dates": ["2027-01-01"]]], "workdays": []])
@@ -23,9 +27,12 @@ struct CalendarTests {
             let saved = try await s.call(.put, "/api/v1/calendar", token: admin, json: schedule)
             #expect(saved.status == .ok, "\(saved.text)")
             #expect(saved.json["coveredYears"] as? [Int] == [2025, 2026, 2027])
+            #expect(saved.json["provisionalFrom"] as? Int == 2028)
             #expect(s.services.calendars.revision == before + 1)
-            // Every time limit now counts on it: 2027-01-01 (a Friday) is no working day.
+            // Every time limit now counts on it alone: 2027-01-01 (a Friday) is no working day,
+            // and the Spring Festival, which this notice leaves out, no longer is estimated.
             #expect(!s.services.applications.calendar.isWorkingDay(CivilDate(year: 2027, month: 1, day: 1)!))
+            #expect(s.services.applications.calendar.isWorkingDay(CivilDate(year: 2027, month: 2, day: 8)!))
 
             // A day both holiday and make-up working day is refused, naming the field; nothing changes.
             years[years.count - 1]["workdays"] = [["name": "调休", "dates": ["2027-01-01"]]]

@@ -97,10 +97,13 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
 
 /// Decides which civil dates are working days (工作日): Monday to Friday, except the
 /// official holidays, plus the weekend days the State Council makes working days.
-/// Years the schedule does not cover fall back to plain weekends; `coveredYears` lets the
-/// server warn when the schedule needs the next year's notice.
+/// Years after the schedule's last one, whose notice is not out or not yet entered, skip the
+/// statutory holidays (`StatutoryHolidays`) and are provisional: answers about them may change
+/// when the notice is entered. Years before the schedule's first one have weekends only.
 public struct WorkingCalendar: Sendable, Equatable, Codable {
     public let schedule: HolidaySchedule
+    /// The first year counted on the statutory estimate; nil when the schedule is empty.
+    public let provisionalFrom: Int?
     /// The time limits, in working days, that any rule may set (process steps, catalog items,
     /// appeals). Deadlines are counted day by day and 80 % of a limit by multiplication, so an
     /// unbounded limit (2^63 was once accepted) would loop without end or trap; no statutory
@@ -114,7 +117,11 @@ public struct WorkingCalendar: Sendable, Equatable, Codable {
         self.schedule = schedule
         var holidays: [CivilDate: String] = [:]
         var workdays: [CivilDate: String] = [:]
-        for year in schedule.years {
+        provisionalFrom = schedule.years.map(\.year).max().map { $0 + 1 }
+        let estimated = provisionalFrom.map {
+            StatutoryHolidays.years.clamped(to: $0...Int.max).compactMap(StatutoryHolidays.estimate(year:))
+        } ?? []
+        for year in schedule.years + estimated {
             for group in year.holidays { for date in group.dates { holidays[date] = group.name } }
             for group in year.workdays { for date in group.dates { workdays[date] = group.name } }
         }
@@ -137,6 +144,9 @@ public struct WorkingCalendar: Sendable, Equatable, Codable {
     public static let weekendsOnly = try! WorkingCalendar(schedule: HolidaySchedule(years: []))
 
     public var coveredYears: [Int] { schedule.years.map(\.year).sorted() }
+
+    /// Whether `date` falls in a year counted on the statutory estimate.
+    public func isProvisional(_ date: CivilDate) -> Bool { provisionalFrom.map { date.year >= $0 } ?? false }
 
     public func isWorkingDay(_ date: CivilDate) -> Bool {
         if workdayNames[date] != nil { return true }

@@ -45,6 +45,14 @@ public struct TongbanServices: Sendable {
                                                   audit: audit, clock: config.clock)
             try await certificates.seedTypes()
             let calendars = try await CalendarBook.open(database, now: config.clock())
+            // The State Council publishes a year's notice around November of the year before.
+            let today = CivilDate(instant: config.clock())
+            if let first = calendars.current.provisionalFrom, first <= today.year || (first == today.year + 1 && today.month >= 11) {
+                logger.warning("""
+                    holiday notice for \(first) not entered: time limits in it skip only the statutory holidays \
+                    until a system administrator enters it (PUT /api/v1/calendar)
+                    """)
+            }
             // The wallet is asked first; the shared-data library answers for everything else the government holds.
             let applications = try ApplicationService.make(
                 config, database: database, accounts: accounts, protector: protector, audit: audit, divisions: divisions, calendars: calendars,

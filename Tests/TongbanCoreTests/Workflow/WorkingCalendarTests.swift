@@ -158,9 +158,73 @@ import Testing
         #expect(issueCodes { _ = try WorkingCalendar(json: Data("not json".utf8)) }.values.first == ["malformed"])
     }
 
-    @Test func yearsWithoutScheduleUseWeekends() throws {
+    @Test func yearsAfterTheScheduleSkipTheStatutoryHolidays() throws {
         let calendar = try officialCalendar()
-        #expect(calendar.isWorkingDay(try day("2027-01-01")), "no 2027 notice loaded")
-        #expect(!calendar.isWorkingDay(try day("2027-01-02")))
+        #expect(calendar.provisionalFrom == 2027)
+        #expect(!calendar.isProvisional(try day("2026-12-31")))
+        #expect(calendar.isProvisional(try day("2027-01-04")))
+        #expect(calendar.holidayName(on: try day("2027-01-01")) == "元旦")
+        // Thursday 31 December counts, New Year's Day and the weekend do not.
+        #expect(calendar.addWorkingDays(2, from: try day("2026-12-30")) == (try day("2027-01-04")))
+        // 2027: 除夕 is Friday 5 February, 初一 and 初二 fall on the weekend and are made up on
+        // Tuesday and Wednesday.
+        for d in 5...10 {
+            let date = try #require(CivilDate(year: 2027, month: 2, day: d))
+            #expect(!calendar.isWorkingDay(date), "\(date)")
+            #expect(calendar.holidayName(on: date) == "春节", "\(date)")
+        }
+        #expect(calendar.isWorkingDay(try day("2027-02-11")))
+        #expect(!calendar.isWorkingDay(try day("2027-04-05")), "清明")
+        #expect(!calendar.isWorkingDay(try day("2027-05-04")), "劳动节 on a weekend, made up on Monday and Tuesday")
+        #expect(calendar.isWorkingDay(try day("2027-05-05")))
+        #expect(calendar.holidayName(on: try day("2027-06-09")) == "端午节")
+        #expect(calendar.holidayName(on: try day("2027-09-15")) == "中秋节")
+        // 2028: 中秋节 is 3 October, inside 国庆节 (one day off, not two); Sunday 1 October is
+        // made up on Wednesday.
+        #expect(calendar.holidayName(on: try day("2028-10-03")) == "中秋节")
+        #expect(calendar.holidayName(on: try day("2028-10-01")) == "国庆节")
+        #expect(!calendar.isWorkingDay(try day("2028-10-04")))
+        #expect(calendar.isWorkingDay(try day("2028-10-05")))
+        // Entering the notice takes over from the estimate.
+        let withNotice = try WorkingCalendar(schedule: HolidaySchedule(years: calendar.schedule.years + [
+            .init(year: 2027, holidays: [.init(name: "元旦", dates: [try day("2027-01-01")])], workdays: []),
+        ]))
+        #expect(withNotice.provisionalFrom == 2028)
+        #expect(!withNotice.isProvisional(try day("2027-02-08")))
+        #expect(withNotice.isWorkingDay(try day("2027-02-08")), "only what the entered notice lists is a holiday")
+    }
+
+    @Test func estimatesAgreeWithTheNoticesOf2025And2026() throws {
+        let official = try officialCalendar()
+        for year in [2025, 2026] {
+            let estimate = try #require(StatutoryHolidays.estimate(year: year))
+            let dates = estimate.holidays.flatMap(\.dates)
+            #expect(dates.count >= 13, "\(year): 13 statutory days, more when some fall on a weekend")
+            for date in dates {
+                #expect(!official.isWorkingDay(date), "\(date) is estimated as a holiday but the notice has it as a working day")
+            }
+        }
+    }
+
+    @Test func everyEstimateIsAValidScheduleYear() throws {
+        #expect(StatutoryHolidays.estimate(year: 2024) == nil)
+        #expect(StatutoryHolidays.estimate(year: 2100) == nil)
+        for year in StatutoryHolidays.years {
+            let estimate = try #require(StatutoryHolidays.estimate(year: year))
+            try HolidaySchedule(years: [estimate]).validate()
+            #expect(estimate.holidays.map(\.name) == ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"])
+            #expect([4, 5].contains(StatutoryHolidays.qingmingDay(year: year)), "\(year)")
+        }
+        #expect(StatutoryHolidays.qingmingDay(year: 2025) == 4)
+        #expect(StatutoryHolidays.qingmingDay(year: 2026) == 5)
+        #expect(StatutoryHolidays.qingmingDay(year: 2028) == 4)
+    }
+
+    @Test func withoutAScheduleOnlyWeekendsAreOff() throws {
+        #expect(WorkingCalendar.weekendsOnly.provisionalFrom == nil)
+        #expect(WorkingCalendar.weekendsOnly.isWorkingDay(try day("2027-01-01")))
+        #expect(!WorkingCalendar.weekendsOnly.isProvisional(try day("2027-01-01")))
+        // Years before the schedule are history: no estimate is made for them.
+        #expect(try officialCalendar().isWorkingDay(try day("2024-10-08")))
     }
 }

@@ -68,6 +68,8 @@ struct ApplicationView: Encodable, Sendable {
     var currentStepName: String?
     var warningLevel: String
     var dueDate: String?
+    /// The due date lies in a year whose holiday notice is not entered yet (`WorkingCalendar.isProvisional`).
+    var dueDateProvisional: Bool
     var escalated: Bool
     var outcome: String?
     var outstandingMaterials: [String]
@@ -103,6 +105,7 @@ extension ApplicationView: JSONWritable {
             w.member("currentStepName", currentStepName)
             w.member("warningLevel", warningLevel)
             w.member("dueDate", dueDate)
+            w.member("dueDateProvisional", dueDateProvisional)
             w.member("escalated", escalated)
             w.member("outcome", outcome)
             w.key("outstandingMaterials"); w.strings(outstandingMaterials)
@@ -261,9 +264,10 @@ struct QueueItemView: Encodable, Sendable {
     var claimedBy: String?
     var warningLevel: String
     var dueDate: String?
+    var dueDateProvisional: Bool
     var escalated: Bool
 
-    init(_ row: QueueRow) {
+    init(_ row: QueueRow, calendar: WorkingCalendar) {
         applicationId = row.applicationId
         itemCode = row.itemCode
         itemName = row.itemName
@@ -276,7 +280,15 @@ struct QueueItemView: Encodable, Sendable {
         claimedBy = row.claimedBy
         warningLevel = ApplicationViewBuilder.levelName(row.warningLevel)
         dueDate = row.dueDate
+        dueDateProvisional = calendar.isProvisional(dueDate: row.dueDate)
         escalated = row.escalated != 0
+    }
+}
+
+extension WorkingCalendar {
+    /// For a stored due date (`YYYY-MM-DD`, nil while no clock runs).
+    func isProvisional(dueDate: String?) -> Bool {
+        dueDate.flatMap(CivilDate.init(iso:)).map(isProvisional) ?? false
     }
 }
 
@@ -322,7 +334,8 @@ struct ApplicationViewBuilder: Sendable {
             version: record.version, itemCode: record.itemCode, itemName: record.itemName, divisionCode: record.divisionCode,
             handlingDepartment: record.handlingDepartment, receiptNumber: record.receiptNumber, currentStep: record.currentStep,
             currentStepName: record.currentStep.flatMap { engine.definition.step($0)?.name },
-            warningLevel: Self.levelName(record.warningLevel), dueDate: record.dueDate, escalated: record.escalated != 0,
+            warningLevel: Self.levelName(record.warningLevel), dueDate: record.dueDate,
+            dueDateProvisional: service.calendar.isProvisional(dueDate: record.dueDate), escalated: record.escalated != 0,
             outcome: record.outcome, outstandingMaterials: workflowCase.outstandingMaterials, opinions: workflowCase.opinions,
             form: values,
             fields: form.fields.map {

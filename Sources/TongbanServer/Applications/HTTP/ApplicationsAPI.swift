@@ -130,21 +130,21 @@ struct ApplicationsAPI {
             struct QueuePage: Encodable, Sendable {
                 var items: [QueueItemView]; var total: Int; var page: Int; var pageSize: Int; var counts: QueueCounts
             }
-            return try JSONOut.response(QueuePage(items: items.map(QueueItemView.init), total: total, page: paging.page,
+            return try JSONOut.response(QueuePage(items: items.map { QueueItemView($0, calendar: service.calendar) }, total: total, page: paging.page,
                                                   pageSize: paging.pageSize, counts: counts))
         }
         for (path, change) in [("claim", ApplicationService.ClaimChange.claim), ("release", .release)] {
             routes.post("/api/v1/work/queue/{id}/\(path)", access: Self.officials) { _, context in
                 let task = try await service.changeClaim(id: try context.parameters.require("id"), change, by: context.principal!,
                                                          actor: context.auditActor)
-                return try JSONOut.response(QueueItemView(task))
+                return try JSONOut.response(QueueItemView(task, calendar: service.calendar))
             }
         }
         routes.post("/api/v1/work/queue/{id}/assign", access: .roles([.approver])) { request, context in
             let input = try await JSONBody.decode(Assignment.self, from: request)
             let task = try await service.changeClaim(id: try context.parameters.require("id"), .assign(to: input.assignee),
                                                      by: context.principal!, actor: context.auditActor)
-            return try JSONOut.response(QueueItemView(task))
+            return try JSONOut.response(QueueItemView(task, calendar: service.calendar))
         }
         routes.get("/api/v1/processes/{itemCode}", access: Self.processReaders) { request, context in
             try JSONOut.response(try await service.processInForce(itemCode: try context.parameters.require("itemCode"),

@@ -229,7 +229,7 @@ struct ApplicationsWeb {
             let query = ApplicationService.QueueQuery(itemCode: nil, status: nil, warningLevel: nil,
                                                       claim: ["mine", "unclaimed"].contains(claim ?? "") ? claim : nil)
             let (items, _, counts) = try await service.queue(query, for: context.principal!, paging: Paging(page: 1, pageSize: 100))
-            return views.page("work-queue", QueuePage(items: items.map(QueueItemView.init), hasItems: !items.isEmpty, counts: counts,
+            return views.page("work-queue", QueuePage(items: items.map { QueueItemView($0, calendar: service.calendar) }, hasItems: !items.isEmpty, counts: counts,
                                                       filterClaim: claim ?? "", me: context.principal!.accountID),
                               request: request, context: context)
         }
