@@ -18,9 +18,11 @@ struct TongbanCommand: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(help: "Directory for everything the server writes (default: $TONGBAN_DATA_DIR or ./data).")
     var dataDir: String?
+    @Option(help: "Directory for applicants' uploads, shared by every server process (default: $TONGBAN_UPLOAD_DIR or DATA_DIR/uploads).")
+    var uploadDir: String?
 
     func configuration(host: String = "127.0.0.1", port: Int = 8080, demo: Bool = false) -> AppConfiguration {
-        AppConfiguration.fromEnvironment(host: host, port: port, dataDirectory: dataDir, loadDemoData: demo)
+        AppConfiguration.fromEnvironment(host: host, port: port, dataDirectory: dataDir, uploadDirectory: uploadDir, loadDemoData: demo)
     }
 }
 

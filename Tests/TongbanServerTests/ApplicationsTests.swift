@@ -295,6 +295,40 @@ struct ApplicationsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func storedFilesAreServedOnlyAsUploaded(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let materials = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["materials"] as? [[String: Any]] ?? []
+            let file = try #require(materials.first { $0["fileName"] != nil }?["id"] as? String)
+            // Kept in the configured upload directory, not in the data directory.
+            let stored = s.app.services.configuration.uploadDirectory.appendingPathComponent("\(id)/\(file)")
+            #expect(s.app.services.configuration.uploadDirectory.lastPathComponent == "shared-uploads")
+            #expect(try Data(contentsOf: stored) == Data(TestSession.pdf))
+            let path = "/api/v1/applications/\(id)/attachments/\(file)"
+
+            // Changed on disk behind the application's back: refused, and the refusal audited.
+            try Data(TestSession.pdf + [0x0A]).write(to: stored)
+            let altered = try await s.call(.get, path, token: person)
+            #expect(altered.status == .internalServerError)
+            #expect(altered.json["code"] as? String == "attachment-altered", "\(altered.text)")
+            var filter = AuditFilter()
+            filter.action = "application.attachment.altered"
+            let entries = try await s.services.audit.list(filter, paging: Paging()).entries
+            #expect(entries.count == 1 && entries.first?.outcome == "failure" && entries.first?.targetID == id)
+
+            // Gone from the directory (lost, or a process pointed at a directory the others do not share).
+            try FileManager.default.removeItem(at: stored)
+            let missing = try await s.call(.get, path, token: person)
+            #expect(missing.status == .internalServerError)
+            #expect(missing.json["code"] as? String == "attachment-unavailable", "\(missing.text)")
+
+            try Data(TestSession.pdf).write(to: stored)
+            #expect(Array(try await s.call(.get, path, token: person).body) == TestSession.pdf)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func uploadsAreCheckedByTypeAndSize(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson()
@@ -334,7 +368,7 @@ struct ApplicationsTests {
                 .first(decoding: N.self)
             #expect(stored?.n == 2)
             let files = try FileManager.default.contentsOfDirectory(
-                atPath: s.services.configuration.dataDirectory.appendingPathComponent("uploads/\(id)").path)
+                atPath: s.services.configuration.uploadDirectory.appendingPathComponent(id).path)
             #expect(files.count == 2)
         }
     }

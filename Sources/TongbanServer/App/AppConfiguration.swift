@@ -14,6 +14,9 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: URL
+    /// Where applicants' uploads are kept, outside the database. Several server processes
+    /// must share it (a shared volume), as they share the database.
+    public var uploadDirectory: URL
     public var store: Store
     /// Base64 of 32 bytes; when nil a key file is created in the data directory.
     public var dataKey: String?
@@ -30,6 +33,7 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         dataDirectory: URL = URL(fileURLWithPath: "data"),
+        uploadDirectory: URL? = nil,
         store: Store? = nil,
         dataKey: String? = nil,
         loadDemoData: Bool = false,
@@ -42,6 +46,7 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.uploadDirectory = uploadDirectory ?? dataDirectory.appendingPathComponent("uploads", isDirectory: true)
         self.store = store ?? .sqlite(path: dataDirectory.appendingPathComponent("tongban.sqlite").path)
         self.dataKey = dataKey
         self.loadDemoData = loadDemoData
@@ -52,22 +57,25 @@ public struct AppConfiguration: Sendable {
         self.clock = clock
     }
 
-    /// Reads `TONGBAN_DATA_DIR`, `DATABASE_URL` and `TONGBAN_DATA_KEY`; explicit flags win.
+    /// Reads `TONGBAN_DATA_DIR`, `TONGBAN_UPLOAD_DIR`, `DATABASE_URL` and `TONGBAN_DATA_KEY`;
+    /// explicit flags win.
     public static func fromEnvironment(
         host: String = "127.0.0.1",
         port: Int = 8080,
         dataDirectory: String? = nil,
+        uploadDirectory: String? = nil,
         loadDemoData: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> AppConfiguration {
         let dir = URL(fileURLWithPath: dataDirectory ?? environment["TONGBAN_DATA_DIR"] ?? "data")
+        let uploads = (uploadDirectory ?? environment["TONGBAN_UPLOAD_DIR"]).flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
         var store: Store? = nil
         if let url = environment["DATABASE_URL"], !url.isEmpty {
             store = .postgres(url: url)
         }
         let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         return AppConfiguration(
-            host: host, port: port, dataDirectory: dir, store: store,
+            host: host, port: port, dataDirectory: dir, uploadDirectory: uploads, store: store,
             dataKey: environment["TONGBAN_DATA_KEY"], loadDemoData: loadDemoData, logLevel: level
         )
     }

@@ -44,7 +44,8 @@ struct TestStore: Sendable {
             dropDatabase = name
         }
         let config = AppConfiguration(
-            dataDirectory: dir, store: store, loadDemoData: demo, bcryptCost: 4, logLevel: .warning,
+            dataDirectory: dir, uploadDirectory: dir.appendingPathComponent("shared-uploads", isDirectory: true), store: store,
+            loadDemoData: demo, bcryptCost: 4, logLevel: .warning,
             clock: { clock.read() })
         let created = dropDatabase
         return TestStore(configuration: config) {

@@ -33,6 +33,15 @@ enum ApplicationProblem {
                          issues: [FieldIssue(field: "status", code: "notEditable", zh: "申请已提交，不能修改", en: "status \(status) is not editable")])
     }
 
+    /// The file of a stored material is gone from the upload directory (lost, or a process
+    /// configured with a directory the others do not share): the server's fault, never the caller's.
+    static let attachmentUnavailable = Problem(.internalServerError, code: "attachment-unavailable", zh: "材料文件暂时无法读取，请联系管理员",
+                                               en: "the material's file cannot be read from storage")
+
+    /// The file no longer has the SHA-256 recorded at upload: changed outside the application.
+    static let attachmentAltered = Problem(.internalServerError, code: "attachment-altered", zh: "材料文件与上传时记录的摘要不符，已拒绝提供",
+                                           en: "the material's file does not match the SHA-256 recorded at upload")
+
     static func field(_ field: String, _ code: String, _ zh: String, _ en: String) -> FieldIssue {
         FieldIssue(field: field, code: code, zh: zh, en: en)
     }

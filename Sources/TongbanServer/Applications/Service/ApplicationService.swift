@@ -241,7 +241,18 @@ public struct ApplicationService: Sendable {
                                    actor: actor)
         }
         let file = uploads.appendingPathComponent(stored)
-        return (material, try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: file) })
+        // Hashed on the I/O pool too: up to 10 MiB.
+        let read = try? await NIOThreadPool.singleton.runIfActive {
+            let data = try Data(contentsOf: file)
+            return (data, SHA256.hash(data: data).hexEncoded)
+        }
+        guard let (data, digest) = read else { throw ApplicationProblem.attachmentUnavailable }
+        if let recorded = material.sha256, recorded != digest {
+            try await audit.append(AuditRecord("application.attachment.altered", targetType: "application", targetID: id, outcome: .failure,
+                                               detail: "\(materialID) sha256 recorded=\(recorded) stored=\(digest)"), actor: actor)
+            throw ApplicationProblem.attachmentAltered
+        }
+        return (material, data)
     }
 
     // MARK: - Submission

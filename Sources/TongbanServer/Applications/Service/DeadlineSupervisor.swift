@@ -20,7 +20,7 @@ struct DeadlineSupervisor: PeriodicService {
 
 extension ApplicationService {
     /// The service as the server runs it: the bundled catalog until the catalog capability
-    /// provides its own, the published holiday calendar, uploads under the data directory.
+    /// provides its own, the published holiday calendar, the configured upload directory.
     static func make(_ config: AppConfiguration, database: AppDatabase, accounts: any AccountStore, protector: FieldProtector,
                      audit: any AuditLog, divisions: DivisionIndex, calendars: CalendarBook, catalog: any PublishedCatalog,
                      suppliers: [any MaterialSupplier], listeners: [any ConclusionListener]) throws -> ApplicationService {
@@ -29,6 +29,6 @@ extension ApplicationService {
             accounts: accounts, protector: protector, audit: audit, divisions: divisions,
             calendars: calendars,
             suppliers: suppliers, listeners: listeners,
-            uploads: config.dataDirectory.appendingPathComponent("uploads", isDirectory: true), clock: config.clock)
+            uploads: config.uploadDirectory, clock: config.clock)
     }
 }
