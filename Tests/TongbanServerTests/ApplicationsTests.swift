@@ -122,17 +122,27 @@ struct ApplicationsTests {
             let claimed = try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: clerk)
             #expect(claimed.status == .ok)
             #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: clerk).json["total"] as? Int == 1)
-            try await s.act(id, ["action": "requestSupplement", "materials": ["食品安全管理人员健康证明（须在有效期内）"],
+            // The notice names materials of the guide that the applicant provides, nothing else.
+            let unlisted = try await s.act(id, ["action": "requestSupplement", "materials": ["食品安全管理人员健康证明", "不存在的材料", "营业执照"]],
+                                           token: clerk, expect: .unprocessableContent)
+            #expect(unlisted.errorFields == ["materials/1", "materials/2"])
+            try await s.act(id, ["action": "requestSupplement", "materials": ["食品安全管理人员健康证明"],
                                  "comment": "健康证明已过期"], token: clerk)
-            try await s.act(id, ["action": "requestSupplement", "materials": ["另一份材料"]], token: clerk, expect: .conflict)
+            let again = try await s.act(id, ["action": "requestSupplement", "materials": ["食品安全管理制度"]], token: clerk, expect: .conflict)
+            #expect(again.json["currentStatus"] as? String == "supplementRequested", "a refusal carries the current state")
 
-            // The applicant sees the one-time notice, replaces the material and resubmits.
+            // The applicant sees the one-time notice; resubmitting without the material brings it
+            // back at once; replaced, it goes through.
+            s.clock.advance(60)
             let waiting = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
             #expect(waiting.json["status"] as? String == "supplementRequested")
-            #expect(waiting.json["outstandingMaterials"] as? [String] == ["食品安全管理人员健康证明（须在有效期内）"])
+            #expect(waiting.json["outstandingMaterials"] as? [String] == ["食品安全管理人员健康证明"])
+            let unchanged = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            #expect(unchanged.status == .unprocessableContent)
+            #expect(unchanged.errorFields == ["materials/食品安全管理人员健康证明"])
             #expect(try await s.upload(id, material: "食品安全管理人员健康证明", token: person).status == .created)
             let resubmitted = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
-            #expect(resubmitted.status == .ok)
+            #expect(resubmitted.status == .ok, "\(resubmitted.text)")
             #expect(resubmitted.json["receiptNumber"] as? String == receipt)
 
             // A client that needs only the new state says so (RFC 7240) and gets no timeline.
@@ -149,7 +159,8 @@ struct ApplicationsTests {
             let wjj = try await s.logInDemoStaff("reviewer-wjj")
             let bureauReviewer = try await s.logInDemoStaff("reviewer")
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: bureauReviewer, expect: .forbidden)
-            try await s.act(id, ["action": "approve"], token: scjg, expect: .conflict)
+            let early = try await s.act(id, ["action": "approve"], token: scjg, expect: .conflict)
+            #expect(early.json["currentStep"] as? String == "jointReview" && early.json["currentVersion"] != nil, "\(early.text)")
             // A task that stays open through another department's move keeps its claim.
             #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: wjj).status == .ok)
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "经营场所符合要求"], token: scjg)
@@ -267,6 +278,17 @@ struct ApplicationsTests {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson()
             let other = try await s.demoPerson(2)
+            // A draft is the applicant's alone: not even the staff who will handle it see it yet.
+            let draft = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": TestSession.foodItem, "divisionCode": "330106"])
+            let draftID = draft.json["id"] as? String ?? ""
+            let clerk = try await s.logInDemoStaff("clerk")
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            for staff in [clerk, scjg, try await s.logInDemoStaff("approver"), try await s.logInDemoStaff("supervisor"),
+                          try await s.logInDemoStaff("admin")] {
+                let read = try await s.call(.get, "/api/v1/applications/\(draftID)", token: staff)
+                #expect(read.status == .notFound, "a staff member read a draft: \(read.status)")
+            }
+            #expect(try await s.call(.get, "/api/v1/applications/\(draftID)", token: person).status == .ok)
             let id = try await s.submittedFoodApplication(token: person)
             for (method, path) in [(HTTPRequest.Method.get, "/api/v1/applications/\(id)"), (.put, "/api/v1/applications/\(id)"),
                                    (.post, "/api/v1/applications/\(id)/submit")] {
@@ -277,7 +299,6 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/applications?mine=true", token: other).json["total"] as? Int == 0)
             let unrelated = try await s.logInDemoStaff("handler-zjw")
             #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: unrelated).status == .notFound)
-            let scjg = try await s.logInDemoStaff("reviewer-scjg")
             try await s.act(id, ["action": "accept"], token: scjg, expect: .forbidden)
             try await s.act(id, ["action": "accept"], token: person, expect: .forbidden)
             #expect(try await s.call(.get, "/api/v1/work/queue", token: person).status == .forbidden)
@@ -290,7 +311,7 @@ struct ApplicationsTests {
             #expect(download.status == .ok && Array(download.body) == TestSession.pdf)
             // The applicant withdraws before any decision.
             try await s.act(id, ["action": "withdraw"], token: person)
-            #expect(try await s.call(.get, "/api/v1/work/queue", token: try await s.logInDemoStaff("clerk")).json["total"] as? Int == 0)
+            #expect(try await s.call(.get, "/api/v1/work/queue", token: clerk).json["total"] as? Int == 0)
         }
     }
 

@@ -22,10 +22,18 @@ enum ApplicationProblem {
 
     /// Lost a race or acted on an old view: the caller gets the state as it now stands.
     static func staleVersion(_ current: ApplicationRecord) -> Problem {
-        Problem(.conflict, code: "conflict", zh: "办件已被他人处理，请刷新后重试", en: "the application was changed by someone else",
-                issues: [FieldIssue(field: "version", code: "stale", zh: "办件版本已变化", en: "the application version changed")],
-                extra: ["currentVersion": String(current.version), "currentStatus": current.status,
-                        "currentStep": current.currentStep ?? ""])
+        withState(Problem(.conflict, code: "conflict", zh: "办件已被他人处理，请刷新后重试", en: "the application was changed by someone else",
+                          issues: [FieldIssue(field: "version", code: "stale", zh: "办件版本已变化", en: "the application version changed")]),
+                  of: current)
+    }
+
+    /// A lost race, or a refusal of an action, carries the case as it now stands: the other
+    /// official may have moved it on between this caller's read and their action.
+    static func withState(_ problem: Problem, of current: ApplicationRecord) -> Problem {
+        var problem = problem
+        problem.extra.merge(["currentVersion": String(current.version), "currentStatus": current.status,
+                             "currentStep": current.currentStep ?? ""]) { _, new in new }
+        return problem
     }
 
     static func notEditable(_ status: String) -> Problem {

@@ -274,14 +274,34 @@ public struct ApplicationService: Sendable {
         let form = formDefinition(of: record, item: item)
         let values = try Self.decode([String: String].self, record.formJson)
         var issues = form.validateForSubmission(values, divisionExists: divisions.contains, today: today)
-        let present = Set(try await store.materials(application: id, on: database.read).map(\.materialName))
+        let materials = try await store.materials(application: id, on: database.read)
+        let present = Set(materials.map(\.materialName))
         for requirement in item.materials where requirement.required == .required && !present.contains(requirement.name) {
             issues.append(ApplicationProblem.field("materials/\(requirement.name)", "required", "请上传“\(requirement.name)”",
                                                    "material \(requirement.name) is missing"))
         }
+        if status == .supplementRequested {
+            issues += try await unsupplemented(record, materials: materials, item: item)
+        }
         if !issues.isEmpty { throw Problem.validation(issues) }
         let action: CaseAction = status == .draft ? .submit : .resubmit
         return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil, audit: actor)
+    }
+
+    /// Every material the supplement notice names must be uploaded again after the notice:
+    /// resubmitting what was found faulty would only bring the same notice back.
+    private func unsupplemented(_ record: ApplicationRecord, materials: [MaterialRecord], item: ServiceItem) async throws -> [FieldIssue] {
+        struct Outstanding: Decodable { var outstandingMaterials: [String] }
+        let named = try Self.decode(Outstanding.self, record.caseJson).outstandingMaterials
+        let requested = try await store.timeline(application: record.id, on: database.read)
+            .last { $0.event == WorkflowEvent.Kind.supplementRequested(materials: []).code }?.occurredAt ?? 0
+        let renewed = Set(materials.filter { $0.source == "applicant" && $0.createdAt > requested }.map(\.materialName))
+        // Notices from before names were checked against the guide may name what cannot be uploaded.
+        let uploadable = Set(item.materials.filter { !$0.source.isGovernmentSupplied }.map(\.name))
+        return named.filter { uploadable.contains($0) && !renewed.contains($0) }.map { name in
+            ApplicationProblem.field("materials/\(name)", "supplementMissing", "请按补正告知重新上传“\(name)”",
+                                     "upload \(name) again, as the supplement notice asks")
+        }
     }
 
     // MARK: - Reading
@@ -298,7 +318,8 @@ public struct ApplicationService: Sendable {
     func visible(_ id: String, to caller: Principal) async throws -> ApplicationRecord {
         guard let record = try await store.application(id: id, on: database.read) else { throw ApplicationProblem.notFound() }
         if record.applicantId == caller.accountID { return record }
-        guard caller.kind == .staff else { throw ApplicationProblem.notFound() }
+        // A draft is the applicant's own until it is submitted.
+        guard caller.kind == .staff, record.submittedAt != nil else { throw ApplicationProblem.notFound() }
         if caller.hasAny(Reach.subtreeRoles), let division = caller.divisionCode,
            record.divisionCode.hasPrefix(Reach.subtreePrefix(of: division)) {
             return record

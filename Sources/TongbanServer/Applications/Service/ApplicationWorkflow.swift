@@ -21,6 +21,15 @@ extension ApplicationService {
         let record = try await visible(id, to: caller)
         if let seen = input.version, seen != record.version { throw ApplicationProblem.staleVersion(record) }
         let action = try Self.caseAction(input)
+        do {
+            return try await act(record, action: action, input: input, by: caller, actor: actor)
+        } catch let refusal as WorkflowError {
+            throw ApplicationProblem.withState(refusal.problem, of: record)
+        }
+    }
+
+    private func act(_ record: ApplicationRecord, action: CaseAction, input: ActionInput, by caller: Principal,
+                     actor: AuditActor) async throws -> ApplicationRecord {
         if input.action.isApplicantAction {
             guard input.action == .withdraw else {
                 throw Problem.validation([ApplicationProblem.field("action", "useSubmit", "提交申请请使用 submit 接口",
@@ -35,6 +44,9 @@ extension ApplicationService {
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
         let current = try Self.decode(WorkflowCase.self, record.caseJson)
         let step = engine.definition.step(current.state.step ?? engine.definition.initialStep)
+        if case .requestSupplement(let materials) = action {
+            try Self.checkSupplement(materials, item: try await boundItem(of: record))
+        }
         guard let role = StaffPosts.actingRole(for: caller.roles, action: input.action, at: step) else {
             throw Problem(.forbidden, code: "workflow-forbidden", zh: "您的岗位不办理审批事项", en: "your post does not handle applications")
         }
@@ -47,6 +59,28 @@ extension ApplicationService {
         return try await transition(record, current: current, action: action,
                                     actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
                                     caller: caller, comment: input.comment, audit: actor)
+    }
+
+    /// A supplement notice names materials of the item's guide that the applicant provides, so
+    /// the applicant can upload exactly what it asks for; what is wrong with each goes in the comment.
+    static func checkSupplement(_ materials: [String], item: ServiceItem) throws {
+        let requirements = Dictionary(item.materials.map { ($0.name, $0) }) { first, _ in first }
+        var issues: [FieldIssue] = []
+        for (index, name) in materials.enumerated() {
+            let name = name.trimmed()
+            guard !name.isEmpty else { continue }
+            if let requirement = requirements[name] {
+                if requirement.source.isGovernmentSupplied {
+                    issues.append(ApplicationProblem.field("materials/\(index)", "governmentSupplied",
+                                                           "“\(name)”由政府部门共享获取，不能要求申请人补正",
+                                                           "\(name) is supplied by the government; the applicant cannot be asked for it"))
+                }
+            } else {
+                issues.append(ApplicationProblem.field("materials/\(index)", "unknownMaterial", "办事指南未列出材料“\(name)”",
+                                                       "the service guide does not list \(name)"))
+            }
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
     }
 
     /// Steps bound to no department belong to the handling department; a joint review

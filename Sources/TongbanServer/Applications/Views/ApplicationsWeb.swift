@@ -215,8 +215,9 @@ struct ApplicationsWeb {
             let form = try await FormBody.read(request)
             return try await perform(id, request: request, context: context) {
                 guard let kind = ActionKind(rawValue: form["action"] ?? "") else { throw Problem.validation([.required("action")]) }
-                let materials = (form["materials"] ?? "").split(whereSeparator: \.isNewline)
-                    .map { $0.trimmed() }.filter { !$0.isEmpty }
+                // One checkbox per material of the guide, named after it.
+                let materials = form.keys.filter { $0.hasPrefix("supplement:") && form[$0] == "1" }
+                    .map { String($0.dropFirst("supplement:".count)) }.sorted()
                 let input = ApplicationService.ActionInput(
                     action: kind, comment: form["comment"], reason: form["reason"], legalBasis: form["legalBasis"],
                     materials: materials.isEmpty ? nil : materials, verdict: form["verdict"].flatMap(Verdict.init(rawValue:)),
