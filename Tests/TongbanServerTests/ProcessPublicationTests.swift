@@ -66,6 +66,13 @@ struct ProcessPublicationTests {
             let reserved = try await s.call(.put, path, token: catalogAdmin,
                                             json: ["definition": Self.definition(id: "standard-\(Self.item)-330106")])
             #expect(reserved.errorFields == ["definition/id"], "\(reserved.text)")
+            // A post no staff account holds would leave its step without anyone to act.
+            var wizard = Self.definition(id: "330106-unemployment-two-level")
+            var steps = wizard["steps"] as! [[String: Any]]
+            steps[0]["actions"] = [["kind": "accept", "roles": ["wizard"], "next": "review"], ["kind": "refuseToAccept", "roles": ["acceptor", "applicant"]]]
+            wizard["steps"] = steps
+            let unknownPost = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": wizard])
+            #expect(unknownPost.errorFields == ["definition/steps/0/actions/0/roles/0", "definition/steps/0/actions/1/roles/1"], "\(unknownPost.text)")
             let badDivision = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "33", "definition": body["definition"]!])
             #expect(badDivision.errorFields == ["divisionCode"])
             #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": "steps"]).status == .badRequest)

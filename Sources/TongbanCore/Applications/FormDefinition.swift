@@ -187,12 +187,19 @@ extension FormField {
             let limit = maxLength ?? FormDefinition.defaultTextLimit
             return raw.count <= limit ? .value(raw) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
         case .number:
-            guard let number = Double(raw), number.isFinite else { return .issue(issue("format", "必须是数字", "must be a number")) }
+            // Written as people write numbers: `Double` alone would also take 0x10, 1e3, inf and nan.
+            guard Self.isDecimal(raw), let number = Double(raw), number.isFinite else {
+                return .issue(issue("format", "必须是十进制数字，如 120 或 45.5", "must be a decimal number such as 120 or 45.5"))
+            }
             if let min, number < min { return .issue(issue("range", "不能小于 \(Self.plain(min))", "must be at least \(Self.plain(min))")) }
             if let max, number > max { return .issue(issue("range", "不能大于 \(Self.plain(max))", "must be at most \(Self.plain(max))")) }
             return .value(Self.plain(number))
         case .date:
             guard let date = CivilDate(iso: raw) else { return .issue(issue("format", "必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")) }
+            guard FormField.dateYears.contains(date.year) else {
+                return .issue(issue("range", "须在 \(FormField.dateYears.lowerBound) 至 \(FormField.dateYears.upperBound) 年之间",
+                                    "must lie between \(FormField.dateYears.lowerBound) and \(FormField.dateYears.upperBound)"))
+            }
             return .value(date.description)
         case .choice:
             return (options ?? []).contains { $0.value == raw } ? .value(raw)
@@ -217,6 +224,16 @@ extension FormField {
             }
             return .value(Money.yuan(fen))
         }
+    }
+
+    /// Dates a form can mean: a birth date of a living person, a planned opening, a contract's end.
+    static let dateYears = 1900...2199
+
+    /// Optional minus, digits, optional fraction: `-3`, `45.5`; not `+3`, `.5`, `1e3` or `0x10`.
+    static func isDecimal(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 
     static func plain(_ number: Double) -> String {

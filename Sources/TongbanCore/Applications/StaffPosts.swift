@@ -10,6 +10,10 @@ public enum StaffPosts {
         }
     }
 
+    /// Every post some staff account can hold: a definition that grants an action only to other
+    /// posts publishes a step nobody can act in.
+    public static let staffPosts = Set(Role.allCases.compactMap(processRole(for:))).subtracting([.applicant])
+
     /// The staff posts an account holds, applicant excluded, in a stable order.
     public static func processRoles(for roles: Set<Role>) -> [ProcessRole] {
         Role.allCases.filter(roles.contains).compactMap(processRole(for:)).filter { $0 != .applicant }

@@ -65,6 +65,22 @@ struct FormDefinitionTests {
         #expect(throws: Never.self) { try Self.form.validate() }
     }
 
+    @Test func numbersAndDatesAreWhatPeopleWrite() {
+        func area(_ text: String) -> [String] {
+            Self.form.normalize(["area": text], divisionExists: Self.divisions.contains, today: Self.today).1.map(\.code)
+        }
+        for good in ["1", "45", "45.5", "100", "099"] { #expect(area(good).isEmpty, "\(good)") }
+        for bad in ["0x10", "0x1p4", "1e3", "1E1", "inf", "nan", "+5", ".5", "5.", "4 5", "４５", "-", "1.2.3"] {
+            #expect(area(bad) == ["format"], "\(bad)")
+        }
+        #expect(area("-3") == ["range"], "a negative number is a number, below the minimum")
+        func opening(_ text: String) -> [String] {
+            Self.form.normalize(["opening": text], divisionExists: Self.divisions.contains, today: Self.today).1.map(\.code)
+        }
+        #expect(opening("1900-01-01").isEmpty && opening("2199-12-31").isEmpty)
+        #expect(opening("0001-01-01") == ["range"] && opening("9999-12-31") == ["range"] && opening("1899-12-31") == ["range"])
+    }
+
     @Test func moneyNeverUsesFloatingPoint() {
         #expect(Money.fen(from: "0.1") == 10)
         #expect(Money.fen(from: "12") == 1200)

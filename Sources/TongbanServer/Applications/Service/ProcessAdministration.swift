@@ -69,6 +69,7 @@ extension ApplicationService {
         } catch {
             issues += error.issues.map { var issue = $0; issue.field = "definition/\(issue.field)"; return issue }
         }
+        issues += Self.unknownPosts(in: definition)
         issues += try await unknownDepartments(in: definition)
         if !issues.isEmpty { throw Problem.validation(issues) }
 
@@ -101,6 +102,21 @@ extension ApplicationService {
         // What this request published, even if another publication has committed since.
         return try await describe(itemCode: itemCode, divisionCode: entry.item.divisionCode,
                                   definition: published, source: .published)
+    }
+
+    /// Posts no staff account holds, named by a step's actions (the applicant's own actions are the engine's).
+    static func unknownPosts(in definition: ProcessDefinition) -> [FieldIssue] {
+        let known = StaffPosts.staffPosts.map(\.rawValue).sorted().joined(separator: ", ")
+        return definition.steps.enumerated().flatMap { i, step in
+            step.actions.enumerated().flatMap { j, action in
+                action.roles.enumerated().compactMap { r, role -> FieldIssue? in
+                    guard !StaffPosts.staffPosts.contains(role), !role.rawValue.trimmed().isEmpty else { return nil }
+                    return ApplicationProblem.field("definition/steps/\(i)/actions/\(j)/roles/\(r)", "unknownPost",
+                                                    "岗位“\(role.rawValue)”不存在（可用：\(known)）",
+                                                    "no staff post \(role.rawValue) (known: \(known))")
+                }
+            }
+        }
     }
 
     /// Departments a definition names that do not exist: a typo would leave a step nobody can act in.
