@@ -493,6 +493,51 @@ struct ApplicationsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func claimsFollowPostsAndHoldTheirTask(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let created = try await s.call(.post, "/api/v1/staff", token: try await s.logInDemoStaff("admin"), json: [
+                "username": "wang.shou", "name": "王受", "password": "Shouli#2026long", "departmentCode": "330106-xzspj",
+                "post": "受理岗", "roles": ["windowClerk"]])
+            #expect(created.status == .created, "\(created.text)")
+            let secret = try #require((created.json["otpauthURI"] as? String).flatMap { URLComponents(string: $0) }?
+                .queryItems?.first { $0.name == "secret" }?.value)
+            let colleague = try await s.logIn("wang.shou", password: "Shouli#2026long", otp: TOTP.code(secret: TOTP.base32Decode(secret) ?? [], at: s.clock.read()))
+            let clerk = try await s.logInDemoStaff("clerk")
+            let approver = try await s.logInDemoStaff("approver")
+            let queue = "/api/v1/work/queue/\(id)"
+
+            // A claim is for a task of one's own post.
+            let notMine = try await s.call(.post, queue + "/claim", token: approver)
+            #expect(notMine.status == .forbidden, "\(notMine.text)")
+            let claimed = try await s.call(.post, queue + "/claim", token: clerk)
+            #expect(claimed.status == .ok)
+            let again = try await s.call(.post, queue + "/claim", token: clerk)
+            #expect(again.status == .ok && again.json["claimedBy"] as? String == claimed.json["claimedBy"] as? String, "claiming twice is no conflict")
+
+            // Claimed, the task is the claimant's: a colleague can neither take it nor act on it.
+            #expect(try await s.call(.post, queue + "/claim", token: colleague).status == .conflict)
+            #expect(try await s.call(.post, queue + "/release", token: colleague).status == .conflict)
+            let blocked = try await s.act(id, ["action": "accept"], token: colleague, expect: .conflict)
+            #expect(blocked.errorFields == ["claimedBy"] && blocked.json["currentStatus"] as? String == "submitted", "\(blocked.text)")
+
+            // The department head reassigns it by log-in name; the colleague then works it.
+            let assigned = try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "wang.shou"])
+            #expect(assigned.status == .ok, "\(assigned.text)")
+            #expect(assigned.json["claimedBy"] as? String != claimed.json["claimedBy"] as? String)
+            #expect(try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "reviewer"]).status == .unprocessableContent)
+            try await s.act(id, ["action": "accept"], token: clerk, expect: .conflict)
+            try await s.act(id, ["action": "accept"], token: colleague)
+
+            // Releasing what nobody holds says so.
+            let unclaimed = try await s.call(.post, queue + "/release", token: try await s.logInDemoStaff("reviewer-scjg"))
+            #expect(unclaimed.status == .conflict && unclaimed.errorFields == ["claimedBy"], "\(unclaimed.text)")
+            #expect((unclaimed.json["errors"] as? [[String: Any]])?.first?["code"] as? String == "notClaimed", "\(unclaimed.text)")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func receiptNumbersStayUniqueUnderConcurrentSubmits(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson(1)

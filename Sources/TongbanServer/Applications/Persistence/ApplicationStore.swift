@@ -35,6 +35,9 @@ public struct ApplicationRecord: Sendable {
     /// a column). New entries take the positions after it: every append goes with a version
     /// update, so an update guarded by the version read finds it unchanged.
     public var lastTimelinePosition: Int
+    /// Open tasks of the case someone has claimed when the row was read (by the read, not a
+    /// column): an action looks at the claims only when there are some.
+    public var claimedTasks: Int = 0
 }
 
 extension ApplicationRecord {
@@ -68,6 +71,7 @@ extension ApplicationRecord {
         submittedAt = try row.decode(column: "submitted_at")
         concludedAt = try row.decode(column: "concluded_at")
         lastTimelinePosition = try row.decode(column: "last_timeline_position")
+        claimedTasks = try row.decode(column: "claimed_tasks")
     }
 }
 
@@ -241,9 +245,10 @@ struct SQLApplicationStore: ApplicationStore {
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
-    /// The stored columns and the last timeline position, read in one statement so they agree.
+    /// The stored columns, the last timeline position and the claimed tasks, read in one statement so they agree.
     private static let readColumns = applicationColumns + """
         , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS last_timeline_position
+        , (SELECT COUNT(*) FROM application_tasks WHERE application_id = applications.id AND claimed_by IS NOT NULL) AS claimed_tasks
         """
     private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""

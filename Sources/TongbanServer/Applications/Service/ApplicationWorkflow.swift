@@ -41,6 +41,7 @@ extension ApplicationService {
             return try await transition(record, action: action, actor: .applicant, caller: caller, comment: input.comment, audit: actor)
         }
         guard caller.kind == .staff else { throw Problem.forbidden }
+        try await checkClaim(record, by: caller)
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
         let current = try Self.decode(WorkflowCase.self, record.caseJson)
         let step = engine.definition.step(current.state.step ?? engine.definition.initialStep)
@@ -253,34 +254,49 @@ extension ApplicationService {
     }
 
     /// Claim, release or (by the department head, 审批负责人) assign the caller department's task on a case.
+    /// A claim is for a task of one's own post; the head may release or reassign any task of the department.
     public func changeClaim(id: String, _ change: ClaimChange, by caller: Principal, actor: AuditActor) async throws -> QueueRow {
         let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
+        let isHead = caller.has(.approver)
         guard let department = caller.departmentCode else { throw ApplicationProblem.notFound() }
-        let mine = try await store.tasks(application: id, on: database.sql)
-            .filter { $0.departmentCode == department && (roles.contains($0.role) || caller.has(.approver)) }
-        guard let task = mine.first(where: { roles.contains($0.role) }) ?? mine.first else { throw ApplicationProblem.notFound() }
+        let departmentTasks = try await store.tasks(application: id, on: database.sql).filter { $0.departmentCode == department }
+        let own = departmentTasks.filter { roles.contains($0.role) }
+        let reachable: [QueueRow] = if case .claim = change { own } else { isHead ? departmentTasks : own }
+        // The caller's own claim first, then an open task, so "release" and "claim" pick the task they mean.
+        guard let task = reachable.first(where: { $0.claimedBy == caller.accountID }) ?? reachable.first(where: { $0.claimedBy == nil })
+                ?? reachable.first else {
+            if departmentTasks.isEmpty { throw ApplicationProblem.notFound() }
+            throw Problem(.forbidden, code: "workflow-forbidden", zh: "该任务不属于您的岗位", en: "the task is not for your post")
+        }
         var holder: String?
         var expected: String?
         var anyHolder = false
         var auditAction = "application.claim"
         switch change {
         case .claim:
+            if task.claimedBy == caller.accountID { return task }
             holder = caller.accountID
         case .release:
-            expected = caller.accountID
-            anyHolder = caller.has(.approver)
+            guard let current = task.claimedBy else {
+                throw Problem.conflict("该任务尚未被认领", "the task is not claimed",
+                                       issues: [FieldIssue(field: "claimedBy", code: "notClaimed", zh: "尚未被认领", en: "not claimed")])
+            }
+            expected = current == caller.accountID || isHead ? current : caller.accountID
             auditAction = "application.release"
         case .assign(let assignee):
-            guard caller.has(.approver) else {
+            guard isHead else {
                 throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以分派办件", en: "only the department head assigns cases")
             }
-            guard let account = try await accounts.account(id: assignee), account.kind == Principal.Kind.staff.rawValue,
+            // The head names a colleague by log-in name or by account id.
+            var account = try await accounts.account(username: assignee)
+            if account == nil { account = try await accounts.account(id: assignee) }
+            guard let account, account.kind == Principal.Kind.staff.rawValue,
                   account.active == 1, account.departmentCode == department,
                   StaffPosts.processRoles(for: account.roleSet).map(\.rawValue).contains(task.role) else {
                 throw Problem.validation([ApplicationProblem.field("assignee", "notEligible", "被分派人须为本部门相应岗位的工作人员",
                                                                    "the assignee must hold this post in the department")])
             }
-            holder = assignee
+            holder = account.id
             anyHolder = true
             auditAction = "application.assign"
         }
@@ -299,6 +315,21 @@ extension ApplicationService {
         var result = task
         result.claimedBy = newHolder
         return result
+    }
+
+    /// A task claimed by a colleague is theirs to work: acting on it is refused, except by the
+    /// department head, who may also release or reassign it.
+    func checkClaim(_ record: ApplicationRecord, by caller: Principal) async throws {
+        guard record.claimedTasks > 0, !caller.has(.approver), let department = caller.departmentCode else { return }
+        let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
+        let own = try await store.tasks(application: record.id, on: database.read)
+            .filter { $0.departmentCode == department && roles.contains($0.role) }
+        if !own.isEmpty, own.allSatisfy({ $0.claimedBy != nil && $0.claimedBy != caller.accountID }) {
+            throw ApplicationProblem.withState(
+                Problem.conflict("办件已由同事认领，请先由其释放或由负责人改派", "the task is claimed by a colleague",
+                                 issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被他人认领", en: "claimed by someone else")]),
+                of: record)
+        }
     }
 
     public func notices(for caller: Principal, paging: Paging) async throws -> (items: [NoticeRecord], total: Int) {
