@@ -604,31 +604,52 @@ struct ApplicationsTests {
             let service = s.services.applications
             #expect(try await service.sweep(worker: "a") == 1)
             #expect(try await service.sweep(worker: "a") == 0)
-            #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["warningLevel"] as? String == "normal")
+            let accepted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            #expect(accepted.json["warningLevel"] as? String == "normal")
+            // The whole case has 10 working days, the joint review 5: 市场监管 5 for its opinion, 卫健 3.
+            #expect(accepted.json["dueDate"] as? String == "2026-03-16" && accepted.json["stepDueDate"] as? String == "2026-03-09")
+            // Staff log in once per step of the clock: a TOTP code is not accepted twice, a token not after a day.
+            var tokens: [String: String] = [:]
+            func task(_ username: String, filter: String = "") async throws -> [String: Any]? {
+                if tokens[username] == nil { tokens[username] = try await s.logInDemoStaff(username) }
+                let queue = try await s.call(.get, "/api/v1/work/queue" + filter, token: tokens[username]!)
+                return (queue.json["items"] as? [[String: Any]])?.first { $0["applicationId"] as? String == id }
+            }
+            #expect(try await task("reviewer-wjj")?["dueDate"] as? String == "2026-03-05")
+            #expect(try await task("reviewer-scjg")?["dueDate"] as? String == "2026-03-09")
 
-            clock.advance(5 * 86_400) // joint review limit 5 working days: at its mark
+            // Thursday: 卫健 has used its three days (黄牌) while the step and the case are far from theirs.
+            clock.advance(3 * 86_400)
+            tokens = [:]
             async let a = service.sweep(worker: "a")
             async let b = service.sweep(worker: "b")
             #expect(try await a + b == 1)
-            // Tokens expire while the clock runs on, so log in again.
-            let refreshed = try await s.demoPerson()
-            let warned = try await s.call(.get, "/api/v1/applications/\(id)", token: refreshed)
+            let warned = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())
             #expect(warned.json["warningLevel"] as? String == "warning")
+            let warning = (warned.json["timeline"] as? [[String: Any]] ?? []).last { $0["event"] as? String == "warning" }
+            #expect(warning?["summary"] as? String == "预警：330106-wjj部门意见时限用时已达 80%（黄牌），截止 2026-03-05", "\(warning ?? [:])")
+            #expect(try await task("reviewer-wjj")?["warningLevel"] as? String == "warning")
+            #expect(try await task("reviewer-scjg")?["warningLevel"] as? String == "normal")
+            #expect(try await task("reviewer-wjj", filter: "?warningLevel=warning") != nil)
 
-            clock.advance(14 * 86_400)
+            // Friday: 卫健 is past its limit (红牌) and the case goes to the department head.
+            clock.advance(86_400)
+            tokens = [:]
             _ = try await service.sweep(worker: "a")
-            let person2 = try await s.demoPerson()
-            let overdue = try await s.call(.get, "/api/v1/applications/\(id)", token: person2)
+            let overdue = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())
             #expect(overdue.json["warningLevel"] as? String == "overdue")
             #expect(overdue.json["escalated"] as? Bool == true)
             let events = (overdue.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
             #expect(events.filter { $0 == "escalated" }.count == 1 && events.contains("warning"))
+            #expect(try await task("reviewer-wjj")?["warningLevel"] as? String == "overdue")
+            #expect(try await task("reviewer-scjg")?["warningLevel"] as? String == "warning", "4 of its 5 days")
 
             let approver = try await s.logInDemoStaff("approver")
             let queue = try await s.call(.get, "/api/v1/work/queue?warningLevel=overdue", token: approver)
-            #expect((queue.json["items"] as? [[String: Any]])?.first?["kind"] as? String == "supervise")
+            let supervision = (queue.json["items"] as? [[String: Any]])?.first
+            #expect(supervision?["kind"] as? String == "supervise" && supervision?["dueDate"] as? String == "2026-03-05")
             #expect((queue.json["counts"] as? [String: Any])?["escalated"] as? Int == 1)
-            clock.advance(86_400)
+            clock.advance(3 * 86_400)
             _ = try await service.sweep(worker: "b")
             let again = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())
             #expect(((again.json["timeline"] as? [[String: Any]]) ?? []).filter { $0["event"] as? String == "escalated" }.count == 1)

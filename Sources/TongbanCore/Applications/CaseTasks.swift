@@ -78,3 +78,79 @@ extension WorkflowEngine {
         return departments
     }
 }
+
+/// Where a case stands against its time limits on one day: what the case page, the queues
+/// and the deadline sweep show.
+public struct CaseDeadlines: Sendable, Equatable {
+    /// Which limit a warning comes from.
+    public enum Limit: String, Sendable, Equatable {
+        /// 办件时限: the whole case's (before acceptance, the intake period's).
+        case whole
+        /// 环节时限: the current step's.
+        case step
+        /// A joint-review department's own limit for its opinion.
+        case department
+    }
+
+    /// The worst of every running limit.
+    public var level: WarningLevel = .normal
+    /// The whole case's due date: what the applicant is promised.
+    public var dueDate: CivilDate?
+    /// The current step's due date.
+    public var stepDueDate: CivilDate?
+    /// The limit the level comes from (the first due among those at the level), its due date and,
+    /// for a department's limit, the department.
+    public var governing: Limit?
+    public var governingDueDate: CivilDate?
+    public var governingDepartment: String?
+
+    public init() {}
+}
+
+extension WorkflowEngine {
+    /// Deadlines as of `date`. While the applicant owes a supplement, or once the case is
+    /// final, nothing runs against the office.
+    public func deadlines(of workflowCase: WorkflowCase, asOf date: CivilDate, calendar: WorkingCalendar) -> CaseDeadlines {
+        var result = CaseDeadlines()
+        switch workflowCase.state {
+        case .draft, .supplementRequested, .rejectedAtIntake, .concluded, .withdrawn: return result
+        default: break
+        }
+        let whole = workflowCase.clock?.status(asOf: date, calendar: calendar)
+        let step = workflowCase.stepClock?.status(asOf: date, calendar: calendar)
+        result.dueDate = (whole ?? step)?.dueDate
+        result.stepDueDate = step?.dueDate
+        var running: [(CaseDeadlines.Limit, String?, ClockStatus)] = []
+        if let whole { running.append((.whole, nil, whole)) }
+        if let step { running.append((workflowCase.clock == nil ? .whole : .step, nil, step)) }
+        for (department, clock) in pendingParticipantClocks(of: workflowCase).sorted(by: { $0.key < $1.key }) {
+            running.append((.department, department, clock.status(asOf: date, calendar: calendar)))
+        }
+        // The worst level; among limits at that level the one due first, so the date shown is the one that matters.
+        func dueFirst(_ a: CivilDate?, _ b: CivilDate?) -> Bool {
+            switch (a, b) {
+            case let (a?, b?): a < b
+            case (.some, nil): true
+            default: false
+            }
+        }
+        if let worst = running.min(by: { a, b in a.2.level != b.2.level ? a.2.level > b.2.level : dueFirst(a.2.dueDate, b.2.dueDate) }) {
+            result.level = worst.2.level
+            result.governing = worst.0
+            result.governingDepartment = worst.1
+            result.governingDueDate = worst.2.dueDate
+        }
+        return result
+    }
+
+    /// The clock a task runs against: a joint-review department's opinion its own limit, any
+    /// other task its step's. Supervision has none of its own: it is there because some limit
+    /// passed, and stands where the case's worst limit stands (`CaseDeadlines.governing`).
+    public func clock(of task: CaseTask, in workflowCase: WorkflowCase) -> CaseClock? {
+        switch task.kind {
+        case .opinion: pendingParticipantClocks(of: workflowCase)[task.departmentCode] ?? workflowCase.stepClock
+        case .supervise: nil
+        case .intake, .handle, .closeJointReview, .conclude: workflowCase.stepClock ?? workflowCase.clock
+        }
+    }
+}

@@ -139,4 +139,41 @@ import Testing
         let standard = try CaseRun(ProcessDefinitionTests.standard, on: try day("2026-03-02"))
         #expect(standard.engine.pendingParticipantClocks(of: standard.current).isEmpty)
     }
+
+    @Test func deadlinesNameTheLimitTheyComeFrom() throws {
+        var run = try inJointReview(.all)
+        let calendar = try officialCalendar()
+        let accepted = run.engine.deadlines(of: run.current, asOf: try day("2026-03-02"), calendar: calendar)
+        #expect(accepted.level == .normal)
+        #expect(accepted.dueDate == (try day("2026-03-23")), "15 working days for the case")
+        #expect(accepted.stepDueDate == (try day("2026-03-09")), "5 for the joint review")
+        #expect(accepted.governing == .department && accepted.governingDepartment == Self.fire, "the first due: 3 days")
+
+        // Thursday: 消防 has used its 3 days: a warning, about 消防's limit, while the step has 2 left.
+        let thursday = run.engine.deadlines(of: run.current, asOf: try day("2026-03-05"), calendar: calendar)
+        #expect(thursday.level == .warning && thursday.governingDepartment == Self.fire)
+        #expect(thursday.governingDueDate == (try day("2026-03-05")))
+        let tasks = run.engine.openTasks(of: run.current, handlingDepartment: Self.lead, escalated: false)
+        func level(_ department: String, on date: CivilDate) throws -> WarningLevel? {
+            let task = try #require(tasks.first { $0.departmentCode == department })
+            return run.engine.clock(of: task, in: run.current)?.status(asOf: date, calendar: calendar).level
+        }
+        #expect(try level(Self.fire, on: try day("2026-03-05")) == .warning)
+        #expect(try level(Self.health, on: try day("2026-03-05")) == .normal, "3 of 4 days")
+        #expect(try level(Self.lead, on: try day("2026-03-05")) == .normal)
+        #expect(try level(Self.fire, on: try day("2026-03-06")) == .overdue)
+
+        // Once 消防 has given its opinion its limit no longer counts; 卫健 (4 days) governs.
+        try run.act(agree, by: Self.reviewer(Self.fire), on: try day("2026-03-05"))
+        let after = run.engine.deadlines(of: run.current, asOf: try day("2026-03-06"), calendar: calendar)
+        #expect(after.level == .warning && after.governingDepartment == Self.health)
+        #expect(after.governingDueDate == (try day("2026-03-06")))
+        #expect(run.engine.clock(of: CaseTask(departmentCode: Self.lead, role: .decisionMaker, kind: .supervise, step: nil), in: run.current) == nil)
+
+        // Nothing runs against the office while the applicant owes a supplement.
+        var waiting = try CaseRun(Self.definition(.all), on: try day("2026-03-02"))
+        try waiting.act(.submit, by: .applicant)
+        try waiting.act(.requestSupplement(materials: ["营业执照"]), by: WorkflowActor(role: .acceptor, departmentCode: Self.lead))
+        #expect(waiting.engine.deadlines(of: waiting.current, asOf: try day("2026-04-30"), calendar: calendar) == CaseDeadlines())
+    }
 }

@@ -18,6 +18,7 @@ enum TongbanMigrations {
         migrations.add(M010AuditPending(engine: engine))
         migrations.add(M011GuardedWrites(engine: engine))
         migrations.add(M012ReadIndexes())
+        migrations.add(M013TaskDeadlines())
         return migrations
     }
 }

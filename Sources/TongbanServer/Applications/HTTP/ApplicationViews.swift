@@ -70,6 +70,8 @@ struct ApplicationView: Encodable, Sendable {
     var dueDate: String?
     /// The due date lies in a year whose holiday notice is not entered yet (`WorkingCalendar.isProvisional`).
     var dueDateProvisional: Bool
+    /// The current step's due date; `dueDate` is the whole case's.
+    var stepDueDate: String?
     var escalated: Bool
     var outcome: String?
     var outstandingMaterials: [String]
@@ -106,6 +108,7 @@ extension ApplicationView: JSONWritable {
             w.member("warningLevel", warningLevel)
             w.member("dueDate", dueDate)
             w.member("dueDateProvisional", dueDateProvisional)
+            w.member("stepDueDate", stepDueDate)
             w.member("escalated", escalated)
             w.member("outcome", outcome)
             w.key("outstandingMaterials"); w.strings(outstandingMaterials)
@@ -335,7 +338,8 @@ struct ApplicationViewBuilder: Sendable {
             handlingDepartment: record.handlingDepartment, receiptNumber: record.receiptNumber, currentStep: record.currentStep,
             currentStepName: record.currentStep.flatMap { engine.definition.step($0)?.name },
             warningLevel: Self.levelName(record.warningLevel), dueDate: record.dueDate,
-            dueDateProvisional: service.calendar.isProvisional(dueDate: record.dueDate), escalated: record.escalated != 0,
+            dueDateProvisional: service.calendar.isProvisional(dueDate: record.dueDate), stepDueDate: record.stepDueDate,
+            escalated: record.escalated != 0,
             outcome: record.outcome, outstandingMaterials: workflowCase.outstandingMaterials, opinions: workflowCase.opinions,
             form: values,
             fields: form.fields.map {

@@ -25,6 +25,8 @@ public struct ApplicationRecord: Sendable {
     public var receiptNumber: String?
     public var warningLevel: Int
     public var dueDate: String?
+    /// The current step's due date; `dueDate` is the whole case's.
+    public var stepDueDate: String? = nil
     public var escalated: Int
     public var outcome: String?
     public var createdAt: Int64
@@ -64,6 +66,7 @@ extension ApplicationRecord {
         receiptNumber = try row.decode(column: "receipt_number")
         warningLevel = try row.decode(column: "warning_level")
         dueDate = try row.decode(column: "due_date")
+        stepDueDate = try row.decode(column: "step_due_date")
         escalated = try row.decode(column: "escalated")
         outcome = try row.decode(column: "outcome")
         createdAt = try row.decode(column: "created_at")
@@ -116,7 +119,14 @@ public struct NoticeRecord: Codable, Sendable {
     public var readAt: Int64?
 }
 
-/// One queue row: the task and the application it belongs to.
+/// A task with where it stands against its own limit (`WorkflowEngine.clock(of:in:)`).
+public struct ScheduledTask: Sendable, Equatable {
+    public var task: CaseTask
+    public var dueDate: String?
+    public var warningLevel: Int
+}
+
+/// One queue row: the task, with its own deadline, and the application it belongs to.
 public struct QueueRow: Sendable {
     public var applicationId: String
     public var departmentCode: String
@@ -208,7 +218,7 @@ public protocol ApplicationStore: Sendable {
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord]
 
     /// Makes the application's open tasks exactly `tasks`, keeping the claims of tasks that stay.
-    func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws
+    func replaceTasks(application: String, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow]
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts)
     /// Sets the claim when `expectedHolder` still holds it (nil: unclaimed); false otherwise.
@@ -237,13 +247,13 @@ struct SQLApplicationStore: ApplicationStore {
     private static let applicationColumns = """
         id, item_code, item_version, item_name, division_code, item_department, handling_department, definition_id,
         definition_version, form_version, applicant_id, organization_id, status, current_step, form_json, case_json, version,
-        receipt_number, warning_level, due_date, escalated, outcome, created_at, updated_at, submitted_at, concluded_at
+        receipt_number, warning_level, due_date, escalated, outcome, created_at, updated_at, submitted_at, concluded_at, step_due_date
         """
     // Deferrable writes (PostgresTransaction): rows with new ids, and the task rows a case's
     // transition replaces, which nothing in the same transaction reads back.
     private static let insertApplication = SQLTemplate("""
         INSERT INTO applications (\(applicationColumns))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
     /// The stored columns, the last timeline position and the claimed tasks, read in one statement so they agree.
     private static let readColumns = applicationColumns + """
@@ -253,7 +263,8 @@ struct SQLApplicationStore: ApplicationStore {
     private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""
         UPDATE applications SET status = ?, current_step = ?, form_json = ?, case_json = ?, version = ?, receipt_number = ?,
-            warning_level = ?, due_date = ?, escalated = ?, outcome = ?, updated_at = ?, submitted_at = ?, concluded_at = ?
+            warning_level = ?, due_date = ?, escalated = ?, outcome = ?, updated_at = ?, submitted_at = ?, concluded_at = ?,
+            step_due_date = ?
         WHERE id = ? AND version = ?
         """, deferrable: true, guarded: true)
     private static let pageOfApplications = SQLTemplate("""
@@ -265,7 +276,7 @@ struct SQLApplicationStore: ApplicationStore {
             a.id, a.itemCode, a.itemVersion, a.itemName, a.divisionCode, a.itemDepartment, a.handlingDepartment, a.definitionId,
             a.definitionVersion, a.formVersion, a.applicantId, a.organizationId, a.status, a.currentStep, a.formJson, a.caseJson,
             a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated, a.outcome, a.createdAt, a.updatedAt,
-            a.submittedAt, a.concludedAt,
+            a.submittedAt, a.concludedAt, a.stepDueDate,
         ]
         try await db.query(Self.insertApplication, binds).run()
     }
@@ -277,7 +288,7 @@ struct SQLApplicationStore: ApplicationStore {
     func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws {
         let binds: [any Encodable & Sendable] = [
             a.status, a.currentStep, a.formJson, a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
-            a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.id, expectedVersion,
+            a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.stepDueDate, a.id, expectedVersion,
         ]
         try await db.query(Self.updateApplication, binds).run()
     }
@@ -345,25 +356,35 @@ struct SQLApplicationStore: ApplicationStore {
             + Array(repeating: "(department_code = ? AND role = ? AND kind = ?)", count: kept).joined(separator: " OR ") + ")"),
             deferrable: true)
     }
-    /// A task that is already open keeps its row, and with it its claim. It may go in one
-    /// statement with the delete before it (`besideItsTable`): the delete removes only tasks
-    /// outside the new set and this adds only tasks in it, so neither touches the other's rows.
+    /// A task that is already open keeps its row, and with it its claim; its deadline is brought
+    /// up to date. It may go in one statement with the delete before it (`besideItsTable`): the
+    /// delete removes only tasks outside the new set and this writes only tasks in it, so neither
+    /// touches the other's rows.
     private static let insertTasks = SQLRowsInsert(
-        "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at)", columns: 6,
-        tail: "ON CONFLICT (application_id, department_code, role, kind) DO NOTHING", deferrable: true, besideItsTable: true)
+        "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at, due_date, warning_level)",
+        columns: 8,
+        tail: """
+            ON CONFLICT (application_id, department_code, role, kind) DO UPDATE
+            SET due_date = excluded.due_date, warning_level = excluded.warning_level
+            """,
+        deferrable: true, besideItsTable: true)
 
-    func replaceTasks(application: String, with tasks: [CaseTask], now: Int64, on db: any SQLDatabase) async throws {
+    func replaceTasks(application: String, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws {
         // Two statements whatever changes, instead of reading the open tasks and writing each difference.
-        let keys: [any Encodable & Sendable] = tasks.flatMap { [$0.departmentCode, $0.role.rawValue, $0.kind.rawValue] as [any Encodable & Sendable] }
+        let keys: [any Encodable & Sendable] = tasks.flatMap {
+            [$0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue] as [any Encodable & Sendable]
+        }
         try await db.query(Self.deleteOtherTasks[tasks.count], [application] + keys).run()
-        try await Self.insertTasks.run(tasks.map { [application, $0.departmentCode, $0.role.rawValue, $0.kind.rawValue, $0.step, now] }, on: db)
+        try await Self.insertTasks.run(tasks.map {
+            [application, $0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.task.step, now, $0.dueDate, $0.warningLevel]
+        }, on: db)
     }
 
     private static let queueColumns: [any SQLExpression] = [
         SQLColumn("application_id", table: "t"), SQLColumn("department_code", table: "t"), SQLColumn("role", table: "t"),
         SQLColumn("kind", table: "t"), SQLColumn("step", table: "t"), SQLColumn("claimed_by", table: "t"),
         SQLColumn("item_code", table: "a"), SQLColumn("item_name", table: "a"), SQLColumn("status", table: "a"),
-        SQLColumn("receipt_number", table: "a"), SQLColumn("warning_level", table: "a"), SQLColumn("due_date", table: "a"),
+        SQLColumn("receipt_number", table: "a"), SQLColumn("warning_level", table: "t"), SQLColumn("due_date", table: "t"),
         SQLColumn("escalated", table: "a"), SQLColumn("submitted_at", table: "a"),
     ]
 
@@ -375,7 +396,7 @@ struct SQLApplicationStore: ApplicationStore {
 
     private static let tasksOfApplication = SQLTemplate("""
         SELECT t.application_id, t.department_code, t.role, t.kind, t.step, t.claimed_by, a.item_code, a.item_name, a.status,
-               a.receipt_number, a.warning_level, a.due_date, a.escalated, a.submitted_at
+               a.receipt_number, t.warning_level, t.due_date, a.escalated, a.submitted_at
         FROM application_tasks t JOIN applications a ON t.application_id = a.id WHERE t.application_id = ?
         """)
 
@@ -389,7 +410,7 @@ struct SQLApplicationStore: ApplicationStore {
                 .where(SQLColumn("role", table: "t"), .in, SQLBind.group(filter.roles))
             if let v = filter.itemCode { q.where(SQLColumn("item_code", table: "a"), .equal, SQLBind(v)) }
             if let v = filter.status { q.where(SQLColumn("status", table: "a"), .equal, SQLBind(v)) }
-            if let v = filter.warningLevel { q.where(SQLColumn("warning_level", table: "a"), .equal, SQLBind(v)) }
+            if let v = filter.warningLevel { q.where(SQLColumn("warning_level", table: "t"), .equal, SQLBind(v)) }
             if claims {
                 switch filter.claim {
                 case "mine": q.where(SQLColumn("claimed_by", table: "t"), .equal, SQLBind(filter.caller))
@@ -401,17 +422,17 @@ struct SQLApplicationStore: ApplicationStore {
         }
         let items = try await scoped(joined(db).columns(Self.queueColumns))
             .orderBy(SQLColumn("escalated", table: "a"), SQLDirection.descending)
-            .orderBy(SQLColumn("warning_level", table: "a"), SQLDirection.descending)
+            .orderBy(SQLColumn("warning_level", table: "t"), SQLDirection.descending)
             .orderBy(SQLColumn("submitted_at", table: "a"))
             .orderBy(SQLColumn("application_id", table: "t"))
             .limit(paging.pageSize).offset(paging.offset)
             .all().map(QueueRow.init(row:))
         struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var claimedBy: String?; var n: Int }
         let buckets = try await scoped(joined(db), claims: false)
-            .column(SQLColumn("warning_level", table: "a")).column(SQLColumn("escalated", table: "a"))
+            .column(SQLColumn("warning_level", table: "t")).column(SQLColumn("escalated", table: "a"))
             .column(SQLColumn("claimed_by", table: "t"))
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .groupBy(SQLColumn("warning_level", table: "a")).groupBy(SQLColumn("escalated", table: "a"))
+            .groupBy(SQLColumn("warning_level", table: "t")).groupBy(SQLColumn("escalated", table: "a"))
             .groupBy(SQLColumn("claimed_by", table: "t"))
             .all(decoding: Bucket.self, keyDecodingStrategy: .snakeCase)
         var counts = QueueCounts()

@@ -138,9 +138,10 @@ extension ApplicationService {
         updated.currentStep = next.state.step
         updated.version += 1
         updated.updatedAt = now
-        let (level, due) = clockState(next)
-        updated.warningLevel = level.rawValue
-        updated.dueDate = due
+        let deadlines = engine.deadlines(of: next, asOf: today, calendar: calendar)
+        updated.warningLevel = deadlines.level.rawValue
+        updated.dueDate = deadlines.dueDate?.description
+        updated.stepDueDate = deadlines.stepDueDate?.description
         if updated.submittedAt == nil, events.contains(where: { $0.kind == .submitted }) { updated.submittedAt = now }
         if next.state.isFinal {
             updated.concludedAt = now
@@ -151,7 +152,8 @@ extension ApplicationService {
             default: next.decision?.outcome.rawValue
             }
         }
-        let tasks = engine.openTasks(of: next, handlingDepartment: record.handlingDepartment, escalated: updated.escalated != 0)
+        let tasks = scheduledTasks(of: next, deadlines: deadlines, engine: engine, handlingDepartment: record.handlingDepartment,
+                                   escalated: updated.escalated != 0)
         let stepName: @Sendable (String) -> String = { id in engine.definition.step(id)?.name ?? id }
         let store = self.store
         let listeners = self.listeners
@@ -194,16 +196,17 @@ extension ApplicationService {
         }
     }
 
-    /// The case's warning level: the worse of the whole-case clock and the current step's.
-    /// While the applicant owes a supplement, or once final, nothing is running against the office.
-    func clockState(_ workflowCase: WorkflowCase) -> (WarningLevel, String?) {
-        switch workflowCase.state {
-        case .draft, .supplementRequested, .rejectedAtIntake, .concluded, .withdrawn: return (.normal, nil)
-        default: break
+    /// The tasks the case puts in queues, each with where it stands against its own limit today
+    /// (the department head's supervision: against the case's worst).
+    func scheduledTasks(of workflowCase: WorkflowCase, deadlines: CaseDeadlines, engine: WorkflowEngine, handlingDepartment: String,
+                        escalated: Bool) -> [ScheduledTask] {
+        engine.openTasks(of: workflowCase, handlingDepartment: handlingDepartment, escalated: escalated).map { task in
+            if task.kind == .supervise {
+                return ScheduledTask(task: task, dueDate: deadlines.governingDueDate?.description, warningLevel: deadlines.level.rawValue)
+            }
+            let status = engine.clock(of: task, in: workflowCase)?.status(asOf: today, calendar: calendar)
+            return ScheduledTask(task: task, dueDate: status?.dueDate?.description, warningLevel: (status?.level ?? .normal).rawValue)
         }
-        let statuses = [workflowCase.clock, workflowCase.stepClock].compactMap { $0?.status(asOf: today, calendar: calendar) }
-        let due = (workflowCase.clock ?? workflowCase.stepClock)?.status(asOf: today, calendar: calendar).dueDate
-        return (statuses.map(\.level).max() ?? .normal, due?.description)
     }
 
     static func notices(for events: [WorkflowEvent], record: ApplicationRecord, now: Int64) -> [NoticeRecord] {
@@ -360,16 +363,32 @@ extension ApplicationService {
         guard let record = try await store.application(id: id, on: database.sql) else { return }
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
         let workflowCase = try Self.decode(WorkflowCase.self, record.caseJson)
-        let (level, due) = clockState(workflowCase)
+        let deadlines = engine.deadlines(of: workflowCase, asOf: today, calendar: calendar)
+        let level = deadlines.level
         let escalate = Escalation(level: level).escalatesToDepartmentHead && record.escalated == 0
         let warn = level == .warning && record.warningLevel < WarningLevel.warning.rawValue
         var updated = record
         updated.warningLevel = level.rawValue
-        updated.dueDate = due
+        updated.dueDate = deadlines.dueDate?.description
+        updated.stepDueDate = deadlines.stepDueDate?.description
         if escalate { updated.escalated = 1 }
-        let changed = updated.warningLevel != record.warningLevel || updated.dueDate != record.dueDate || escalate
+        // A task's own limit may pass while the case's do not.
+        let tasks = scheduledTasks(of: workflowCase, deadlines: deadlines, engine: engine, handlingDepartment: record.handlingDepartment,
+                                   escalated: updated.escalated != 0)
+        func key(_ department: String, _ role: String, _ kind: String, _ due: String?, _ level: Int) -> String {
+            [department, role, kind, due ?? "", String(level)].joined(separator: "|")
+        }
+        let stored = Set(try await store.tasks(application: id, on: database.sql).map {
+            key($0.departmentCode, $0.role, $0.kind, $0.dueDate, $0.warningLevel)
+        })
+        let tasksChanged = stored != Set(tasks.map {
+            key($0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.dueDate, $0.warningLevel)
+        })
+        // Tasks are rewritten only with the case's guarded update, so a sweep that read the case
+        // before an official's action never puts back the tasks that action replaced.
+        let changed = updated.warningLevel != record.warningLevel || updated.dueDate != record.dueDate
+            || updated.stepDueDate != record.stepDueDate || escalate || tasksChanged
         if changed { updated.version += 1 }
-        let tasks = engine.openTasks(of: workflowCase, handlingDepartment: record.handlingDepartment, escalated: updated.escalated != 0)
         let store = self.store
         let now = self.now
         let staged = updated
@@ -379,25 +398,37 @@ extension ApplicationService {
                                           occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
                                           comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
         }
-        if warn { entry("warning", "预警：办理用时已达时限的 80%（黄牌），截止 \(due ?? "-")") }
-        if escalate { entry("escalated", "超期（红牌）：已提交部门负责人督办") }
+        let limit = Self.limitName(deadlines)
+        let due = deadlines.governingDueDate?.description ?? "-"
+        if warn { entry("warning", "预警：\(limit)用时已达 80%（黄牌），截止 \(due)") }
+        if escalate { entry("escalated", "超期（红牌）：\(limit)已过（截止 \(due)），已提交部门负责人督办") }
         let timeline = entries
         do {
             try await database.transaction { db in
                 if changed {
                     try await store.update(staged, expectedVersion: record.version, on: db)
                     try await store.append(timeline, on: db)
-                    if escalate { try await store.replaceTasks(application: id, with: tasks, now: now, on: db) }
                     if warn || escalate {
                         try await audit.append(AuditRecord(escalate ? "application.escalate" : "application.warning",
-                                                           targetType: "application", targetID: id, detail: "level=\(level) due=\(due ?? "-")"),
+                                                           targetType: "application", targetID: id,
+                                                           detail: "level=\(level) limit=\(deadlines.governing?.rawValue ?? "-") due=\(due)"),
                                                actor: .system("deadlines"), on: db)
                     }
+                    try await store.replaceTasks(application: id, with: tasks, now: now, on: db)
                 }
                 try await store.finishSweep(application: id, worker: worker, day: day, on: db)
             }
         } catch is StaleWrite {
             // An official acted meanwhile: the row stays claimed; the claim expires and it is checked again.
+        }
+    }
+
+    /// The limit a warning is about, as the timeline names it.
+    static func limitName(_ deadlines: CaseDeadlines) -> String {
+        switch deadlines.governing {
+        case .department: "\(deadlines.governingDepartment ?? "")部门意见时限"
+        case .step: "本环节办理时限"
+        case .whole, nil: "办件时限"
         }
     }
 }
