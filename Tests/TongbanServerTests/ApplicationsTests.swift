@@ -649,6 +649,32 @@ struct ApplicationsTests {
             let supervision = (queue.json["items"] as? [[String: Any]])?.first
             #expect(supervision?["kind"] as? String == "supervise" && supervision?["dueDate"] as? String == "2026-03-05")
             #expect((queue.json["counts"] as? [String: Any])?["escalated"] as? Int == 1)
+
+            // Supervisors see it among the late cases of the divisions they oversee; others do not.
+            let supervisor = try await s.logInDemoStaff("supervisor")
+            let late = try await s.call(.get, "/api/v1/supervision/applications", token: supervisor)
+            #expect(late.status == .ok, "\(late.text)")
+            let listed = (late.json["items"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+            #expect(listed?["warningLevel"] as? String == "overdue" && listed?["escalated"] as? Bool == true)
+            #expect(listed?["dueDate"] as? String == "2026-03-16" && listed?["stepDueDate"] as? String == "2026-03-09")
+            #expect((late.json["counts"] as? [String: Int]) == ["warning": 0, "overdue": 1, "escalated": 1])
+            #expect(try await s.call(.get, "/api/v1/supervision/applications?warningLevel=warning", token: supervisor).json["total"] as? Int == 0)
+            #expect(try await s.call(.get, "/api/v1/supervision/applications?escalated=true&department=330106-xzspj", token: supervisor)
+                .json["total"] as? Int == 1)
+            #expect(try await s.call(.get, "/api/v1/supervision/applications?department=330106-wjj", token: supervisor).json["total"] as? Int == 0)
+            let bad = try await s.call(.get, "/api/v1/supervision/applications?warningLevel=red&escalated=yes", token: supervisor)
+            #expect(bad.status == .badRequest && Set(bad.errorFields) == ["warningLevel", "escalated"])
+            #expect(try await s.call(.get, "/api/v1/supervision/applications", token: approver).status == .forbidden)
+            #expect(try await s.call(.get, "/api/v1/supervision/applications", token: try await s.demoPerson()).status == .forbidden)
+            let created = try await s.call(.post, "/api/v1/staff", token: try await s.logInDemoStaff("admin"), json: [
+                "username": "jian.shangcheng", "name": "上城监察", "password": "Jiancha#2026long", "departmentCode": "330102-scjgj",
+                "roles": ["supervisor"]])
+            #expect(created.status == .created, "\(created.text)")
+            let secret = (created.json["otpauthURI"] as? String).flatMap { URLComponents(string: $0) }?.queryItems?.first { $0.name == "secret" }?.value
+            let elsewhere = try await s.logIn("jian.shangcheng", password: "Jiancha#2026long",
+                                              otp: TOTP.code(secret: TOTP.base32Decode(secret ?? "") ?? [], at: s.clock.read()))
+            #expect(try await s.call(.get, "/api/v1/supervision/applications", token: elsewhere).json["total"] as? Int == 0, "上城区 oversees no 西湖区 case")
+
             clock.advance(3 * 86_400)
             _ = try await service.sweep(worker: "b")
             let again = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())

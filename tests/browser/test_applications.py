@@ -85,6 +85,15 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     browser.get(server + "/work")
     queue = browser.find_element("id", "queue")
     assert receipt in queue.text
+    assert "受理" in queue.text  # the task, in Chinese
+    # The filters of the API, as a form: the unclaimed intake tasks, then the case's own item.
+    filters = browser.find_element("id", "queue-filters")
+    filters.find_element("css selector", "select[name=claim] option[value=unclaimed]").click()
+    filters.find_element("name", "itemCode").send_keys("330000-XK-0009")
+    click_and_wait(browser, filters.find_element("css selector", "button[type=submit]"))
+    assert "claim=unclaimed" in browser.current_url and "itemCode=330000-XK-0009" in browser.current_url
+    queue = browser.find_element("id", "queue")
+    assert receipt in queue.text
     screenshot(browser, "applications-clerk-queue")
     click_and_wait(browser, queue.find_element("css selector", "button[type=submit]"))
     assert browser.current_url == case_url
@@ -100,3 +109,11 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     browser.get(case_url)
     assert "受理" in browser.find_element("id", "timeline").text
     screenshot(browser, "applications-citizen-tracks")
+
+    # The supervisor's list of late cases: reached from the menu, none late yet.
+    browser.delete_all_cookies()
+    log_in_staff(browser, server, "supervisor")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/account"))
+    click_and_wait(browser, browser.find_element("link text", "超期督办"))
+    assert browser.find_element("id", "late-counts").text.startswith("黄牌 0 · 红牌 0")
+    screenshot(browser, "applications-supervision")

@@ -19,6 +19,7 @@ enum TongbanMigrations {
         migrations.add(M011GuardedWrites(engine: engine))
         migrations.add(M012ReadIndexes())
         migrations.add(M013TaskDeadlines())
+        migrations.add(M014LateCases())
         return migrations
     }
 }

@@ -254,6 +254,41 @@ extension ApplicationStateView: JSONWritable {
     }
 }
 
+/// A case running late, as a supervisor's list shows it.
+struct LateCaseView: Encodable, Sendable {
+    var id: String
+    var itemCode: String
+    var itemName: String
+    var status: String
+    var statusZh: String
+    var receiptNumber: String?
+    var divisionCode: String
+    var handlingDepartment: String
+    var currentStep: String?
+    var warningLevel: String
+    var dueDate: String?
+    var stepDueDate: String?
+    var escalated: Bool
+    var submittedAt: Int64?
+
+    init(_ r: ApplicationRecord) {
+        id = r.id
+        itemCode = r.itemCode
+        itemName = r.itemName
+        status = r.status
+        statusZh = ApplicationViewBuilder.statusName(r.status)
+        receiptNumber = r.receiptNumber
+        divisionCode = r.divisionCode
+        handlingDepartment = r.handlingDepartment
+        currentStep = r.currentStep
+        warningLevel = ApplicationViewBuilder.levelName(r.warningLevel)
+        dueDate = r.dueDate
+        stepDueDate = r.stepDueDate
+        escalated = r.escalated != 0
+        submittedAt = r.submittedAt
+    }
+}
+
 struct QueueItemView: Encodable, Sendable {
     var applicationId: String
     var itemCode: String

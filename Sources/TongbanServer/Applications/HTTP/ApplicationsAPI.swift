@@ -133,6 +133,15 @@ struct ApplicationsAPI {
             return try JSONOut.response(QueuePage(items: items.map { QueueItemView($0, calendar: service.calendar) }, total: total, page: paging.page,
                                                   pageSize: paging.pageSize, counts: counts))
         }
+        routes.get("/api/v1/supervision/applications", access: Self.lateCaseReaders) { request, context in
+            let paging = try Paging(request)
+            let (items, total, counts) = try await service.lateCases(try Self.lateCaseQuery(request), for: context.principal!, paging: paging)
+            struct LatePage: Encodable, Sendable {
+                var items: [LateCaseView]; var total: Int; var page: Int; var pageSize: Int; var counts: LateCaseCounts
+            }
+            return try JSONOut.response(LatePage(items: items.map(LateCaseView.init), total: total, page: paging.page,
+                                                 pageSize: paging.pageSize, counts: counts))
+        }
         for (path, change) in [("claim", ApplicationService.ClaimChange.claim), ("release", .release)] {
             routes.post("/api/v1/work/queue/{id}/\(path)", access: Self.officials) { _, context in
                 let task = try await service.changeClaim(id: try context.parameters.require("id"), change, by: context.principal!,
@@ -160,6 +169,32 @@ struct ApplicationsAPI {
             let (items, total) = try await service.notices(for: context.principal!, paging: paging)
             return try JSONOut.response(Page(items: items, total: total, page: paging.page, pageSize: paging.pageSize))
         }
+    }
+
+    /// Supervisors (监察员) and system administrators, over the divisions they reach.
+    static let lateCaseReaders: Access = .roles([.supervisor, .systemAdmin])
+
+    static func lateCaseQuery(_ request: Request) throws -> ApplicationService.LateCaseQuery {
+        var issues: [FieldIssue] = []
+        var query = ApplicationService.LateCaseQuery(itemCode: request.query("itemCode"), department: request.query("department"))
+        if let level = request.query("warningLevel") {
+            switch level {
+            case "warning": query.warningLevel = WarningLevel.warning.rawValue
+            case "overdue": query.warningLevel = WarningLevel.overdue.rawValue
+            default: issues.append(FieldIssue(field: "warningLevel", code: "invalid", zh: "预警级别只能是 warning 或 overdue",
+                                              en: "warningLevel must be warning or overdue"))
+            }
+        }
+        if let escalated = request.query("escalated") {
+            switch escalated {
+            case "true": query.escalatedOnly = true
+            case "false": break
+            default: issues.append(FieldIssue(field: "escalated", code: "invalid", zh: "escalated 只能为 true 或 false",
+                                              en: "escalated must be true or false"))
+            }
+        }
+        if !issues.isEmpty { throw Problem.badRequest("筛选条件有误", "invalid filters", issues: issues) }
+        return query
     }
 
     static func queueQuery(_ request: Request) throws -> ApplicationService.QueueQuery {

@@ -193,6 +193,23 @@ public struct QueueFilter: Sendable {
     public var caller: String
 }
 
+/// What a supervisor (监察员) asks of the cases running late in the divisions they oversee.
+public struct LateCaseFilter: Sendable {
+    /// Division codes starting with this; empty for every division.
+    public var divisionPrefix: String
+    /// `warning` or `overdue` only; nil for both.
+    public var warningLevel: Int?
+    public var escalatedOnly = false
+    public var itemCode: String?
+    public var handlingDepartment: String?
+}
+
+public struct LateCaseCounts: Encodable, Sendable {
+    public var warning = 0
+    public var overdue = 0
+    public var escalated = 0
+}
+
 public struct QueueCounts: Encodable, Sendable {
     public var total = 0
     public var unclaimed = 0
@@ -221,6 +238,9 @@ public protocol ApplicationStore: Sendable {
     func replaceTasks(application: String, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow]
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts)
+    /// Open cases at 黄牌 or 红牌 (most urgent first) and the counts under the other filters.
+    func lateCases(_ filter: LateCaseFilter, paging: Paging, on db: any SQLDatabase) async throws
+        -> (items: [ApplicationRecord], total: Int, counts: LateCaseCounts)
     /// Sets the claim when `expectedHolder` still holds it (nil: unclaimed); false otherwise.
     func setClaim(application: String, department: String, kind: String, to holder: String?, expectedHolder: String?,
                   anyHolder: Bool, now: Int64, on db: any SQLDatabase) async throws -> Bool
@@ -451,6 +471,39 @@ struct SQLApplicationStore: ApplicationStore {
         case "unclaimed": counts.unclaimed
         default: counts.total
         }
+        return (items, total, counts)
+    }
+
+    func lateCases(_ filter: LateCaseFilter, paging: Paging, on db: any SQLDatabase) async throws
+        -> (items: [ApplicationRecord], total: Int, counts: LateCaseCounts) {
+        func scoped(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+            // The very term of the partial index `applications_late` (M014), so both engines use it.
+            q.where(SQLRaw("warning_level > 0"))
+            if !filter.divisionPrefix.isEmpty { q.where("division_code", .like, SQLBind(filter.divisionPrefix + "%")) }
+            if let v = filter.itemCode { q.where("item_code", .equal, SQLBind(v)) }
+            if let v = filter.handlingDepartment { q.where("handling_department", .equal, SQLBind(v)) }
+            return q
+        }
+        struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var n: Int }
+        let buckets = try await scoped(db.select().from("applications"))
+            .column("warning_level").column("escalated").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .groupBy("warning_level").groupBy("escalated")
+            .all(decoding: Bucket.self, keyDecodingStrategy: .snakeCase)
+        var counts = LateCaseCounts()
+        var total = 0
+        for b in buckets {
+            if b.warningLevel == WarningLevel.warning.rawValue { counts.warning += b.n }
+            if b.warningLevel == WarningLevel.overdue.rawValue { counts.overdue += b.n }
+            if b.escalated != 0 { counts.escalated += b.n }
+            if (filter.warningLevel.map { $0 == b.warningLevel } ?? true) && (!filter.escalatedOnly || b.escalated != 0) { total += b.n }
+        }
+        let page = scoped(db.select().column(SQLRaw(Self.readColumns)).from("applications"))
+        if let v = filter.warningLevel { page.where("warning_level", .equal, SQLBind(v)) }
+        if filter.escalatedOnly { page.where("escalated", .notEqual, SQLBind(0)) }
+        let items = try await page.orderBy("escalated", .descending).orderBy("warning_level", .descending)
+            .orderBy("due_date").orderBy("id")
+            .limit(paging.pageSize).offset(paging.offset)
+            .all().map(ApplicationRecord.init(row:))
         return (items, total, counts)
     }
 

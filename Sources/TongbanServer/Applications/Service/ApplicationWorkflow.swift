@@ -251,6 +251,22 @@ extension ApplicationService {
             paging: paging, on: database.sql)
     }
 
+    public struct LateCaseQuery: Sendable {
+        public var warningLevel: Int?
+        public var escalatedOnly = false
+        public var itemCode: String?
+        public var department: String?
+    }
+
+    /// Cases at 黄牌 or 红牌 in the divisions a supervisor (or system administrator) oversees.
+    public func lateCases(_ query: LateCaseQuery, for caller: Principal, paging: Paging) async throws
+        -> (items: [ApplicationRecord], total: Int, counts: LateCaseCounts) {
+        guard caller.hasAny(Reach.subtreeRoles), let division = caller.divisionCode else { throw Problem.forbidden }
+        let filter = LateCaseFilter(divisionPrefix: Reach.subtreePrefix(of: division), warningLevel: query.warningLevel,
+                                    escalatedOnly: query.escalatedOnly, itemCode: query.itemCode, handlingDepartment: query.department)
+        return try await store.lateCases(filter, paging: paging, on: database.read)
+    }
+
     public enum ClaimChange: Sendable {
         case claim, release
         case assign(to: String)

@@ -56,11 +56,76 @@ struct ApplicationsWeb {
     struct ListPage: Sendable { var items: [ApplicationSummary]; var hasItems: Bool; var notices: [NoticeRecord]; var hasNotices: Bool }
 
     struct QueuePage: Sendable {
-        var items: [QueueItemView]
+        var items: [QueueRowView]
         var hasItems: Bool
         var counts: QueueCounts
-        var filterClaim: String
-        var me: String
+        var total: Int
+        var isHead: Bool
+        var filters: QueueFilters
+        var pager: Pager
+    }
+
+    /// A queue row as the page shows it: in Chinese, with the head's assignment form.
+    struct QueueRowView: Sendable {
+        var item: QueueItemView
+        var kindZh: String
+        var levelZh: String?
+    }
+
+    /// The filter form, filled with what was asked.
+    struct QueueFilters: Sendable {
+        var itemCode: String
+        var statuses: [Option]
+        var levels: [Option]
+        var claims: [Option]
+    }
+
+    /// Previous and next page links that keep the filters.
+    struct Pager: Sendable {
+        var page: Int
+        var pages: Int
+        var previous: String?
+        var next: String?
+
+        init(_ request: Request, paging: Paging, total: Int) {
+            page = paging.page
+            pages = max(1, (total + paging.pageSize - 1) / paging.pageSize)
+            let kept = request.uri.queryParameters.filter { $0.key != "page" }
+                .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            func link(_ page: Int) -> String { "\(request.uri.path)?" + (kept + ["page=\(page)"]).joined(separator: "&") }
+            previous = paging.page > 1 ? link(paging.page - 1) : nil
+            next = paging.page < pages ? link(paging.page + 1) : nil
+        }
+    }
+
+    struct LatePage: Sendable {
+        var items: [LateCaseView]
+        var hasItems: Bool
+        var counts: LateCaseCounts
+        var total: Int
+        var levels: [Option]
+        var escalatedOnly: Bool
+        var pager: Pager
+    }
+
+    static func taskKindName(_ raw: String) -> String {
+        switch TaskKind(rawValue: raw) {
+        case .intake: "受理"
+        case .handle: "审查 / 决定"
+        case .opinion: "联合审查意见"
+        case .closeJointReview: "汇总联合审查"
+        case .conclude: "办结 / 送达"
+        case .supervise: "超期督办"
+        case nil: raw
+        }
+    }
+
+    static func levelLabel(_ level: String) -> String? {
+        switch level {
+        case "warning": "黄牌"
+        case "overdue": "红牌"
+        default: nil
+        }
     }
 
     static func inputs(_ fields: [ApplicationView.FieldView], values: [String: String]) -> [FieldInput] {
@@ -226,21 +291,55 @@ struct ApplicationsWeb {
             }
         }
         routes.get("/work", access: ApplicationsAPI.officials) { request, context in
-            let claim = request.query("claim")
-            let query = ApplicationService.QueueQuery(itemCode: nil, status: nil, warningLevel: nil,
-                                                      claim: ["mine", "unclaimed"].contains(claim ?? "") ? claim : nil)
-            let (items, _, counts) = try await service.queue(query, for: context.principal!, paging: Paging(page: 1, pageSize: 100))
-            return views.page("work-queue", QueuePage(items: items.map { QueueItemView($0, calendar: service.calendar) }, hasItems: !items.isEmpty, counts: counts,
-                                                      filterClaim: claim ?? "", me: context.principal!.accountID),
+            // The API's filters, so a bad one is refused the same way (400, naming it).
+            let query = try ApplicationsAPI.queueQuery(request)
+            let paging = try Paging(request, defaultSize: 50, maxSize: 200)
+            let (items, total, counts) = try await service.queue(query, for: context.principal!, paging: paging)
+            func options(_ all: [(String, String)], chosen: String?) -> [Option] {
+                [Option(value: "", label: "全部", selected: chosen == nil)] + all.map { Option(value: $0.0, label: $0.1, selected: $0.0 == chosen) }
+            }
+            let levelNames = [(WarningLevel.normal, "正常"), (.warning, "黄牌"), (.overdue, "红牌")]
+            let filters = QueueFilters(
+                itemCode: query.itemCode ?? "",
+                statuses: options(SQLApplicationStore.openStatuses.compactMap(ApplicationStatus.init(rawValue:)).map { ($0.rawValue, $0.zh) },
+                                  chosen: query.status),
+                levels: options(levelNames.map { (ApplicationViewBuilder.levelName($0.0.rawValue), $0.1) },
+                                chosen: query.warningLevel.map(ApplicationViewBuilder.levelName)),
+                claims: options([("unclaimed", "待认领"), ("mine", "我认领的")], chosen: query.claim))
+            let rows = items.map { row in
+                let item = QueueItemView(row, calendar: service.calendar)
+                return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel))
+            }
+            return views.page("work-queue", QueuePage(items: rows, hasItems: !rows.isEmpty, counts: counts, total: total,
+                                                      isHead: context.principal!.has(.approver), filters: filters,
+                                                      pager: Pager(request, paging: paging, total: total)),
                               request: request, context: context)
         }
-        for path in ["claim", "release"] {
-            routes.post("/work/{id}/\(path)", access: ApplicationsAPI.officials) { request, context in
+        for path in ["claim", "release", "assign"] {
+            routes.post("/work/{id}/\(path)", access: path == "assign" ? .roles([.approver]) : ApplicationsAPI.officials) { request, context in
                 let id = try context.parameters.require("id")
-                _ = try await FormBody.read(request)
-                _ = try await service.changeClaim(id: id, path == "claim" ? .claim : .release, by: context.principal!, actor: context.auditActor)
+                let form = try await FormBody.read(request)
+                let change: ApplicationService.ClaimChange = switch path {
+                case "claim": .claim
+                case "release": .release
+                default: .assign(to: (form["assignee"] ?? "").trimmed())
+                }
+                _ = try await service.changeClaim(id: id, change, by: context.principal!, actor: context.auditActor)
                 return ViewRenderer.redirect(path == "claim" ? "/applications/\(id)" : "/work")
             }
+        }
+        routes.get("/supervision", access: ApplicationsAPI.lateCaseReaders) { request, context in
+            let query = try ApplicationsAPI.lateCaseQuery(request)
+            let paging = try Paging(request, defaultSize: 50, maxSize: 200)
+            let (items, total, counts) = try await service.lateCases(query, for: context.principal!, paging: paging)
+            let chosen = query.warningLevel.map(ApplicationViewBuilder.levelName)
+            let levels = [Option(value: "", label: "黄牌和红牌", selected: chosen == nil),
+                          Option(value: "warning", label: "黄牌", selected: chosen == "warning"),
+                          Option(value: "overdue", label: "红牌", selected: chosen == "overdue")]
+            return views.page("supervision", LatePage(items: items.map(LateCaseView.init), hasItems: !items.isEmpty, counts: counts,
+                                                      total: total, levels: levels, escalatedOnly: query.escalatedOnly,
+                                                      pager: Pager(request, paging: paging, total: total)),
+                              request: request, context: context)
         }
     }
 }
