@@ -45,12 +45,17 @@ extension WorkflowEngine {
         case .accepted(let id):
             guard let step = definition.step(id) else { break }
             if let joint = step.jointReview {
-                for participant in joint.participants where workflowCase.opinions[participant.departmentCode] == nil {
-                    add(step, .giveOpinion, .opinion, department: participant.departmentCode)
-                }
                 let settled = JoinResult.evaluate(joint.joinMode, participants: joint.participants.map(\.departmentCode),
                                                   verdicts: workflowCase.opinions.mapValues(\.verdict))
-                if settled != .pending { add(step, .approve, .closeJointReview, department: joint.leadDepartment) }
+                if settled == .pending {
+                    for participant in joint.participants where workflowCase.opinions[participant.departmentCode] == nil {
+                        add(step, .giveOpinion, .opinion, department: participant.departmentCode)
+                    }
+                } else {
+                    // Once the join is settled (a disagreement under AND, an agreement under ANY) the
+                    // opinions still missing change nothing: only the lead's closing is left to do.
+                    add(step, .approve, .closeJointReview, department: joint.leadDepartment)
+                }
             } else if step.kind == .acceptance {
                 add(step, .accept, .intake)
             } else {
@@ -62,7 +67,10 @@ extension WorkflowEngine {
         case .draft, .supplementRequested, .rejectedAtIntake, .concluded, .withdrawn:
             break
         }
-        if escalated, !workflowCase.state.isFinal {
+        // The head already holding the case's next task sees it flagged as escalated there; a
+        // second row for the same case would only be worked twice.
+        if escalated, !workflowCase.state.isFinal,
+           !tasks.contains(where: { $0.departmentCode == handlingDepartment && $0.role == .decisionMaker }) {
             tasks.append(CaseTask(departmentCode: handlingDepartment, role: .decisionMaker, kind: .supervise, step: workflowCase.state.step))
         }
         return tasks

@@ -148,6 +148,34 @@ struct CaseTasksTests {
         #expect(engine.participatingDepartments(handlingDepartment: "bureau") == ["bureau", "scjgj", "wjj"])
     }
 
+    @Test func aSettledJoinAsksOnlyForItsClosing() throws {
+        let engine = try WorkflowEngine(definition: Self.joint)
+        var c = try engine.apply(.submit, by: .applicant, to: engine.newCase(id: "c"), on: Self.date).case
+        c = try engine.apply(.accept, by: WorkflowActor(role: .acceptor, departmentCode: "bureau"), to: c, on: Self.date).case
+        // Under AND one disagreement settles it: the lead's own opinion would change nothing.
+        c = try engine.apply(.giveOpinion(JointOpinion(.disagree, comment: "卫生条件不达标")),
+                             by: WorkflowActor(role: .reviewer, departmentCode: "wjj"), to: c, on: Self.date).case
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: false)
+                == [CaseTask(departmentCode: "scjgj", role: .reviewer, kind: .closeJointReview, step: "jointReview")])
+    }
+
+    @Test func theHeadHoldingTheNextTaskGetsNoSecondRow() throws {
+        let engine = try WorkflowEngine(definition: Self.joint)
+        var c = try engine.apply(.submit, by: .applicant, to: engine.newCase(id: "c"), on: Self.date).case
+        c = try engine.apply(.accept, by: WorkflowActor(role: .acceptor, departmentCode: "bureau"), to: c, on: Self.date).case
+        for department in ["wjj", "scjgj"] {
+            c = try engine.apply(.giveOpinion(JointOpinion(.agree, comment: "")), by: WorkflowActor(role: .reviewer, departmentCode: department),
+                                 to: c, on: Self.date).case
+        }
+        c = try engine.apply(.approve, by: WorkflowActor(role: .reviewer, departmentCode: "scjgj"), to: c, on: Self.date).case
+        // The decision is the lead's; when the lead also handles the case, its head supervising
+        // would only see the same case twice. Another handling department's head still gets the row.
+        let decision = CaseTask(departmentCode: "scjgj", role: .decisionMaker, kind: .handle, step: "decision")
+        #expect(engine.openTasks(of: c, handlingDepartment: "scjgj", escalated: true) == [decision])
+        #expect(engine.openTasks(of: c, handlingDepartment: "bureau", escalated: true)
+                == [decision, CaseTask(departmentCode: "bureau", role: .decisionMaker, kind: .supervise, step: "decision")])
+    }
+
     @Test func statusNamesEveryState() {
         #expect(ApplicationStatus(.accepted(step: "review")) == .inProgress)
         #expect(ApplicationStatus(.supplementRequested(step: nil)).isEditable)
