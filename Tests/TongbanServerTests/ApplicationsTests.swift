@@ -538,6 +538,50 @@ struct ApplicationsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func inputIsBoundedAndRefusalsReadWell(_ engine: TestEngine) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            func english(_ reply: TestSession.Reply) -> [String] {
+                (reply.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["messageEn"] as? String }
+            }
+            // Texts that go into the timeline and the applicant's notices are bounded.
+            let long = String(repeating: "长", count: 2001)
+            let tooLong = try await s.act(id, ["action": "refuseToAccept", "reason": long, "comment": long], token: clerk,
+                                          expect: .unprocessableContent)
+            #expect(Set(tooLong.errorFields) == ["reason", "comment"])
+            // A state refusal names the state as a client reads it, not as the program prints it.
+            let state = try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: try await s.logInDemoStaff("reviewer-scjg"),
+                                        expect: .conflict)
+            #expect(english(state) == ["giveOpinion is not allowed in state submitted"], "\(state.text)")
+            // A wrong JSON type is named in JSON's words.
+            let wrongType = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": "x", "form": "text"])
+            #expect(wrongType.status == .badRequest && english(wrongType) == ["field form must be an object"], "\(wrongType.text)")
+            let wrongNumber = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": 5])
+            #expect(english(wrongNumber) == ["field itemCode must be a string"], "\(wrongNumber.text)")
+            // What the caller sent is echoed clipped.
+            let unknown = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": String(repeating: "X", count: 100_000)])
+            #expect(unknown.status == .unprocessableContent && unknown.text.count < 2_000, "\(unknown.text.prefix(300))")
+            // An unknown item's process is an unknown item, not an unknown application.
+            let noItem = try await s.call(.get, "/api/v1/processes/NO-SUCH-ITEM", token: clerk)
+            #expect(noItem.status == .notFound && noItem.json["title"] as? String == "item not found")
+
+            // The holiday schedule this year's time limits count on cannot be dropped by mistake.
+            let admin = try await s.logInDemoStaff("admin")
+            let emptied = try await s.call(.put, "/api/v1/calendar", token: admin, json: ["version": 1, "years": [] as [Any]])
+            #expect(emptied.status == .unprocessableContent && emptied.errorFields == ["years"], "\(emptied.text)")
+            #expect(english(emptied) == ["the 2026 schedule cannot be removed: current and future time limits count on it"], "2025 is past")
+            let longName = try await s.call(.put, "/api/v1/calendar", token: admin, json: ["version": 1, "years": [
+                ["year": 2026, "holidays": [["name": String(repeating: "节", count: 51), "dates": ["2026-10-01"]]], "workdays": [] as [Any]],
+                ["year": 2025, "holidays": [] as [Any], "workdays": [] as [Any]]]])
+            #expect(longName.errorFields == ["years/0/holidays/0/name"], "\(longName.text)")
+            #expect(s.services.calendars.current.coveredYears == [2025, 2026])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func receiptNumbersStayUniqueUnderConcurrentSubmits(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson(1)

@@ -15,6 +15,22 @@ public enum CaseState: Sendable, Equatable, Codable {
     case concluded
     case withdrawn
 
+    /// For messages: the state and, where it has one, its step (`accepted at jointReview`).
+    public var name: String {
+        let kind = switch self {
+        case .draft: "draft"
+        case .submitted: "submitted"
+        case .accepted: "accepted"
+        case .supplementRequested: "supplementRequested"
+        case .rejectedAtIntake: "rejectedAtIntake"
+        case .approved: "approved"
+        case .rejected: "rejected"
+        case .concluded: "concluded"
+        case .withdrawn: "withdrawn"
+        }
+        return step.map { "\(kind) at \($0)" } ?? kind
+    }
+
     /// The step the case is at, once accepted.
     public var step: String? {
         switch self {
@@ -177,7 +193,7 @@ public enum WorkflowError: Error, Sendable, Equatable {
         case .dateOutOfOrder(let last, let given):
             issue("dateOutOfOrder", "操作日期 \(given) 早于上次操作 \(last)", "date \(given) is before the last action on \(last)")
         case .notAllowedInState(let action, let state):
-            issue("notAllowedInState", "当前状态下不能执行 \(action.rawValue)", "\(action.rawValue) is not allowed in state \(state)")
+            issue("notAllowedInState", "当前状态下不能执行 \(action.rawValue)", "\(action.rawValue) is not allowed in state \(state.name)")
         case .roleNotPermitted(let role, let action):
             issue("roleNotPermitted", "角色 \(role) 无权执行 \(action.rawValue)", "role \(role) may not \(action.rawValue)")
         case .departmentNotPermitted(let department, let step):

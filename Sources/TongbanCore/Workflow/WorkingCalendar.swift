@@ -60,6 +60,9 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
                     let groupPath = "years/\(y)/\(key)/\(g)"
                     if group.name.workflowIsBlank {
                         issues.add(.required("\(groupPath)/name"))
+                    } else if group.name.count > 50 {
+                        issues.add(FieldIssue(field: "\(groupPath)/name", code: "tooLong",
+                                              zh: "节日名称不能超过 50 个字", en: "a holiday name must be at most 50 characters"))
                     }
                     if group.dates.isEmpty { issues.add(.required("\(groupPath)/dates")) }
                     for (d, date) in group.dates.enumerated() {

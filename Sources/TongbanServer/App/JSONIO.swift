@@ -64,6 +64,19 @@ enum JSONBody {
         }
     }
 
+    /// What a JSON client calls the type a field wanted, rather than the Swift type's name.
+    static func jsonKind(of type: Any.Type) -> (zh: String, en: String) {
+        switch type {
+        case is String.Type, is Substring.Type: ("字符串", "a string")
+        case is Bool.Type: ("布尔值（true 或 false）", "a boolean")
+        case is any BinaryInteger.Type: ("整数", "a whole number")
+        case is any BinaryFloatingPoint.Type, is Decimal.Type: ("数字", "a number")
+        default:
+            String(describing: type).hasPrefix("Array") ? ("数组", "an array")
+                : String(describing: type).hasPrefix("Dictionary") ? ("对象", "an object") : ("正确类型的值", "a value of the right type")
+        }
+    }
+
     static func issue(for error: DecodingError) -> FieldIssue {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
@@ -74,7 +87,8 @@ enum JSONBody {
             return FieldIssue(field: field, code: "required", zh: "缺少必填字段 \(field)", en: "missing required field \(field)")
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
-            return FieldIssue(field: field, code: "type", zh: "字段 \(field) 类型错误", en: "field \(field) must be of type \(type)")
+            let (zh, en) = jsonKind(of: type)
+            return FieldIssue(field: field, code: "type", zh: "字段 \(field) 应为\(zh)", en: "field \(field) must be \(en)")
         case .valueNotFound(_, let context):
             let field = path(context.codingPath)
             return FieldIssue(field: field, code: "required", zh: "字段 \(field) 不能为空", en: "field \(field) must not be null")

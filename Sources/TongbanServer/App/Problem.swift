@@ -90,3 +90,10 @@ extension Problem {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 }
+
+extension String {
+    /// At most `limit` characters, for echoing what a caller sent back in a message.
+    func clipped(_ limit: Int) -> String {
+        count <= limit ? self : String(prefix(limit)) + "…"
+    }
+}

@@ -59,8 +59,10 @@ public struct ApplicationService: Sendable {
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
-            throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(input.itemCode) 不存在或未发布",
-                                                               "item \(input.itemCode) is not published\(input.divisionCode.map { " in \($0)" } ?? "")")])
+            // Echoed clipped: whatever was sent comes back in the answer.
+            let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)
+            throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(code) 不存在或未发布",
+                                                               "item \(code) is not published\(division.map { " in \($0)" } ?? "")")])
         }
         let (item, itemVersion) = (entry.item, entry.currentVersion)
         let applicant = try await identity(of: caller, organizationID: input.organizationId)

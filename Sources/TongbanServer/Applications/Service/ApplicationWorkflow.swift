@@ -97,7 +97,29 @@ extension ApplicationService {
         }
     }
 
+    /// Longest comment, reason or legal basis: they are copied into the timeline and the applicant's notices.
+    static let textLimit = 2000
+    /// Most materials one supplement notice may name (a guide lists a few dozen at most).
+    static let materialsLimit = 100
+
     static func caseAction(_ input: ActionInput) throws -> CaseAction {
+        var issues: [FieldIssue] = []
+        for (field, value) in [("comment", input.comment), ("reason", input.reason), ("legalBasis", input.legalBasis)] {
+            if let value, value.count > textLimit {
+                issues.append(ApplicationProblem.field(field, "tooLong", "\(field) 不能超过 \(textLimit) 个字",
+                                                       "\(field) must be at most \(textLimit) characters"))
+            }
+        }
+        if let materials = input.materials {
+            if materials.count > materialsLimit {
+                issues.append(ApplicationProblem.field("materials", "tooMany", "补正材料不能超过 \(materialsLimit) 项",
+                                                       "at most \(materialsLimit) materials"))
+            }
+            for (index, name) in materials.enumerated() where name.count > 200 {
+                issues.append(ApplicationProblem.field("materials/\(index)", "tooLong", "材料名称过长", "material name too long"))
+            }
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
         func text(_ value: String?) -> String { value?.trimmed() ?? "" }
         let reason = text(input.reason).isEmpty ? text(input.comment) : text(input.reason)
         switch input.action {

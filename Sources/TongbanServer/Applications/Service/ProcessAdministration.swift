@@ -32,7 +32,7 @@ extension ApplicationService {
     /// The definition new cases of the item start on in `division` (or at the standard's division).
     public func processInForce(itemCode: String, division: String?) async throws -> ProcessInForce {
         guard let entry = try await catalog.item(code: itemCode, division: division, version: nil) else {
-            throw ApplicationProblem.notFound()
+            throw Problem.notFound("item")
         }
         let (definition, source) = try await library.definitionInForce(for: entry.item, version: entry.currentVersion, on: database.sql)
         return try await describe(itemCode: itemCode, divisionCode: entry.item.divisionCode, definition: definition, source: source)
@@ -53,7 +53,7 @@ extension ApplicationService {
             throw Problem.validation([ApplicationProblem.field("divisionCode", "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
         }
         guard let entry = try await catalog.item(code: itemCode, division: input.divisionCode, version: nil) else {
-            throw ApplicationProblem.notFound()
+            throw Problem.notFound("item")
         }
         try CatalogReach.check(caller, division: input.divisionCode ?? entry.item.divisionCode)
         var definition = input.definition

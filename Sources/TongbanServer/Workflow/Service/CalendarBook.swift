@@ -52,6 +52,16 @@ public final class CalendarBook: Sendable {
     /// Validates and stores a new schedule; audited in the same transaction.
     func replace(with schedule: HolidaySchedule, audit: any AuditLog, actor: AuditActor, now: Date) async throws -> WorkingCalendar {
         let calendar = try WorkingCalendar(schedule: schedule)
+        // Running time limits count on this year's and later notices: dropping one by mistake
+        // would silently turn its holidays into working days. Past years may go.
+        let thisYear = CivilDate(instant: now).year
+        let dropped = Set(current.coveredYears).subtracting(calendar.coveredYears).filter { $0 >= thisYear }.sorted()
+        if !dropped.isEmpty {
+            throw Problem.validation(dropped.map { year in
+                FieldIssue(field: "years", code: "yearRemoved", zh: "不能删除 \(year) 年的节假日安排（本年及以后的时限正按其计算）",
+                           en: "the \(year) schedule cannot be removed: current and future time limits count on it")
+            })
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(schedule), as: UTF8.self)
