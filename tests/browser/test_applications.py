@@ -53,6 +53,20 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     assert "/applications/" in browser.current_url
     case_url = browser.current_url
 
+    # A refused edit shows the reason and keeps what was typed.
+    edit = browser.find_element("id", "form-edit")
+    area = edit.find_element("name", "floorArea")
+    area.clear()
+    area.send_keys("4５平方米")
+    click_and_wait(browser, edit.find_element("css selector", "button[type=submit]"))
+    assert "十进制数字" in browser.find_element("css selector", ".alert").text
+    area = browser.find_element("css selector", "#form-edit [name=floorArea]")
+    assert area.get_attribute("value") == "4５平方米"
+    area.clear()
+    area.send_keys("45")
+    click_and_wait(browser, browser.find_element("css selector", "#form-edit button[type=submit]"))
+    assert browser.current_url == case_url
+
     # Submitting too early lists every missing material at once.
     click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
     alert = browser.find_element("css selector", ".alert").text

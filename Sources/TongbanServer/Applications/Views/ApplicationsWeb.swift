@@ -144,8 +144,9 @@ struct ApplicationsWeb {
             .map { ["field": $0.field, "message": $0.messageZh] }
     }
 
+    /// `submitted`: the form fields a refused fill sent, shown again so the applicant's edits are not lost.
     func applicationPage(_ id: String, request: Request, context: TongbanContext, errors: [[String: String]] = [],
-                         status: HTTPResponse.Status = .ok) async throws -> Response {
+                         status: HTTPResponse.Status = .ok, submitted: [String: String] = [:]) async throws -> Response {
         let caller = context.principal!
         let record = try await service.visible(id, to: caller)
         let api = ApplicationsAPI(service: service, audit: service.audit)
@@ -169,7 +170,8 @@ struct ApplicationsWeb {
             }
         }
         var page = ApplicationPage(
-            app: view, fields: Self.inputs(view.fields, values: view.form), editable: editable, isApplicant: isApplicant,
+            app: view, fields: Self.inputs(view.fields, values: view.form.merging(submitted) { _, sent in sent }), editable: editable,
+            isApplicant: isApplicant,
             canWithdraw: isApplicant && !(appStatus.map { [ApplicationStatus.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
             uploadable: view.requirements.filter { !$0.governmentSupplied }.map(\.name), actions: actions, canAct: !actions.isEmpty,
             hasTimeline: !view.timeline.isEmpty, hasOutstanding: !view.outstandingMaterials.isEmpty,
@@ -197,19 +199,23 @@ struct ApplicationsWeb {
         }
     }
 
-    /// Runs a page action; a refusal re-renders the case page with the reasons.
-    func perform(_ id: String, request: Request, context: TongbanContext, _ body: () async throws -> Void) async throws -> Response {
+    /// Runs a page action; a refusal re-renders the case page with the reasons (and, for a fill,
+    /// with the values sent).
+    func perform(_ id: String, request: Request, context: TongbanContext, submitted: [String: String] = [:],
+                 _ body: () async throws -> Void) async throws -> Response {
+        let problem: Problem
         do {
             try await body()
             return ViewRenderer.redirect("/applications/\(id)")
-        } catch let problem as Problem where problem.status != .notFound {
-            return try await applicationPage(id, request: request, context: context, errors: Self.errors(problem), status: problem.status)
+        } catch let refusal as Problem where refusal.status != .notFound {
+            problem = refusal
         } catch let error as any ProblemConvertible {
-            return try await applicationPage(id, request: request, context: context, errors: Self.errors(error.problem), status: error.problem.status)
+            problem = error.problem
         } catch let failure as ValidationFailure {
-            return try await applicationPage(id, request: request, context: context, errors: Self.errors(.validation(failure.issues)),
-                                             status: .unprocessableContent)
+            problem = .validation(failure.issues)
         }
+        return try await applicationPage(id, request: request, context: context, errors: Self.errors(problem), status: problem.status,
+                                         submitted: submitted)
     }
 
     func register(_ routes: SecuredRouter) {
@@ -237,9 +243,9 @@ struct ApplicationsWeb {
             let code = try context.parameters.require("code")
             let record = try await service.create(.init(itemCode: code, divisionCode: form["_division"].flatMap { $0.isEmpty ? nil : $0 },
                                                         organizationId: nil), by: context.principal!, actor: context.auditActor)
-            return try await perform(record.id, request: request, context: context) {
-                _ = try await service.fill(id: record.id, values: form.filter { !$0.key.hasPrefix("_") }, by: context.principal!,
-                                           actor: context.auditActor)
+            let values = form.filter { !$0.key.hasPrefix("_") }
+            return try await perform(record.id, request: request, context: context, submitted: values) {
+                _ = try await service.fill(id: record.id, values: values, by: context.principal!, actor: context.auditActor)
             }
         }
         routes.get("/applications", access: .signedIn) { request, context in
@@ -256,8 +262,9 @@ struct ApplicationsWeb {
         routes.post("/applications/{id}/form", access: ApplicationsAPI.applicants) { request, context in
             let id = try context.parameters.require("id")
             let form = try await FormBody.read(request)
-            return try await perform(id, request: request, context: context) {
-                _ = try await service.fill(id: id, values: form.filter { !$0.key.hasPrefix("_") }, by: context.principal!, actor: context.auditActor)
+            let values = form.filter { !$0.key.hasPrefix("_") }
+            return try await perform(id, request: request, context: context, submitted: values) {
+                _ = try await service.fill(id: id, values: values, by: context.principal!, actor: context.auditActor)
             }
         }
         routes.post("/applications/{id}/attachments", access: ApplicationsAPI.applicants) { request, context in
@@ -279,14 +286,25 @@ struct ApplicationsWeb {
             let id = try context.parameters.require("id")
             let form = try await FormBody.read(request)
             return try await perform(id, request: request, context: context) {
-                guard let kind = ActionKind(rawValue: form["action"] ?? "") else { throw Problem.validation([.required("action")]) }
+                let raw = (form["action"] ?? "").trimmed()
+                guard !raw.isEmpty else { throw Problem.validation([.required("action")]) }
+                guard let kind = ActionKind(rawValue: raw) else {
+                    throw Problem.validation([ApplicationProblem.field("action", "invalid", "未知的办理动作", "unknown action \(raw.clipped(40))")])
+                }
+                var version: Int?
+                if let sent = form["version"]?.trimmed(), !sent.isEmpty {
+                    guard let number = Int(sent) else {
+                        throw Problem.validation([ApplicationProblem.field("version", "invalid", "版本号须为整数", "version must be a whole number")])
+                    }
+                    version = number
+                }
                 // One checkbox per material of the guide, named after it.
                 let materials = form.keys.filter { $0.hasPrefix("supplement:") && form[$0] == "1" }
                     .map { String($0.dropFirst("supplement:".count)) }.sorted()
                 let input = ApplicationService.ActionInput(
                     action: kind, comment: form["comment"], reason: form["reason"], legalBasis: form["legalBasis"],
                     materials: materials.isEmpty ? nil : materials, verdict: form["verdict"].flatMap(Verdict.init(rawValue:)),
-                    pauseReason: form["pauseReason"].flatMap(PauseReason.init(rawValue:)), version: form["version"].flatMap(Int.init))
+                    pauseReason: form["pauseReason"].flatMap(PauseReason.init(rawValue:)), version: version)
                 _ = try await service.act(id: id, input: input, by: context.principal!, actor: context.auditActor)
             }
         }
