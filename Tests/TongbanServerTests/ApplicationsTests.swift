@@ -350,6 +350,38 @@ struct ApplicationsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func aWrongUploadIsTakenBackBeforeSubmission(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let created = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": TestSession.foodItem, "divisionCode": "330106"])
+            let id = created.json["id"] as? String ?? ""
+            let material = TestSession.foodMaterials[0]
+            let wrong = try await s.upload(id, material: material, token: person).json["id"] as? String ?? ""
+            _ = try await s.upload(id, material: material, token: person)
+            let path = "/api/v1/applications/\(id)/attachments/\(wrong)"
+            #expect(try await s.call(.delete, path, token: try await s.demoPerson(2)).status == .notFound)
+            #expect(try await s.call(.delete, path, token: person).status == .noContent)
+            #expect(try await s.call(.delete, path, token: person).status == .notFound)
+            #expect(!FileManager.default.fileExists(atPath: s.services.configuration.uploadDirectory.appendingPathComponent("\(id)/\(wrong)").path))
+            let view = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            let materials = view.json["materials"] as? [[String: Any]] ?? []
+            #expect(materials.filter { $0["materialName"] as? String == material }.count == 1)
+            // What the government supplied is not the applicant's to remove.
+            let supplied = try #require(materials.first { $0["source"] as? String != "applicant" }?["id"] as? String)
+            #expect(try await s.call(.delete, "/api/v1/applications/\(id)/attachments/\(supplied)", token: person).status == .notFound)
+            var filter = AuditFilter()
+            filter.action = "application.attachment.remove"
+            #expect(try await s.services.audit.list(filter, paging: Paging()).total == 1)
+
+            // Once submitted, the materials travel with the case.
+            let submitted = try await s.submittedFoodApplication(token: person)
+            let file = (try await s.call(.get, "/api/v1/applications/\(submitted)", token: person).json["materials"] as? [[String: Any]] ?? [])
+                .first { $0["source"] as? String == "applicant" }?["id"] as? String ?? ""
+            #expect(try await s.call(.delete, "/api/v1/applications/\(submitted)/attachments/\(file)", token: person).status == .conflict)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func uploadsAreCheckedByTypeAndSize(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson()

@@ -113,6 +113,11 @@ struct ApplicationsAPI {
                 by: context.principal!, actor: context.auditActor)
             return FileOut.response(name: material.fileName, contentType: material.contentType, data: data)
         }
+        routes.delete("/api/v1/applications/{id}/attachments/{materialId}", access: Self.applicants) { _, context in
+            try await service.removeAttachment(id: try context.parameters.require("id"), materialID: try context.parameters.require("materialId"),
+                                               by: context.principal!, actor: context.auditActor)
+            return Response(status: .noContent)
+        }
         routes.post("/api/v1/applications/{id}/submit", access: Self.applicants) { _, context in
             let record = try await service.submit(id: try context.parameters.require("id"), by: context.principal!, actor: context.auditActor)
             return try JSONOut.response(ApplicationStateView(record))

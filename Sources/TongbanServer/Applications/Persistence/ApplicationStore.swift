@@ -230,6 +230,8 @@ public protocol ApplicationStore: Sendable {
 
     func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord]
+    /// Removes one material of the application; false when there is no such material.
+    func deleteMaterial(id: String, application: String, on db: any SQLDatabase) async throws -> Bool
 
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord]
@@ -340,6 +342,11 @@ struct SQLApplicationStore: ApplicationStore {
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
         try await db.query(Self.materialsOfApplication, [application]).all().map(MaterialRecord.init(row:))
+    }
+
+    func deleteMaterial(id: String, application: String, on db: any SQLDatabase) async throws -> Bool {
+        try await !db.delete(from: "application_materials").where("id", .equal, id).where("application_id", .equal, application)
+            .returning("id").all().isEmpty
     }
 
     private static let insertTimeline = SQLRowsInsert("""

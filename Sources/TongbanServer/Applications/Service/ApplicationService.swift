@@ -230,6 +230,25 @@ public struct ApplicationService: Sendable {
         return material
     }
 
+    /// Takes back a file the applicant uploaded, while the application can still be changed
+    /// (a draft, or a supplement being prepared): a wrong file need not travel with the case.
+    public func removeAttachment(id: String, materialID: String, by caller: Principal, actor: AuditActor) async throws {
+        let record = try await owned(id, by: caller)
+        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
+        guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
+              material.source == "applicant", let stored = material.storedName else { throw ApplicationProblem.notFound() }
+        let store = self.store
+        try await database.transaction { db in
+            guard try await store.deleteMaterial(id: materialID, application: id, on: db) else { throw ApplicationProblem.notFound() }
+            try await audit.append(AuditRecord("application.attachment.remove", targetType: "application", targetID: id,
+                                               detail: "\(material.materialName) \(materialID) sha256=\(material.sha256 ?? "")"),
+                                   actor: actor, on: db)
+        }
+        // After the commit: a file left behind by a failed removal is unreferenced, never a row without its file.
+        let file = uploads.appendingPathComponent(stored)
+        try? await NIOThreadPool.singleton.runIfActive { try FileManager.default.removeItem(at: file) }
+    }
+
     static let tooLarge = Problem(.contentTooLarge, code: "too-large", zh: "文件过大（上限 10 MiB）", en: "file too large (limit 10 MiB)",
                                   issues: [FieldIssue(field: "file", code: "size", zh: "文件超过 10 MiB", en: "file exceeds 10 MiB")])
 

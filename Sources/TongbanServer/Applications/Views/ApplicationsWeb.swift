@@ -275,6 +275,14 @@ struct ApplicationsWeb {
                 _ = try await service.attach(id: id, upload: upload, by: context.principal!, actor: context.auditActor)
             }
         }
+        routes.post("/applications/{id}/attachments/{materialId}/delete", access: ApplicationsAPI.applicants) { request, context in
+            let id = try context.parameters.require("id")
+            let materialID = try context.parameters.require("materialId")
+            _ = try await FormBody.read(request)
+            return try await perform(id, request: request, context: context) {
+                try await service.removeAttachment(id: id, materialID: materialID, by: context.principal!, actor: context.auditActor)
+            }
+        }
         routes.post("/applications/{id}/submit", access: ApplicationsAPI.applicants) { request, context in
             let id = try context.parameters.require("id")
             _ = try await FormBody.read(request)
