@@ -554,6 +554,12 @@ struct ApplicationsTests {
             let blocked = try await s.act(id, ["action": "accept"], token: colleague, expect: .conflict)
             #expect(blocked.errorFields == ["claimedBy"] && blocked.json["currentStatus"] as? String == "submitted", "\(blocked.text)")
 
+            // The head finds whom to assign to among the department's case workers.
+            let colleagues = try await s.call(.get, "/api/v1/work/colleagues", token: approver)
+            let usernames = Set((colleagues.json["items"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String })
+            #expect(usernames.isSuperset(of: ["clerk", "wang.shou", "reviewer", "approver"]) && !usernames.contains("reviewer-scjg"), "\(usernames)")
+            #expect(try await s.call(.get, "/api/v1/work/colleagues", token: clerk).status == .forbidden)
+
             // The department head reassigns it by log-in name; the colleague then works it.
             let assigned = try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "wang.shou"])
             #expect(assigned.status == .ok, "\(assigned.text)")

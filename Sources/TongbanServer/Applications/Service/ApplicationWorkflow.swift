@@ -289,6 +289,13 @@ extension ApplicationService {
         return try await store.lateCases(filter, paging: paging, on: database.read)
     }
 
+    /// Staff of the department head's department who hold a post in case work: whom the head may assign tasks to.
+    public func colleagues(of caller: Principal) async throws -> [AccountRecord] {
+        guard caller.has(.approver), let department = caller.departmentCode else { throw Problem.forbidden }
+        return try await accounts.staff(StaffFilter(departments: [department]), paging: Paging(page: 1, pageSize: 500)).items
+            .filter { $0.active == 1 && !StaffPosts.processRoles(for: $0.roleSet).isEmpty }
+    }
+
     public enum ClaimChange: Sendable {
         case claim, release
         case assign(to: String)

@@ -61,6 +61,8 @@ struct ApplicationsWeb {
         var counts: QueueCounts
         var total: Int
         var isHead: Bool
+        /// For the head's assignment form.
+        var colleagues: [Option]
         var filters: QueueFilters
         var pager: Pager
     }
@@ -336,8 +338,12 @@ struct ApplicationsWeb {
                 let item = QueueItemView(row, calendar: service.calendar)
                 return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel))
             }
+            let isHead = context.principal!.has(.approver)
+            let colleagues = isHead ? try await service.colleagues(of: context.principal!).compactMap { account in
+                account.username.map { Option(value: $0, label: "\(account.displayName)（\(account.post ?? $0)）", selected: false) }
+            } : []
             return views.page("work-queue", QueuePage(items: rows, hasItems: !rows.isEmpty, counts: counts, total: total,
-                                                      isHead: context.principal!.has(.approver), filters: filters,
+                                                      isHead: isHead, colleagues: colleagues, filters: filters,
                                                       pager: Pager(request, paging: paging, total: total)),
                               request: request, context: context)
         }
