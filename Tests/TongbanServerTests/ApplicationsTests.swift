@@ -783,6 +783,8 @@ struct ApplicationsTests {
             let item = (queue.json["items"] as? [[String: Any]])?.first { $0["applicationId"] as? String == id }
             #expect(item?["dueDateProvisional"] as? Bool == true)
             #expect(try await s.call(.get, "/api/v1/calendar").json["provisionalFrom"] as? Int == 2027)
+            #expect(try await s.services.applications.sweep(worker: "a") == 1)
+            #expect(try await s.services.applications.sweep(worker: "a") == 0, "checked for today")
 
             // The administrator enters the 2027 notice (here New Year's Day and a make-up working
             // Saturday); the sweep recounts the case on it and the due date is no longer provisional.
@@ -793,7 +795,7 @@ struct ApplicationsTests {
             ]]
             let saved = try await s.call(.put, "/api/v1/calendar", token: try await s.logInDemoStaff("admin"), json: schedule)
             #expect(saved.status == .ok, "\(saved.text)")
-            _ = try await s.services.applications.sweep(worker: "a")
+            #expect(try await s.services.applications.sweep(worker: "a") == 1, "an edited calendar has the case counted again the same day")
             let recounted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
             #expect(recounted.json["dueDateProvisional"] as? Bool == false)
             #expect(recounted.json["dueDate"] as? String == "2027-01-11")

@@ -4,6 +4,8 @@ import Foundation
 /// named holiday days and the make-up working days (调休上班) from the State Council notice.
 public struct HolidaySchedule: Sendable, Codable, Equatable {
     public static let currentVersion = 1
+    /// Years a schedule may hold.
+    public static let years = 2000...2099
 
     public var version: Int
     public var years: [Year]
@@ -50,6 +52,11 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
         var holidayPaths: [CivilDate: String] = [:]
         var workdayPaths: [CivilDate: String] = [:]
         for (y, entry) in years.enumerated() {
+            if !Self.years.contains(entry.year) {
+                issues.add(FieldIssue(field: "years/\(y)/year", code: "range",
+                                      zh: "年份须在 \(Self.years.lowerBound) 至 \(Self.years.upperBound) 之间",
+                                      en: "the year must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)"))
+            }
             if !seenYears.insert(entry.year).inserted {
                 issues.add(FieldIssue(field: "years/\(y)/year", code: "duplicate",
                                       zh: "\(entry.year) 年重复出现", en: "year \(entry.year) appears twice"))
@@ -87,6 +94,14 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
                         }
                     }
                 }
+            }
+        }
+        // A year missing in between would count its festivals as working days without being
+        // provisional: the estimate only covers years after the last one entered.
+        if let first = seenYears.min(), let last = seenYears.max() {
+            for missing in (first...last).filter({ !seenYears.contains($0) }).prefix(5) {
+                issues.add(FieldIssue(field: "years", code: "gap", zh: "缺少 \(missing) 年的安排：年份须连续",
+                                      en: "\(missing) is missing: the years must follow each other"))
             }
         }
         for (date, field) in workdayPaths.sorted(by: { $0.key < $1.key }) where holidayPaths[date] != nil {

@@ -140,6 +140,14 @@ import Testing
         #expect(throws: ValidationFailure.self) { try WorkingCalendar(schedule: schedule) }
     }
 
+    @Test func yearsFollowEachOtherWithinTheCentury() throws {
+        func year(_ y: Int) -> HolidaySchedule.Year { .init(year: y, holidays: [], workdays: []) }
+        #expect(issueCodes { try HolidaySchedule(years: [year(2025), year(2026), year(2028), year(2031)]).validate() }
+                == ["years": ["gap", "gap", "gap"]])
+        #expect(issueCodes { try HolidaySchedule(years: [year(2026), year(99999)]).validate() }["years/1/year"] == ["range"])
+        #expect(throws: Never.self) { try HolidaySchedule(years: [year(2027), year(2026)]).validate() }
+    }
+
     @Test func conflictOnAWeekendIsTheOnlyIssue() throws {
         let schedule = HolidaySchedule(years: [.init(year: 2026, holidays: [
             .init(name: "春节", dates: [try day("2026-02-14")]),

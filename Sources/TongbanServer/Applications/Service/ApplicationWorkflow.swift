@@ -390,7 +390,9 @@ extension ApplicationService {
     /// ones to the department head's queue. Rows are claimed first, so several server
     /// processes sweeping at once never handle the same case. Returns the cases checked.
     public func sweep(worker: String, batch: Int = 200) async throws -> Int {
-        let day = today.description
+        // Marked with the calendar's revision too: an edited holiday schedule has every open case
+        // counted again at the next turn, not the next day.
+        let day = "\(today.description) r\(calendars.revision)"
         let now = self.now
         let store = self.store
         var checked = 0
