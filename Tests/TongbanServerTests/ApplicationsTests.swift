@@ -197,6 +197,14 @@ struct ApplicationsTests {
             let issued = (wallet.json["items"] as? [[String: Any]] ?? []).first { $0["applicationId"] as? String == id }
             #expect(issued?["typeCode"] as? String == "food-business-licence")
             if let number = issued?["number"] as? String {
+                // The licence reads as a licence: the form's codes become the certificate's words.
+                let certificate = try await s.call(.get, "/api/v1/certificates/\(number)", token: person)
+                let fields = Dictionary((certificate.json["fields"] as? [[String: Any]] ?? []).compactMap { field in
+                    (field["name"] as? String).map { ($0, field["value"] as? String ?? "") }
+                }) { first, _ in first }
+                #expect(fields["businessType"] == "餐饮服务经营者" && fields["scope"] == "热食类食品制售", "\(fields)")
+            }
+            if let number = issued?["number"] as? String {
                 let verification = try await s.call(.get, "/api/v1/certificates/\(number)/verification")
                 #expect(verification.json["outcome"] as? String == "valid", "\(verification.text)")
             }

@@ -48,14 +48,22 @@ public struct CertificateFieldSpec: Sendable, Codable, Hashable {
     /// The application-form field that fills this one when approval issues the certificate
     /// (nil: a form field of the same name).
     public var formField: String?
+    /// What a form value reads as on the certificate (a choice's code, e.g. `restaurant`, is
+    /// 餐饮服务经营者 as 主体业态 and 热食类食品制售 as 经营项目); values not listed are copied.
+    public var valueText: [String: String]?
 
-    public init(name: String, label: String, required: Bool = true, disclosedByDefault: Bool = false, formField: String? = nil) {
+    public init(name: String, label: String, required: Bool = true, disclosedByDefault: Bool = false, formField: String? = nil,
+                valueText: [String: String]? = nil) {
         self.name = name
         self.label = label
         self.required = required
         self.disclosedByDefault = disclosedByDefault
         self.formField = formField
+        self.valueText = valueText
     }
+
+    /// The certificate's text for a form value.
+    public func text(for value: String) -> String { valueText?[value] ?? value }
 }
 
 /// A kind of certificate issued for one or more service items (data, not code: loaded

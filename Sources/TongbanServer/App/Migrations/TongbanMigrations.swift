@@ -20,6 +20,7 @@ enum TongbanMigrations {
         migrations.add(M012ReadIndexes())
         migrations.add(M013TaskDeadlines())
         migrations.add(M014LateCases())
+        migrations.add(M015FoodLicenceFields())
         return migrations
     }
 }

@@ -220,7 +220,7 @@ public struct CertificateService: Sendable {
         guard let type = try await store.types(on: db).first(where: { $0.itemCodes.contains(itemCode) }) else { return [:] }
         var fields: [String: String] = [:]
         for spec in type.fields {
-            if let value = form[spec.formField ?? spec.name], !value.isEmpty { fields[spec.name] = value }
+            if let value = form[spec.formField ?? spec.name], !value.isEmpty { fields[spec.name] = spec.text(for: value) }
         }
         return fields
     }
