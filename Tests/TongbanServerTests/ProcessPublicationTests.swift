@@ -78,7 +78,11 @@ struct ProcessPublicationTests {
             #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": "steps"]).status == .badRequest)
             #expect((try await s.call(.get, path + "?division=330106", token: clerk).json["history"] as? [Any])?.isEmpty == true)
 
-            let published = try await s.call(.put, path, token: catalogAdmin, json: body)
+            // The server assigns the revision: a definition sent without one is taken.
+            var unversioned = body["definition"] as! [String: Any]
+            unversioned["version"] = nil
+            unversioned["schemaVersion"] = nil
+            let published = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": unversioned])
             #expect(published.status == .ok, "\(published.text)")
             #expect(published.json["source"] as? String == "published")
             let definition = published.json["definition"] as? [String: Any] ?? [:]

@@ -147,6 +147,18 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
         self.steps = steps
     }
 
+    private enum CodingKeys: String, CodingKey { case schemaVersion, id, version, name, timeLimit, initialStep, steps }
+
+    /// `version` and `schemaVersion` may be left out: an administrator publishing a definition
+    /// does not choose its revision (the server assigns it), and the format has one version.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), version: try c.decodeIfPresent(Int.self, forKey: .version) ?? 1,
+                  name: try c.decode(String.self, forKey: .name), timeLimit: try c.decode(Int.self, forKey: .timeLimit),
+                  initialStep: try c.decode(String.self, forKey: .initialStep), steps: try c.decode([Step].self, forKey: .steps),
+                  schemaVersion: try c.decodeIfPresent(Int.self, forKey: .schemaVersion) ?? ProcessDefinition.currentSchemaVersion)
+    }
+
     public func step(_ id: String) -> Step? { steps.first { $0.id == id } }
 
     /// Decodes stored JSON and validates it, reporting both kinds of problem as issues.
