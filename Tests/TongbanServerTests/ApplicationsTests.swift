@@ -352,8 +352,21 @@ struct ApplicationsTests {
             #expect(missing.status == .internalServerError)
             #expect(missing.json["code"] as? String == "attachment-unavailable", "\(missing.text)")
 
+            let clerk = try await s.logInDemoStaff("clerk")
+            #expect(try await s.call(.get, path, token: clerk).status == .internalServerError)
+
             try Data(TestSession.pdf).write(to: stored)
             #expect(Array(try await s.call(.get, path, token: person).body) == TestSession.pdf)
+            #expect(Array(try await s.call(.get, path, token: clerk).body) == TestSession.pdf)
+            // A supervisor may read the case but does not handle it: its files stay with those who do.
+            let supervisor = try await s.logInDemoStaff("supervisor")
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: supervisor).status == .ok)
+            #expect(try await s.call(.get, path, token: supervisor).status == .notFound)
+            // Each staff read is one entry saying how it ended; failed reads are entered for the applicant too.
+            var reads = AuditFilter()
+            reads.action = "application.attachment.read"
+            let outcomes = try await s.services.audit.list(reads, paging: Paging()).entries.map(\.outcome)
+            #expect(outcomes.sorted() == ["failure", "failure", "success"], "\(outcomes)")
         }
     }
 

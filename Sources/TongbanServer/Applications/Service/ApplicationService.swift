@@ -252,28 +252,43 @@ public struct ApplicationService: Sendable {
     static let tooLarge = Problem(.contentTooLarge, code: "too-large", zh: "文件过大（上限 10 MiB）", en: "file too large (limit 10 MiB)",
                                   issues: [FieldIssue(field: "file", code: "size", zh: "文件超过 10 MiB", en: "file exceeds 10 MiB")])
 
-    /// The stored file, for the applicant and for staff handling the case (audited).
+    /// The stored file, for the applicant and for staff handling the case (audited, refusals too).
+    /// Supervisors, who may read a case of their divisions, do not handle it: its files stay with those who do.
     public func attachment(id: String, materialID: String, by caller: Principal, actor: AuditActor) async throws -> (MaterialRecord, Data) {
         let record = try await visible(id, to: caller)
+        let isApplicant = caller.accountID == record.applicantId
+        if !isApplicant, try await !handles(record, caller) { throw ApplicationProblem.notFound() }
         guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
               let stored = material.storedName else { throw ApplicationProblem.notFound() }
-        if caller.accountID != record.applicantId {
-            try await audit.append(AuditRecord("application.attachment.read", targetType: "application", targetID: id, detail: materialID),
-                                   actor: actor)
-        }
         let file = uploads.appendingPathComponent(stored)
         // Hashed on the I/O pool too: up to 10 MiB.
         let read = try? await NIOThreadPool.singleton.runIfActive {
             let data = try Data(contentsOf: file)
             return (data, SHA256.hash(data: data).hexEncoded)
         }
-        guard let (data, digest) = read else { throw ApplicationProblem.attachmentUnavailable }
+        // One entry per read, saying how it ended; the applicant's own successful reads are not audited.
+        func note(_ action: String, _ outcome: AuditOutcome, _ detail: String) async throws {
+            try await audit.append(AuditRecord(action, targetType: "application", targetID: id, outcome: outcome, detail: detail), actor: actor)
+        }
+        guard let (data, digest) = read else {
+            try await note("application.attachment.read", .failure, "\(materialID) file missing")
+            throw ApplicationProblem.attachmentUnavailable
+        }
         if let recorded = material.sha256, recorded != digest {
-            try await audit.append(AuditRecord("application.attachment.altered", targetType: "application", targetID: id, outcome: .failure,
-                                               detail: "\(materialID) sha256 recorded=\(recorded) stored=\(digest)"), actor: actor)
+            try await note("application.attachment.altered", .failure, "\(materialID) sha256 recorded=\(recorded) stored=\(digest)")
             throw ApplicationProblem.attachmentAltered
         }
+        if !isApplicant { try await note("application.attachment.read", .success, materialID) }
         return (material, data)
+    }
+
+    /// Whether a staff member works the case: a case-work post in a department its process names.
+    func handles(_ record: ApplicationRecord, _ caller: Principal) async throws -> Bool {
+        guard caller.kind == .staff, !StaffPosts.processRoles(for: caller.roles).isEmpty, let department = caller.departmentCode else {
+            return false
+        }
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        return engine.participatingDepartments(handlingDepartment: record.handlingDepartment).contains(department)
     }
 
     // MARK: - Submission
@@ -345,10 +360,7 @@ public struct ApplicationService: Sendable {
            record.divisionCode.hasPrefix(Reach.subtreePrefix(of: division)) {
             return record
         }
-        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
-        guard !StaffPosts.processRoles(for: caller.roles).isEmpty, let department = caller.departmentCode,
-              engine.participatingDepartments(handlingDepartment: record.handlingDepartment).contains(department)
-        else { throw ApplicationProblem.notFound() }
+        guard try await handles(record, caller) else { throw ApplicationProblem.notFound() }
         return record
     }
 
