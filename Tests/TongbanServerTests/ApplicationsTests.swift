@@ -765,6 +765,7 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/supervision/applications?escalated=true&department=330106-xzspj", token: supervisor)
                 .json["total"] as? Int == 1)
             #expect(try await s.call(.get, "/api/v1/supervision/applications?department=330106-wjj", token: supervisor).json["total"] as? Int == 0)
+            #expect(try await s.call(.get, "/api/v1/supervision/applications?escalated=false", token: supervisor).json["total"] as? Int == 0)
             let bad = try await s.call(.get, "/api/v1/supervision/applications?warningLevel=red&escalated=yes", token: supervisor)
             #expect(bad.status == .badRequest && Set(bad.errorFields) == ["warningLevel", "escalated"])
             #expect(try await s.call(.get, "/api/v1/supervision/applications", token: approver).status == .forbidden)

@@ -200,8 +200,8 @@ struct ApplicationsAPI {
         }
         if let escalated = request.query("escalated") {
             switch escalated {
-            case "true": query.escalatedOnly = true
-            case "false": break
+            case "true": query.escalated = true
+            case "false": query.escalated = false
             default: issues.append(FieldIssue(field: "escalated", code: "invalid", zh: "escalated 只能为 true 或 false",
                                               en: "escalated must be true or false"))
             }

@@ -199,7 +199,8 @@ public struct LateCaseFilter: Sendable {
     public var divisionPrefix: String
     /// `warning` or `overdue` only; nil for both.
     public var warningLevel: Int?
-    public var escalatedOnly = false
+    /// Only escalated cases (true), only the others (false), or both (nil).
+    public var escalated: Bool?
     public var itemCode: String?
     public var handlingDepartment: String?
 }
@@ -502,11 +503,13 @@ struct SQLApplicationStore: ApplicationStore {
             if b.warningLevel == WarningLevel.warning.rawValue { counts.warning += b.n }
             if b.warningLevel == WarningLevel.overdue.rawValue { counts.overdue += b.n }
             if b.escalated != 0 { counts.escalated += b.n }
-            if (filter.warningLevel.map { $0 == b.warningLevel } ?? true) && (!filter.escalatedOnly || b.escalated != 0) { total += b.n }
+            if (filter.warningLevel.map { $0 == b.warningLevel } ?? true) && (filter.escalated.map { $0 == (b.escalated != 0) } ?? true) {
+                total += b.n
+            }
         }
         let page = scoped(db.select().column(SQLRaw(Self.readColumns)).from("applications"))
         if let v = filter.warningLevel { page.where("warning_level", .equal, SQLBind(v)) }
-        if filter.escalatedOnly { page.where("escalated", .notEqual, SQLBind(0)) }
+        if let escalated = filter.escalated { page.where("escalated", escalated ? .notEqual : .equal, SQLBind(0)) }
         let items = try await page.orderBy("escalated", .descending).orderBy("warning_level", .descending)
             .orderBy("due_date").orderBy("id")
             .limit(paging.pageSize).offset(paging.offset)

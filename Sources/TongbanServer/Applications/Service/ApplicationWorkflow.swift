@@ -275,7 +275,7 @@ extension ApplicationService {
 
     public struct LateCaseQuery: Sendable {
         public var warningLevel: Int?
-        public var escalatedOnly = false
+        public var escalated: Bool?
         public var itemCode: String?
         public var department: String?
     }
@@ -285,7 +285,7 @@ extension ApplicationService {
         -> (items: [ApplicationRecord], total: Int, counts: LateCaseCounts) {
         guard caller.hasAny(Reach.subtreeRoles), let division = caller.divisionCode else { throw Problem.forbidden }
         let filter = LateCaseFilter(divisionPrefix: Reach.subtreePrefix(of: division), warningLevel: query.warningLevel,
-                                    escalatedOnly: query.escalatedOnly, itemCode: query.itemCode, handlingDepartment: query.department)
+                                    escalated: query.escalated, itemCode: query.itemCode, handlingDepartment: query.department)
         return try await store.lateCases(filter, paging: paging, on: database.read)
     }
 

@@ -101,7 +101,7 @@ struct ApplicationsWeb {
     }
 
     struct LatePage: Sendable {
-        var items: [LateCaseView]
+        var items: [LateRow]
         var hasItems: Bool
         var counts: LateCaseCounts
         var total: Int
@@ -109,6 +109,8 @@ struct ApplicationsWeb {
         var escalatedOnly: Bool
         var pager: Pager
     }
+
+    struct LateRow: Sendable { var item: LateCaseView; var levelZh: String }
 
     static func taskKindName(_ raw: String) -> String {
         switch TaskKind(rawValue: raw) {
@@ -368,8 +370,12 @@ struct ApplicationsWeb {
             let levels = [Option(value: "", label: "黄牌和红牌", selected: chosen == nil),
                           Option(value: "warning", label: "黄牌", selected: chosen == "warning"),
                           Option(value: "overdue", label: "红牌", selected: chosen == "overdue")]
-            return views.page("supervision", LatePage(items: items.map(LateCaseView.init), hasItems: !items.isEmpty, counts: counts,
-                                                      total: total, levels: levels, escalatedOnly: query.escalatedOnly,
+            let rows = items.map { record in
+                let view = LateCaseView(record)
+                return LateRow(item: view, levelZh: Self.levelLabel(view.warningLevel) ?? "")
+            }
+            return views.page("supervision", LatePage(items: rows, hasItems: !rows.isEmpty, counts: counts,
+                                                      total: total, levels: levels, escalatedOnly: query.escalated == true,
                                                       pager: Pager(request, paging: paging, total: total)),
                               request: request, context: context)
         }
