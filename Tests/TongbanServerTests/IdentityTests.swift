@@ -138,6 +138,45 @@ struct IdentityTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func theSecondLogInStepCarriesATicketNotThePassword(_ engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let identity = s.services.identity
+            let actor = AuditActor.system("test")
+            func ticket() async throws -> String {
+                do {
+                    _ = try await identity.logIn(.init(login: "clerk", password: DemoData.password), kind: .cookie, actor: actor)
+                } catch IdentityError.otpRequired(let ticket) {
+                    return ticket
+                }
+                Issue.record("a staff log-in without a code must ask for it")
+                return ""
+            }
+            let issued = try await ticket()
+            #expect(!issued.contains(DemoData.password))
+            func code() -> String { TOTP.code(secret: DemoData.totpSecret(for: "clerk"), at: clock.read()) }
+            // Tampered, for another account, or without a code: refused.
+            var tampered = Array(issued)
+            tampered[tampered.count - 1] = tampered.last == "0" ? "1" : "0"
+            await #expect(throws: IdentityError.self) {
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: String(tampered)), kind: .cookie, actor: actor)
+            }
+            await #expect(throws: IdentityError.self) {
+                _ = try await identity.logIn(.init(login: "reviewer", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor)
+            }
+            // Within its five minutes, with the code: signed in.
+            clock.advance(60)
+            _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor)
+            // Expired.
+            let late = try await ticket()
+            clock.advance(6 * 60)
+            await #expect(throws: IdentityError.self) {
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: late), kind: .cookie, actor: actor)
+            }
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func administratorsCreateStaffWithEnrolmentURI(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let admin = try await s.logInDemoStaff("admin")

@@ -9,7 +9,8 @@ enum IdentityError: ProblemConvertible {
     case duplicateCreditCode
     case legalRepresentativeUnknown
     case badCredentials
-    case otpRequired
+    /// The password was right; `ticket` stands for it in the second step (`IdentityService.loginTicket`).
+    case otpRequired(ticket: String)
     case badOTP
     case locked(untilMillis: Int64)
     case unknownDepartment

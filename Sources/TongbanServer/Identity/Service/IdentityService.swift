@@ -182,6 +182,31 @@ public struct IdentityService: Sendable {
         public var login: String
         public var password: String
         public var otp: String?
+        /// Instead of the password, in the web log-in's second step.
+        public var ticket: String? = nil
+    }
+
+    /// How long the second log-in step may take.
+    static let ticketLifetime: Int64 = 5 * 60 * 1000
+
+    /// Stands for a verified password in the web log-in's second step, so the page asking for the
+    /// one-time code never carries the password: the account, an expiry and a MAC keyed by the
+    /// data key over both and the password hash (a changed password voids it).
+    func loginTicket(for account: AccountRecord, now: Int64) -> String {
+        let expiry = now + Self.ticketLifetime
+        return "\(account.id).\(expiry).\(ticketMAC(account, expiry: expiry))"
+    }
+
+    private func ticketMAC(_ account: AccountRecord, expiry: Int64) -> String {
+        protector.blindIndex("\(account.id)|\(expiry)|\(account.passwordHash)", purpose: "login-ticket")
+    }
+
+    private func ticketIsValid(_ ticket: String, for account: AccountRecord, now: Int64) -> Bool {
+        let parts = ticket.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == account.id, let expiry = Int64(parts[1]), expiry > now else { return false }
+        let expected = Array(ticketMAC(account, expiry: expiry).utf8), given = Array(parts[2].utf8)
+        // Compared in constant time.
+        return expected.count == given.count && zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     public struct IssuedToken: Sendable {
@@ -216,12 +241,17 @@ public struct IdentityService: Sendable {
         }
         var failure: IdentityError?
         var counter: Int64?
-        if try await !verify(credentials.password, hash: account.passwordHash) {
+        let passwordChecked = if let ticket = credentials.ticket, account.kind == Principal.Kind.staff.rawValue {
+            ticketIsValid(ticket, for: account, now: now)
+        } else {
+            try await verify(credentials.password, hash: account.passwordHash)
+        }
+        if !passwordChecked {
             failure = .badCredentials
         } else if account.kind == Principal.Kind.staff.rawValue {
             guard let otp = credentials.otp?.trimmed(), !otp.isEmpty else {
                 // Right password, second factor still missing: not a failed attempt.
-                throw IdentityError.otpRequired
+                throw IdentityError.otpRequired(ticket: loginTicket(for: account, now: now))
             }
             if let enc = account.totpSecretEnc, let secret = TOTP.base32Decode(try protector.decrypt(enc)),
                let matched = TOTP.matchingCounter(code: otp, secret: secret, at: clock()),

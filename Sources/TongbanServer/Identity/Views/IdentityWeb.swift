@@ -36,7 +36,7 @@ struct IdentityWeb {
     struct LoginPage: Sendable {
         var error: String?
         var login = ""
-        var password = ""
+        var ticket = ""
         var otpStep = false
         var next = "/account"
     }
@@ -110,23 +110,30 @@ struct IdentityWeb {
             }
         }
         routes.get("/login", access: .anyone) { request, context in
-            views.page("login", LoginPage(next: Self.safeNext(request.query("next"))), request: request, context: context)
+            var response = views.page("login", LoginPage(next: Self.safeNext(request.query("next"))), request: request, context: context)
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
         routes.post("/login", access: .anyone) { request, context in
             let form = try await FormBody.read(request)
-            let credentials = IdentityService.Credentials(login: form["login"] ?? "", password: form["password"] ?? "", otp: form["otp"])
+            let credentials = IdentityService.Credentials(login: form["login"] ?? "", password: form["password"] ?? "", otp: form["otp"],
+                                                          ticket: form["ticket"].flatMap { $0.isEmpty ? nil : $0 })
             let next = Self.safeNext(form["next"])
+            // Log-in pages are never cached: they carry a CSRF token, the second step a log-in ticket.
+            func page(_ page: LoginPage, status: HTTPResponse.Status = .ok) -> Response {
+                var response = views.page("login", page, request: request, context: context, status: status)
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
             do {
                 let issued = try await identity.logIn(credentials, kind: .cookie, actor: context.auditActor)
                 return ViewRenderer.redirect(next, cookies: [sessionCookie(issued.token, maxAge: Int(identity.sessionLifetime))])
-            } catch IdentityError.otpRequired {
-                // The password stays only in this one hidden field of the second step's form.
-                let page = LoginPage(login: credentials.login, password: credentials.password, otpStep: true, next: next)
-                return views.page("login", page, request: request, context: context)
+            } catch IdentityError.otpRequired(let ticket) {
+                // The second step's form carries a ticket for the verified password, never the password.
+                return page(LoginPage(login: credentials.login, ticket: ticket, otpStep: true, next: next))
             } catch {
                 guard let problem = Problem.from(error), problem.status.code < 500 else { throw error }
-                let page = LoginPage(error: problem.titleZh, login: credentials.login, next: next)
-                return views.page("login", page, request: request, context: context, status: problem.status)
+                return page(LoginPage(error: problem.titleZh, login: credentials.login, next: next), status: problem.status)
             }
         }
         routes.post("/logout", access: .signedIn) { request, context in
