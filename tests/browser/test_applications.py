@@ -47,7 +47,16 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     form.find_element("name", "premisesDivision").send_keys("330106")
     form.find_element("name", "premisesAddress").send_keys("杭州市西湖区文三路 1 号")
     form.find_element("css selector", "select[name=businessScope] option[value=restaurant]").click()
-    form.find_element("name", "floorArea").send_keys("45")
+    form.find_element("name", "floorArea").send_keys("0x2D")
+    # A refused form comes back with the reason and what was typed, and leaves no draft behind.
+    click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
+    assert "十进制数字" in browser.find_element("css selector", ".alert").text
+    form = browser.find_element("id", "apply-form")
+    assert form.find_element("name", "operatorName").get_attribute("value") == "西湖小吃店"
+    area = form.find_element("name", "floorArea")
+    assert area.get_attribute("value") == "0x2D"
+    area.clear()
+    area.send_keys("45")
     screenshot(browser, "applications-apply-form")
     click_and_wait(browser, form.find_element("css selector", "button[type=submit]"))
     assert "/applications/" in browser.current_url
@@ -89,7 +98,9 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     screenshot(browser, "applications-case-submitted")
 
     browser.get(server + "/applications")
-    assert receipt in browser.find_element("id", "my-applications").text
+    mine = browser.find_element("id", "my-applications")
+    assert receipt in mine.text
+    assert len(mine.find_elements("css selector", "tbody tr")) == 1, "the refused attempt left no draft"
     assert "申请已提交" in browser.find_element("id", "notices").text
     screenshot(browser, "applications-mine")
 

@@ -203,6 +203,30 @@ struct ApplicationsWeb {
         }
     }
 
+    /// The application form for an item, prefilled from the applicant's registered data; after a
+    /// refusal, with the values sent and the reasons.
+    func applyPage(_ code: String, division: String?, request: Request, context: TongbanContext,
+                   submitted: [String: String] = [:], refusal: Problem? = nil) async throws -> Response {
+        guard let entry = try await service.catalog.item(code: code, division: division, version: nil), entry.isPublished else {
+            throw ApplicationProblem.notFound()
+        }
+        let (item, version) = (entry.item, entry.currentVersion)
+        let applicant = try await service.identity(of: context.principal!, organizationID: nil)
+        let form = service.library.form(for: item, version: version)
+        let values = service.prefill(form, from: applicant).merging(submitted) { _, sent in sent }
+        let fields = form.fields.map {
+            ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required, requiredWhen: $0.requiredWhen,
+                                      options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
+        }
+        let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
+        var page = ApplyPage(
+            itemCode: item.itemCode, itemName: item.name, division: item.divisionCode, departmentCode: item.departmentCode,
+            fields: Self.inputs(fields, values: values), governmentSupplied: supplied, applicantMaterials: item.applicantMaterials.map(\.name),
+            hasGovernmentSupplied: !supplied.isEmpty)
+        if let refusal { page.errors = Self.errors(refusal) }
+        return views.page("apply", page, request: request, context: context, status: refusal?.status ?? .ok)
+    }
+
     /// Runs a page action; a refusal re-renders the case page with the reasons (and, for a fill,
     /// with the values sent).
     func perform(_ id: String, request: Request, context: TongbanContext, submitted: [String: String] = [:],
@@ -224,32 +248,21 @@ struct ApplicationsWeb {
 
     func register(_ routes: SecuredRouter) {
         routes.get("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
-            let code = try context.parameters.require("code")
-            guard let entry = try await service.catalog.item(code: code, division: request.query("division"), version: nil), entry.isPublished else {
-                throw ApplicationProblem.notFound()
-            }
-            let (item, version) = (entry.item, entry.currentVersion)
-            let applicant = try await service.identity(of: context.principal!, organizationID: nil)
-            let form = service.library.form(for: item, version: version)
-            let values = service.prefill(form, from: applicant)
-            let fields = form.fields.map {
-                ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required, requiredWhen: $0.requiredWhen,
-                                          options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
-            }
-            let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
-            return views.page("apply", ApplyPage(
-                itemCode: item.itemCode, itemName: item.name, division: item.divisionCode, departmentCode: item.departmentCode,
-                fields: Self.inputs(fields, values: values), governmentSupplied: supplied, applicantMaterials: item.applicantMaterials.map(\.name),
-                hasGovernmentSupplied: !supplied.isEmpty), request: request, context: context)
+            try await applyPage(try context.parameters.require("code"), division: request.query("division"), request: request, context: context)
         }
         routes.post("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
             let form = try await FormBody.read(request)
             let code = try context.parameters.require("code")
-            let record = try await service.create(.init(itemCode: code, divisionCode: form["_division"].flatMap { $0.isEmpty ? nil : $0 },
-                                                        organizationId: nil), by: context.principal!, actor: context.auditActor)
+            let division = form["_division"].flatMap { $0.isEmpty ? nil : $0 }
             let values = form.filter { !$0.key.hasPrefix("_") }
-            return try await perform(record.id, request: request, context: context, submitted: values) {
-                _ = try await service.fill(id: record.id, values: values, by: context.principal!, actor: context.auditActor)
+            do {
+                // Created with its form in one step, as the API does: a refused form leaves no empty draft behind.
+                let record = try await service.create(.init(itemCode: code, divisionCode: division, organizationId: nil, form: values),
+                                                      by: context.principal!, actor: context.auditActor)
+                return ViewRenderer.redirect("/applications/\(record.id)")
+            } catch {
+                guard let problem = Problem.from(error), problem.status.code < 500, problem.status != .notFound else { throw error }
+                return try await applyPage(code, division: division, request: request, context: context, submitted: values, refusal: problem)
             }
         }
         routes.get("/applications", access: .signedIn) { request, context in
