@@ -575,6 +575,14 @@ struct ApplicationsTests {
             let blocked = try await s.act(id, ["action": "accept"], token: colleague, expect: .conflict)
             #expect(blocked.errorFields == ["claimedBy"] && blocked.json["currentStatus"] as? String == "submitted", "\(blocked.text)")
 
+            // The head oversees every post's tasks of the department; others see their own post's.
+            let whole = try await s.call(.get, "/api/v1/work/queue?scope=department", token: approver)
+            #expect((whole.json["items"] as? [[String: Any]] ?? []).contains { $0["applicationId"] as? String == id && $0["kind"] as? String == "intake" })
+            #expect((try await s.call(.get, "/api/v1/work/queue", token: approver).json["items"] as? [[String: Any]] ?? [])
+                .allSatisfy { $0["applicationId"] as? String != id })
+            #expect(try await s.call(.get, "/api/v1/work/queue?scope=department", token: clerk).status == .forbidden)
+            #expect(try await s.call(.get, "/api/v1/work/queue?scope=all", token: approver).errorFields == ["scope"])
+
             // The head finds whom to assign to among the department's case workers.
             let colleagues = try await s.call(.get, "/api/v1/work/colleagues", token: approver)
             let usernames = Set((colleagues.json["items"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String })

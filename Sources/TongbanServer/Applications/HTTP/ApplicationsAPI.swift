@@ -224,6 +224,12 @@ struct ApplicationsAPI {
                                          en: "warningLevel must be normal, warning or overdue"))
             }
         }
+        switch request.query("scope") {
+        case nil, "mine": break
+        case "department": query.wholeDepartment = true
+        default: issues.append(FieldIssue(field: "scope", code: "invalid", zh: "scope 只能是 mine 或 department",
+                                          en: "scope must be mine or department"))
+        }
         if let claim = query.claim, !["mine", "unclaimed"].contains(claim) {
             issues.append(FieldIssue(field: "claim", code: "invalid", zh: "claim 只能是 mine 或 unclaimed", en: "claim must be mine or unclaimed"))
         }

@@ -261,11 +261,16 @@ extension ApplicationService {
         public var status: String?
         public var warningLevel: Int?
         public var claim: String?
+        /// Every post's tasks of the department, for its head (审批负责人) to oversee and assign.
+        public var wholeDepartment = false
     }
 
     public func queue(_ query: QueueQuery, for caller: Principal, paging: Paging) async throws
         -> (items: [QueueRow], total: Int, counts: QueueCounts) {
-        let roles = StaffPosts.processRoles(for: caller.roles)
+        if query.wholeDepartment, !caller.has(.approver) {
+            throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以查看本部门全部任务", en: "only the department head sees every post's tasks")
+        }
+        let roles = query.wholeDepartment ? StaffPosts.staffPosts.sorted { $0.rawValue < $1.rawValue } : StaffPosts.processRoles(for: caller.roles)
         guard let department = caller.departmentCode, !roles.isEmpty else { throw Problem.forbidden }
         return try await store.queue(
             QueueFilter(departmentCode: department, roles: roles.map(\.rawValue), itemCode: query.itemCode, status: query.status,

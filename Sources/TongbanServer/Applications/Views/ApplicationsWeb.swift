@@ -80,6 +80,8 @@ struct ApplicationsWeb {
         var statuses: [Option]
         var levels: [Option]
         var claims: [Option]
+        /// The head's choice between their own post's tasks and the whole department's.
+        var scopes: [Option]
     }
 
     /// Previous and next page links that keep the filters.
@@ -348,7 +350,9 @@ struct ApplicationsWeb {
                                   chosen: query.status),
                 levels: options(levelNames.map { (ApplicationViewBuilder.levelName($0.0.rawValue), $0.1) },
                                 chosen: query.warningLevel.map(ApplicationViewBuilder.levelName)),
-                claims: options([("unclaimed", "待认领"), ("mine", "我认领的")], chosen: query.claim))
+                claims: options([("unclaimed", "待认领"), ("mine", "我认领的")], chosen: query.claim),
+                scopes: [Option(value: "mine", label: "我的岗位", selected: !query.wholeDepartment),
+                         Option(value: "department", label: "本部门全部岗位", selected: query.wholeDepartment)])
             let rows = items.map { row in
                 let item = QueueItemView(row, calendar: service.calendar)
                 return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel))
