@@ -628,6 +628,13 @@ struct ApplicationsTests {
             #expect(wrongType.status == .badRequest && english(wrongType) == ["field form must be an object"], "\(wrongType.text)")
             let wrongNumber = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": 5])
             #expect(english(wrongNumber) == ["field itemCode must be a string"], "\(wrongNumber.text)")
+            let nullBody = try await s.call(.post, "/api/v1/applications", token: person, raw: "null")
+            #expect(english(nullBody) == ["the request body must be an object"], "\(nullBody.text)")
+            let badDivision = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": TestSession.foodItem, "divisionCode": "3301"])
+            #expect(badDivision.errorFields == ["divisionCode"], "\(badDivision.text)")
+            // Posts and actions are named in Chinese too.
+            let notMyPost = try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("approver"), expect: .forbidden)
+            #expect((notMyPost.json["errors"] as? [[String: Any]])?.first?["message"] as? String == "决定人员无权执行“受理”", "\(notMyPost.text)")
             // What the caller sent is echoed clipped.
             let unknown = try await s.call(.post, "/api/v1/applications", token: person, json: ["itemCode": String(repeating: "X", count: 100_000)])
             #expect(unknown.status == .unprocessableContent && unknown.text.count < 2_000, "\(unknown.text.prefix(300))")
@@ -738,7 +745,7 @@ struct ApplicationsTests {
             let warned = try await s.call(.get, "/api/v1/applications/\(id)", token: try await s.demoPerson())
             #expect(warned.json["warningLevel"] as? String == "warning")
             let warning = (warned.json["timeline"] as? [[String: Any]] ?? []).last { $0["event"] as? String == "warning" }
-            #expect(warning?["summary"] as? String == "预警：330106-wjj部门意见时限用时已达 80%（黄牌），截止 2026-03-05", "\(warning ?? [:])")
+            #expect(warning?["summary"] as? String == "预警：杭州市西湖区卫生健康局联合审查意见时限用时已达 80%（黄牌），截止 2026-03-05", "\(warning ?? [:])")
             #expect(try await task("reviewer-wjj")?["warningLevel"] as? String == "warning")
             #expect(try await task("reviewer-scjg")?["warningLevel"] as? String == "normal")
             #expect(try await task("reviewer-wjj", filter: "?warningLevel=warning") != nil)

@@ -16,6 +16,17 @@ public struct ProcessRole: RawRepresentable, Hashable, Sendable, Codable, Expres
     public static let reviewer: ProcessRole = "reviewer"
     /// 决定人员: the official who signs the decision.
     public static let decisionMaker: ProcessRole = "decisionMaker"
+
+    /// For messages; a department's own post names itself.
+    public var nameZh: String {
+        switch self {
+        case .applicant: "申请人"
+        case .acceptor: "受理人员"
+        case .reviewer: "审查人员"
+        case .decisionMaker: "决定人员"
+        default: rawValue
+        }
+    }
 }
 
 public enum StepKind: String, Sendable, Codable, CaseIterable {
@@ -26,6 +37,26 @@ public enum ActionKind: String, Sendable, Codable, CaseIterable {
     case submit, accept, refuseToAccept, requestSupplement, resubmit
     case approve, reject, returnToPreviousStep, conclude, deliver, withdraw
     case giveOpinion, suspend, resume
+
+    /// As pages and messages name the action.
+    public var nameZh: String {
+        switch self {
+        case .accept: "受理"
+        case .refuseToAccept: "不予受理"
+        case .requestSupplement: "一次性告知补正"
+        case .approve: "通过 / 准予"
+        case .reject: "不通过 / 不予许可"
+        case .returnToPreviousStep: "退回上一环节"
+        case .conclude: "办结"
+        case .deliver: "送达"
+        case .giveOpinion: "提交联合审查意见"
+        case .suspend: "暂停计时"
+        case .resume: "恢复计时"
+        case .submit: "提交"
+        case .resubmit: "重新提交"
+        case .withdraw: "撤回"
+        }
+    }
 
     /// Taken by the applicant on their own case; a definition cannot grant them to staff.
     public var isApplicantAction: Bool { [.submit, .resubmit, .withdraw].contains(self) }

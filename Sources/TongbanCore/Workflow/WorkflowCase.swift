@@ -193,9 +193,9 @@ public enum WorkflowError: Error, Sendable, Equatable {
         case .dateOutOfOrder(let last, let given):
             issue("dateOutOfOrder", "操作日期 \(given) 早于上次操作 \(last)", "date \(given) is before the last action on \(last)")
         case .notAllowedInState(let action, let state):
-            issue("notAllowedInState", "当前状态下不能执行 \(action.rawValue)", "\(action.rawValue) is not allowed in state \(state.name)")
+            issue("notAllowedInState", "当前状态下不能执行“\(action.nameZh)”", "\(action.rawValue) is not allowed in state \(state.name)")
         case .roleNotPermitted(let role, let action):
-            issue("roleNotPermitted", "角色 \(role) 无权执行 \(action.rawValue)", "role \(role) may not \(action.rawValue)")
+            issue("roleNotPermitted", "\(role.nameZh)无权执行“\(action.nameZh)”", "role \(role) may not \(action.rawValue)")
         case .departmentNotPermitted(let department, let step):
             issue("departmentNotPermitted", "部门 \(department ?? "-") 不能办理环节 \(step)", "department \(department ?? "-") may not act at step \(step)")
         case .departmentNotParticipant(let department):

@@ -88,9 +88,14 @@ enum JSONBody {
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
             let (zh, en) = jsonKind(of: type)
+            if field.isEmpty { return FieldIssue(field: "", code: "type", zh: "请求体应为\(zh)", en: "the request body must be \(en)") }
             return FieldIssue(field: field, code: "type", zh: "字段 \(field) 应为\(zh)", en: "field \(field) must be \(en)")
-        case .valueNotFound(_, let context):
+        case .valueNotFound(let type, let context):
             let field = path(context.codingPath)
+            if field.isEmpty {
+                let (zh, en) = jsonKind(of: type)
+                return FieldIssue(field: "", code: "type", zh: "请求体应为\(zh)", en: "the request body must be \(en)")
+            }
             return FieldIssue(field: field, code: "required", zh: "字段 \(field) 不能为空", en: "field \(field) must not be null")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)

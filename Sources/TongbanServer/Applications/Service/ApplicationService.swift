@@ -58,6 +58,9 @@ public struct ApplicationService: Sendable {
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
+        if let division = input.divisionCode, !(division.count == 6 && division.allSatisfy { $0.isASCII && $0.isNumber }) {
+            throw Problem.validation([ApplicationProblem.field("divisionCode", "format", "行政区划代码应为 6 位数字", "divisionCode must be 6 digits")])
+        }
         guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
             // Echoed clipped: whatever was sent comes back in the answer.
             let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)

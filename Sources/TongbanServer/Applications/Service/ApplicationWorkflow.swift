@@ -450,7 +450,11 @@ extension ApplicationService {
                                           occurredAt: now, caseVersion: workflowCase.version, event: event, summary: summary,
                                           comment: nil, actorId: nil, actorName: "电子监察", actorRole: "system", departmentCode: nil))
         }
-        let limit = Self.limitName(deadlines)
+        var department: String?
+        if warn || escalate, let code = deadlines.governingDepartment {
+            department = try await store.departmentName(code: code, on: database.read) ?? code
+        }
+        let limit = Self.limitName(deadlines, department: department)
         let due = deadlines.governingDueDate?.description ?? "-"
         if warn { entry("warning", "预警：\(limit)用时已达 80%（黄牌），截止 \(due)") }
         if escalate { entry("escalated", "超期（红牌）：\(limit)已过（截止 \(due)），已提交部门负责人督办") }
@@ -476,9 +480,9 @@ extension ApplicationService {
     }
 
     /// The limit a warning is about, as the timeline names it.
-    static func limitName(_ deadlines: CaseDeadlines) -> String {
+    static func limitName(_ deadlines: CaseDeadlines, department: String?) -> String {
         switch deadlines.governing {
-        case .department: "\(deadlines.governingDepartment ?? "")部门意见时限"
+        case .department: "\(department ?? deadlines.governingDepartment ?? "")联合审查意见时限"
         case .step: "本环节办理时限"
         case .whole, nil: "办件时限"
         }

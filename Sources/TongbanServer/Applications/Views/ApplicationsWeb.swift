@@ -168,10 +168,10 @@ struct ApplicationsWeb {
             if !workflowCase.state.isFinal, appStatus != .draft, appStatus != .supplementRequested,
                let step = engine.definition.step(workflowCase.state.step ?? engine.definition.initialStep) {
                 for action in step.actions where !held.isDisjoint(with: action.roles) {
-                    actions.append(Option(value: action.kind.rawValue, label: Self.actionLabel(action.kind), selected: false))
+                    actions.append(Option(value: action.kind.rawValue, label: action.kind.nameZh, selected: false))
                 }
                 if step.action(.suspend) != nil, !held.isDisjoint(with: step.action(.suspend)!.roles) {
-                    actions.append(Option(value: ActionKind.resume.rawValue, label: Self.actionLabel(.resume), selected: false))
+                    actions.append(Option(value: ActionKind.resume.rawValue, label: ActionKind.resume.nameZh, selected: false))
                 }
             }
         }
@@ -184,25 +184,6 @@ struct ApplicationsWeb {
             warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
         page.errors = errors
         return views.page("application", page, request: request, context: context, status: status)
-    }
-
-    static func actionLabel(_ kind: ActionKind) -> String {
-        switch kind {
-        case .accept: "受理"
-        case .refuseToAccept: "不予受理"
-        case .requestSupplement: "一次性告知补正"
-        case .approve: "通过 / 准予"
-        case .reject: "不通过 / 不予许可"
-        case .returnToPreviousStep: "退回上一环节"
-        case .conclude: "办结"
-        case .deliver: "送达"
-        case .giveOpinion: "提交联合审查意见"
-        case .suspend: "暂停计时"
-        case .resume: "恢复计时"
-        case .submit: "提交"
-        case .resubmit: "重新提交"
-        case .withdraw: "撤回"
-        }
     }
 
     /// The application form for an item, prefilled from the applicant's registered data; after a
