@@ -98,8 +98,9 @@ public struct HolidaySchedule: Sendable, Codable, Equatable {
         }
         // A year missing in between would count its festivals as working days without being
         // provisional: the estimate only covers years after the last one entered.
-        if let first = seenYears.min(), let last = seenYears.max() {
-            for missing in (first...last).filter({ !seenYears.contains($0) }).prefix(5) {
+        let inRange = seenYears.filter(Self.years.contains)
+        if let first = inRange.min(), let last = inRange.max() {
+            for missing in (first...last).filter({ !inRange.contains($0) }).prefix(5) {
                 issues.add(FieldIssue(field: "years", code: "gap", zh: "缺少 \(missing) 年的安排：年份须连续",
                                       en: "\(missing) is missing: the years must follow each other"))
             }

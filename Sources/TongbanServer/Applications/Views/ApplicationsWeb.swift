@@ -61,8 +61,6 @@ struct ApplicationsWeb {
         var counts: QueueCounts
         var total: Int
         var isHead: Bool
-        /// For the head's assignment form.
-        var colleagues: [Option]
         var filters: QueueFilters
         var pager: Pager
     }
@@ -72,6 +70,11 @@ struct ApplicationsWeb {
         var item: QueueItemView
         var kindZh: String
         var levelZh: String?
+        /// A task of one of the caller's own posts (the head's department-wide view shows others too).
+        var claimable: Bool
+        /// For the head: colleagues holding the task's post.
+        var assignees: [Option]
+        var hasAssignees: Bool
     }
 
     /// The filter form, filled with what was asked.
@@ -334,16 +337,20 @@ struct ApplicationsWeb {
                 claims: options([("unclaimed", "待认领"), ("mine", "我认领的")], chosen: query.claim),
                 scopes: [Option(value: "mine", label: "我的岗位", selected: !query.wholeDepartment),
                          Option(value: "department", label: "本部门全部岗位", selected: query.wholeDepartment)])
+            let isHead = context.principal!.has(.approver)
+            let colleagues = isHead ? try await service.colleagues(of: context.principal!) : []
+            let ownPosts = Set(StaffPosts.processRoles(for: context.principal!.roles).map(\.rawValue))
             let rows = items.map { row in
                 let item = QueueItemView(row, calendar: service.calendar)
-                return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel))
+                let assignees = colleagues.filter { StaffPosts.processRoles(for: $0.roleSet).map(\.rawValue).contains(row.role) }
+                    .compactMap { account in
+                        account.username.map { Option(value: $0, label: "\(account.displayName)（\(account.post ?? $0)）", selected: false) }
+                    }
+                return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel),
+                                    claimable: ownPosts.contains(row.role), assignees: assignees, hasAssignees: !assignees.isEmpty)
             }
-            let isHead = context.principal!.has(.approver)
-            let colleagues = isHead ? try await service.colleagues(of: context.principal!).compactMap { account in
-                account.username.map { Option(value: $0, label: "\(account.displayName)（\(account.post ?? $0)）", selected: false) }
-            } : []
             return views.page("work-queue", QueuePage(items: rows, hasItems: !rows.isEmpty, counts: counts, total: total,
-                                                      isHead: isHead, colleagues: colleagues, filters: filters,
+                                                      isHead: isHead, filters: filters,
                                                       pager: Pager(request, paging: paging, total: total)),
                               request: request, context: context)
         }
