@@ -145,7 +145,8 @@ struct IdentityTests {
             let actor = AuditActor.system("test")
             func ticket() async throws -> String {
                 do {
-                    _ = try await identity.logIn(.init(login: "clerk", password: DemoData.password), kind: .cookie, actor: actor)
+                    _ = try await identity.logIn(.init(login: "clerk", password: DemoData.password), kind: .cookie, actor: actor,
+                                                 ticketBinding: "browser-a")
                 } catch IdentityError.otpRequired(let ticket) {
                     return ticket
                 }
@@ -155,23 +156,31 @@ struct IdentityTests {
             let issued = try await ticket()
             #expect(!issued.contains(DemoData.password))
             func code() -> String { TOTP.code(secret: DemoData.totpSecret(for: "clerk"), at: clock.read()) }
-            // Tampered, for another account, or without a code: refused.
+            // Tampered, for another account, from another browser or without a code: refused.
             var tampered = Array(issued)
             tampered[tampered.count - 1] = tampered.last == "0" ? "1" : "0"
             await #expect(throws: IdentityError.self) {
-                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: String(tampered)), kind: .cookie, actor: actor)
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: String(tampered)), kind: .cookie,
+                                             actor: actor, ticketBinding: "browser-a")
             }
             await #expect(throws: IdentityError.self) {
-                _ = try await identity.logIn(.init(login: "reviewer", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor)
+                _ = try await identity.logIn(.init(login: "reviewer", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor,
+                                             ticketBinding: "browser-a")
+            }
+            await #expect(throws: IdentityError.self) {
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor,
+                                             ticketBinding: "browser-b")
             }
             // Within its five minutes, with the code: signed in.
             clock.advance(60)
-            _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor)
+            _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor,
+                                         ticketBinding: "browser-a")
             // Expired.
             let late = try await ticket()
             clock.advance(6 * 60)
             await #expect(throws: IdentityError.self) {
-                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: late), kind: .cookie, actor: actor)
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: late), kind: .cookie, actor: actor,
+                                             ticketBinding: "browser-a")
             }
         }
     }

@@ -30,7 +30,8 @@ enum CSRF {
         try check(request, submitted: request.headers[header])
     }
 
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    /// Compares secrets without leaking through timing where they first differ.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

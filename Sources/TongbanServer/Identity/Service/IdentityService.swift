@@ -191,22 +191,21 @@ public struct IdentityService: Sendable {
 
     /// Stands for a verified password in the web log-in's second step, so the page asking for the
     /// one-time code never carries the password: the account, an expiry and a MAC keyed by the
-    /// data key over both and the password hash (a changed password voids it).
-    func loginTicket(for account: AccountRecord, now: Int64) -> String {
+    /// data key over both, the password hash (a changed password voids it) and `binding`, the
+    /// browser's CSRF cookie (a ticket copied elsewhere is worthless without it).
+    func loginTicket(for account: AccountRecord, now: Int64, binding: String) -> String {
         let expiry = now + Self.ticketLifetime
-        return "\(account.id).\(expiry).\(ticketMAC(account, expiry: expiry))"
+        return "\(account.id).\(expiry).\(ticketMAC(account, expiry: expiry, binding: binding))"
     }
 
-    private func ticketMAC(_ account: AccountRecord, expiry: Int64) -> String {
-        protector.blindIndex("\(account.id)|\(expiry)|\(account.passwordHash)", purpose: "login-ticket")
+    private func ticketMAC(_ account: AccountRecord, expiry: Int64, binding: String) -> String {
+        protector.blindIndex("\(account.id)|\(expiry)|\(account.passwordHash)|\(binding)", purpose: "login-ticket")
     }
 
-    private func ticketIsValid(_ ticket: String, for account: AccountRecord, now: Int64) -> Bool {
+    private func ticketIsValid(_ ticket: String, for account: AccountRecord, now: Int64, binding: String) -> Bool {
         let parts = ticket.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == account.id, let expiry = Int64(parts[1]), expiry > now else { return false }
-        let expected = Array(ticketMAC(account, expiry: expiry).utf8), given = Array(parts[2].utf8)
-        // Compared in constant time.
-        return expected.count == given.count && zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return CSRF.constantTimeEqual(ticketMAC(account, expiry: expiry, binding: binding), String(parts[2]))
     }
 
     public struct IssuedToken: Sendable {
@@ -225,7 +224,8 @@ public struct IdentityService: Sendable {
         return try await accounts.account(mobileIndex: protector.blindIndex(login, purpose: "mobile"))
     }
 
-    func logIn(_ credentials: Credentials, kind: SessionKind, actor: AuditActor) async throws -> IssuedToken {
+    /// `ticketBinding`: what a log-in ticket is bound to (the browser's CSRF cookie; see `loginTicket`).
+    func logIn(_ credentials: Credentials, kind: SessionKind, actor: AuditActor, ticketBinding: String = "") async throws -> IssuedToken {
         let now = nowMillis
         guard let account = try await find(login: credentials.login), account.active == 1 else {
             _ = try? await hash(credentials.password) // same cost as a real check: no user enumeration by timing
@@ -242,7 +242,7 @@ public struct IdentityService: Sendable {
         var failure: IdentityError?
         var counter: Int64?
         let passwordChecked = if let ticket = credentials.ticket, account.kind == Principal.Kind.staff.rawValue {
-            ticketIsValid(ticket, for: account, now: now)
+            ticketIsValid(ticket, for: account, now: now, binding: ticketBinding)
         } else {
             try await verify(credentials.password, hash: account.passwordHash)
         }
@@ -251,7 +251,7 @@ public struct IdentityService: Sendable {
         } else if account.kind == Principal.Kind.staff.rawValue {
             guard let otp = credentials.otp?.trimmed(), !otp.isEmpty else {
                 // Right password, second factor still missing: not a failed attempt.
-                throw IdentityError.otpRequired(ticket: loginTicket(for: account, now: now))
+                throw IdentityError.otpRequired(ticket: loginTicket(for: account, now: now, binding: ticketBinding))
             }
             if let enc = account.totpSecretEnc, let secret = TOTP.base32Decode(try protector.decrypt(enc)),
                let matched = TOTP.matchingCounter(code: otp, secret: secret, at: clock()),

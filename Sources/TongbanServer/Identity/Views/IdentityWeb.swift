@@ -126,7 +126,9 @@ struct IdentityWeb {
                 return response
             }
             do {
-                let issued = try await identity.logIn(credentials, kind: .cookie, actor: context.auditActor)
+                // FormBody.read has checked the CSRF cookie against the form.
+                let issued = try await identity.logIn(credentials, kind: .cookie, actor: context.auditActor,
+                                                      ticketBinding: request.cookies[CSRF.cookie]?.value ?? "")
                 return ViewRenderer.redirect(next, cookies: [sessionCookie(issued.token, maxAge: Int(identity.sessionLifetime))])
             } catch IdentityError.otpRequired(let ticket) {
                 // The second step's form carries a ticket for the verified password, never the password.
