@@ -119,7 +119,7 @@ public struct WorkflowCase: Sendable, Codable, Equatable {
     /// Steps entered since acceptance, the last being the current one; walked back by
     /// `returnToPreviousStep`.
     public internal(set) var stepPath: [String] = []
-    /// Opinions in the current joint review, by department code.
+    /// Opinions of the current or last joint review, by department code.
     public internal(set) var opinions: [String: JointOpinion] = [:]
     /// What the one-time notice (一次性告知) asked for, until the applicant resubmits.
     public internal(set) var outstandingMaterials: [String] = []

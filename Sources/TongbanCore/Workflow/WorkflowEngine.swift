@@ -331,7 +331,8 @@ private struct Change {
 
     private mutating func enter(_ stepID: String) {
         workflowCase.stepPath.append(stepID)
-        workflowCase.opinions = [:]
+        // A joint review starts afresh; the steps after one keep its opinions for the decider to read.
+        if definition.step(stepID)?.jointReview != nil { workflowCase.opinions = [:] }
         workflowCase.stepClock = CaseClock(limit: definition.step(stepID)?.timeLimit ?? 0, startedOn: date)
         events.append(.stepEntered(stepID))
     }

@@ -52,7 +52,9 @@ import Testing
         run.refuses(.approve, by: Self.reviewer(Self.fire), with: .notLeadDepartment(department: Self.fire))
         try run.act(.approve, by: Self.reviewer(Self.lead))
         #expect(run.current.state == .accepted(step: "decision"))
-        #expect(run.current.opinions.isEmpty, "opinions belong to the joint step only")
+        #expect(run.current.opinions.count == 3, "the decision step shows the opinions it decides on")
+        // Nobody gives an opinion outside a joint review, even with the opinions still shown.
+        run.refuses(agree, by: Self.reviewer(Self.fire), with: .notAllowedInState(action: .giveOpinion, state: .accepted(step: "decision")))
     }
 
     @Test func andJoinDisagreementRecommendsRejection() throws {
@@ -118,6 +120,7 @@ import Testing
         var run = try inJointReview(.all)
         for department in [Self.lead, Self.fire, Self.health] { try run.act(agree, by: Self.reviewer(department)) }
         try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(run.current.opinions.count == 3, "the decider reads the opinions the joint review gave")
         try run.act(.returnToPreviousStep(reason: "需补充卫生意见"), by: WorkflowActor(role: .decisionMaker, departmentCode: Self.lead))
         #expect(run.current.state == .accepted(step: "jointReview"))
         #expect(run.current.opinions.isEmpty)
