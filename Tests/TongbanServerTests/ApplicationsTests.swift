@@ -570,7 +570,8 @@ struct ApplicationsTests {
             #expect(again.status == .ok && again.json["claimedBy"] as? String == claimed.json["claimedBy"] as? String, "claiming twice is no conflict")
 
             // Claimed, the task is the claimant's: a colleague can neither take it nor act on it.
-            #expect(try await s.call(.post, queue + "/claim", token: colleague).status == .conflict)
+            let taken = try await s.call(.post, queue + "/claim", token: colleague)
+            #expect(taken.status == .conflict && taken.json["currentStatus"] as? String == "submitted", "\(taken.text)")
             #expect(try await s.call(.post, queue + "/release", token: colleague).status == .conflict)
             let blocked = try await s.act(id, ["action": "accept"], token: colleague, expect: .conflict)
             #expect(blocked.errorFields == ["claimedBy"] && blocked.json["currentStatus"] as? String == "submitted", "\(blocked.text)")

@@ -331,8 +331,9 @@ extension ApplicationService {
             holder = caller.accountID
         case .release:
             guard let current = task.claimedBy else {
-                throw Problem.conflict("该任务尚未被认领", "the task is not claimed",
-                                       issues: [FieldIssue(field: "claimedBy", code: "notClaimed", zh: "尚未被认领", en: "not claimed")])
+                throw try await stated(Problem.conflict("该任务尚未被认领", "the task is not claimed",
+                                                        issues: [FieldIssue(field: "claimedBy", code: "notClaimed", zh: "尚未被认领", en: "not claimed")]),
+                                       id)
             }
             expected = current == caller.accountID || isHead ? current : caller.accountID
             auditAction = "application.release"
@@ -356,18 +357,27 @@ extension ApplicationService {
         let store = self.store
         let now = self.now
         let (newHolder, expectedHolder, overrideHolder, recordedAs) = (holder, expected, anyHolder, auditAction)
-        try await database.transaction { db in
+        let changed = try await database.transaction { db in
             guard try await store.setClaim(application: id, department: department, kind: task.kind, to: newHolder,
-                                           expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else {
-                throw Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
-                                       issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")])
-            }
+                                           expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else { return false }
             try await audit.append(AuditRecord(recordedAs, targetType: "application", targetID: id,
                                                detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
+            return true
+        }
+        guard changed else {
+            throw try await stated(Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
+                                                    issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")]),
+                                   id)
         }
         var result = task
         result.claimedBy = newHolder
         return result
+    }
+
+    /// A refused claim carries the case as it stands, as a refused action does.
+    private func stated(_ problem: Problem, _ id: String) async throws -> Problem {
+        guard let record = try await store.application(id: id, on: database.read) else { return problem }
+        return ApplicationProblem.withState(problem, of: record)
     }
 
     /// A task claimed by a colleague is theirs to work: acting on it is refused, except by the
