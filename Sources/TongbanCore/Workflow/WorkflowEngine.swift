@@ -130,6 +130,11 @@ private struct Change {
                 stepID = id
                 try authorize(kind, at: currentStep(id))
                 try requireClockRunning()
+                // In a joint review a department asks for materials while it reviews; once its
+                // opinion is given, what it found is in the opinion.
+                if definition.step(id)?.jointReview != nil, let department = actor.departmentCode, workflowCase.opinions[department] != nil {
+                    throw .opinionAlreadyGiven(department: department)
+                }
             default:
                 throw notAllowed(kind)
             }

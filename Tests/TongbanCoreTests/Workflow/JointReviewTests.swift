@@ -57,6 +57,15 @@ import Testing
         run.refuses(agree, by: Self.reviewer(Self.fire), with: .notAllowedInState(action: .giveOpinion, state: .accepted(step: "decision")))
     }
 
+    @Test func aDepartmentAsksForMaterialsBeforeItsOpinionNotAfter() throws {
+        var run = try inJointReview(.all)
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        run.refuses(.requestSupplement(materials: ["消防设计图"]), by: Self.reviewer(Self.fire),
+                    with: .opinionAlreadyGiven(department: Self.fire))
+        try run.act(.requestSupplement(materials: ["卫生许可证明"]), by: Self.reviewer(Self.health))
+        #expect(run.current.state == .supplementRequested(step: "jointReview"))
+    }
+
     @Test func andJoinDisagreementRecommendsRejection() throws {
         var run = try inJointReview(.all)
         try run.act(disagree, by: Self.reviewer(Self.fire))
