@@ -167,7 +167,9 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: wjj).json["total"] as? Int == 1)
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "卫生条件符合要求"], token: wjj)
             #expect(try await s.call(.get, "/api/v1/work/queue?claim=mine", token: wjj).json["total"] as? Int == 0)
-            try await s.act(id, ["action": "approve"], token: wjj, expect: .forbidden)
+            let notLead = try await s.act(id, ["action": "approve"], token: wjj, expect: .forbidden)
+            #expect((notLead.json["errors"] as? [[String: Any]])?.first?["message"] as? String
+                    == "只有牵头部门可以作出决定，杭州市西湖区卫生健康局 不是牵头部门", "\(notLead.text)")
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: wjj, expect: .conflict)
             try await s.act(id, ["action": "approve", "comment": "联合审查通过"], token: scjg)
 

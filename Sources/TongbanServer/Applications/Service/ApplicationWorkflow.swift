@@ -24,8 +24,25 @@ extension ApplicationService {
         do {
             return try await act(record, action: action, input: input, by: caller, actor: actor)
         } catch let refusal as WorkflowError {
-            throw ApplicationProblem.withState(refusal.problem, of: record)
+            throw ApplicationProblem.withState(try await named(refusal), of: record)
         }
+    }
+
+    /// The refusal as a person reads it: the engine knows departments by code, the page by name.
+    private func named(_ refusal: WorkflowError) async throws -> Problem {
+        var problem = refusal.problem
+        let department: String? = switch refusal {
+        case .departmentNotPermitted(let code, _), .departmentNotParticipant(let code), .notLeadDepartment(let code): code
+        case .opinionAlreadyGiven(let code): code
+        default: nil
+        }
+        guard let department, let name = try await store.departmentName(code: department, on: database.read) else { return problem }
+        problem.issues = problem.issues.map { issue in
+            var issue = issue
+            issue.messageZh = issue.messageZh.replacingOccurrences(of: department, with: name)
+            return issue
+        }
+        return problem
     }
 
     private func act(_ record: ApplicationRecord, action: CaseAction, input: ActionInput, by caller: Principal,
