@@ -237,7 +237,9 @@ public struct ApplicationService: Sendable {
     /// (a draft, or a supplement being prepared): a wrong file need not travel with the case.
     public func removeAttachment(id: String, materialID: String, by caller: Principal, actor: AuditActor) async throws {
         let record = try await owned(id, by: caller)
-        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
+        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else {
+            throw ApplicationProblem.withState(ApplicationProblem.notEditable(record.status), of: record)
+        }
         guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
               material.source == "applicant", let stored = material.storedName else { throw ApplicationProblem.notFound() }
         let store = self.store
