@@ -593,8 +593,8 @@ struct ApplicationsTests {
             #expect(usernames.isSuperset(of: ["clerk", "wang.shou", "reviewer", "approver"]) && !usernames.contains("reviewer-scjg"), "\(usernames)")
             #expect(try await s.call(.get, "/api/v1/work/colleagues", token: clerk).status == .forbidden)
 
-            // The department head reassigns it by log-in name; the colleague then works it.
-            let assigned = try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "wang.shou"])
+            // The department head reassigns it by log-in name (as typed at log-in, any case); the colleague then works it.
+            let assigned = try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "Wang.Shou"])
             #expect(assigned.status == .ok, "\(assigned.text)")
             #expect(assigned.json["claimedBy"] as? String != claimed.json["claimedBy"] as? String)
             #expect(try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "reviewer"]).status == .unprocessableContent)

@@ -55,7 +55,7 @@ public struct TongbanServices: Sendable {
             }
             // The wallet is asked first; the shared-data library answers for everything else the government holds.
             let applications = try ApplicationService.make(
-                config, database: database, accounts: accounts, protector: protector, audit: audit, divisions: divisions, calendars: calendars,
+                config, database: database, accounts: accounts, reference: reference, protector: protector, audit: audit, divisions: divisions, calendars: calendars,
                 catalog: CatalogBackedItems(catalog: catalog),
                 suppliers: [WalletSupplier(certificates: certificates), SharedDataSupplier()],
                 listeners: [CertificateIssuingListener(certificates: certificates, protector: protector)])

@@ -82,3 +82,15 @@ enum FormBody {
         return result
     }
 }
+
+extension ViewRenderer {
+    /// The same page of results with another page number, every other query parameter kept.
+    static func pageLink(_ request: Request, _ page: Int) -> String {
+        var components = URLComponents()
+        components.path = request.uri.path
+        var items = request.uri.queryParameters.filter { $0.key != "page" }.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
+        items.append(URLQueryItem(name: "page", value: String(page)))
+        components.queryItems = items.sorted { $0.name < $1.name }
+        return components.string ?? request.uri.path
+    }
+}

@@ -176,6 +176,14 @@ struct CaseTasksTests {
                 == [decision, CaseTask(departmentCode: "bureau", role: .decisionMaker, kind: .supervise, step: "decision")])
     }
 
+    @Test func aSupplementNoticeNamesWhatTheApplicantProvides() {
+        let item = CatalogFixtures.item()
+        #expect(item.supplementIssues(naming: ["申请书", " ", " 申请书 "]).isEmpty)
+        let issues = item.supplementIssues(naming: ["申请书", "营业执照", "不存在的材料"])
+        #expect(issues.map(\.field) == ["materials/1", "materials/2"])
+        #expect(issues.map(\.code) == ["governmentSupplied", "unknownMaterial"])
+    }
+
     @Test func statusNamesEveryState() {
         #expect(ApplicationStatus(.accepted(step: "review")) == .inProgress)
         #expect(ApplicationStatus(.supplementRequested(step: nil)).isEditable)

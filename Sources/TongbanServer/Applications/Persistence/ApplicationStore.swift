@@ -231,8 +231,6 @@ public protocol ApplicationStore: Sendable {
 
     func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord]
-    /// A department's name, for what the timeline says about it.
-    func departmentName(code: String, on db: any SQLDatabase) async throws -> String?
     /// Removes one material of the application; false when there is no such material.
     func deleteMaterial(id: String, application: String, on db: any SQLDatabase) async throws -> Bool
 
@@ -345,11 +343,6 @@ struct SQLApplicationStore: ApplicationStore {
 
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord] {
         try await db.query(Self.materialsOfApplication, [application]).all().map(MaterialRecord.init(row:))
-    }
-
-    func departmentName(code: String, on db: any SQLDatabase) async throws -> String? {
-        struct Name: Decodable { var name: String }
-        return try await db.select().column("name").from("departments").where("code", .equal, code).first(decoding: Name.self)?.name
     }
 
     func deleteMaterial(id: String, application: String, on db: any SQLDatabase) async throws -> Bool {

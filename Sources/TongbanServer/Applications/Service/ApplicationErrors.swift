@@ -50,6 +50,13 @@ enum ApplicationProblem {
     static let attachmentAltered = Problem(.internalServerError, code: "attachment-altered", zh: "材料文件与上传时记录的摘要不符，已拒绝提供",
                                            en: "the material's file does not match the SHA-256 recorded at upload")
 
+    /// A `divisionCode` given in a request body: six digits, or the catalog lookup it feeds names another field.
+    static func checkDivisionCode(_ division: String?) throws {
+        if let division, !CatalogScope.isDivisionCode(division) {
+            throw Problem.validation([field("divisionCode", "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
+        }
+    }
+
     static func field(_ field: String, _ code: String, _ zh: String, _ en: String) -> FieldIssue {
         FieldIssue(field: field, code: code, zh: zh, en: en)
     }

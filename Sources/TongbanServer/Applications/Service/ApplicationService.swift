@@ -13,6 +13,8 @@ public struct ApplicationService: Sendable {
     let catalog: any PublishedCatalog
     let library: ProcessLibrary
     let accounts: any AccountStore
+    /// Department names, for what the timeline and refusals say about a department.
+    let reference: any ReferenceStore
     let protector: FieldProtector
     let audit: any AuditLog
     let divisions: DivisionIndex
@@ -25,7 +27,8 @@ public struct ApplicationService: Sendable {
     let clock: @Sendable () -> Date
 
     public init(database: AppDatabase, store: any ApplicationStore, catalog: any PublishedCatalog, library: ProcessLibrary,
-                accounts: any AccountStore, protector: FieldProtector, audit: any AuditLog, divisions: DivisionIndex,
+                accounts: any AccountStore, reference: any ReferenceStore, protector: FieldProtector, audit: any AuditLog,
+                divisions: DivisionIndex,
                 calendars: CalendarBook, suppliers: [any MaterialSupplier], listeners: [any ConclusionListener],
                 uploads: URL, clock: @escaping @Sendable () -> Date) {
         self.database = database
@@ -33,6 +36,7 @@ public struct ApplicationService: Sendable {
         self.catalog = catalog
         self.library = library
         self.accounts = accounts
+        self.reference = reference
         self.protector = protector
         self.audit = audit
         self.divisions = divisions
@@ -58,9 +62,7 @@ public struct ApplicationService: Sendable {
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
-        if let division = input.divisionCode, !(division.count == 6 && division.allSatisfy { $0.isASCII && $0.isNumber }) {
-            throw Problem.validation([ApplicationProblem.field("divisionCode", "format", "行政区划代码应为 6 位数字", "divisionCode must be 6 digits")])
-        }
+        try ApplicationProblem.checkDivisionCode(input.divisionCode)
         guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
             // Echoed clipped: whatever was sent comes back in the answer.
             let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)
@@ -338,7 +340,7 @@ public struct ApplicationService: Sendable {
             .last { $0.event == WorkflowEvent.Kind.supplementRequested(materials: []).code }?.occurredAt ?? 0
         let renewed = Set(materials.filter { $0.source == "applicant" && $0.createdAt > requested }.map(\.materialName))
         // Notices from before names were checked against the guide may name what cannot be uploaded.
-        let uploadable = Set(item.materials.filter { !$0.source.isGovernmentSupplied }.map(\.name))
+        let uploadable = Set(item.applicantMaterials.map(\.name))
         return named.filter { uploadable.contains($0) && !renewed.contains($0) }.map { name in
             ApplicationProblem.field("materials/\(name)", "supplementMissing", "请按补正告知重新上传“\(name)”",
                                      "upload \(name) again, as the supplement notice asks")

@@ -36,7 +36,7 @@ extension ApplicationService {
         case .opinionAlreadyGiven(let code): code
         default: nil
         }
-        guard let department, let name = try await store.departmentName(code: department, on: database.read) else { return problem }
+        guard let department, let name = try await reference.department(department)?.name else { return problem }
         problem.issues = problem.issues.map { issue in
             var issue = issue
             issue.messageZh = issue.messageZh.replacingOccurrences(of: department, with: name)
@@ -63,7 +63,8 @@ extension ApplicationService {
         let current = try Self.decode(WorkflowCase.self, record.caseJson)
         let step = engine.definition.step(current.state.step ?? engine.definition.initialStep)
         if case .requestSupplement(let materials) = action {
-            try Self.checkSupplement(materials, item: try await boundItem(of: record))
+            let issues = try await boundItem(of: record).supplementIssues(naming: materials)
+            if !issues.isEmpty { throw Problem.validation(issues) }
         }
         guard let role = StaffPosts.actingRole(for: caller.roles, action: input.action, at: step) else {
             throw Problem(.forbidden, code: "workflow-forbidden", zh: "您的岗位不办理审批事项", en: "your post does not handle applications")
@@ -77,28 +78,6 @@ extension ApplicationService {
         return try await transition(record, current: current, action: action,
                                     actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
                                     caller: caller, comment: input.comment, audit: actor)
-    }
-
-    /// A supplement notice names materials of the item's guide that the applicant provides, so
-    /// the applicant can upload exactly what it asks for; what is wrong with each goes in the comment.
-    static func checkSupplement(_ materials: [String], item: ServiceItem) throws {
-        let requirements = Dictionary(item.materials.map { ($0.name, $0) }) { first, _ in first }
-        var issues: [FieldIssue] = []
-        for (index, name) in materials.enumerated() {
-            let name = name.trimmed()
-            guard !name.isEmpty else { continue }
-            if let requirement = requirements[name] {
-                if requirement.source.isGovernmentSupplied {
-                    issues.append(ApplicationProblem.field("materials/\(index)", "governmentSupplied",
-                                                           "“\(name)”由政府部门共享获取，不能要求申请人补正",
-                                                           "\(name) is supplied by the government; the applicant cannot be asked for it"))
-                }
-            } else {
-                issues.append(ApplicationProblem.field("materials/\(index)", "unknownMaterial", "办事指南未列出材料“\(name)”",
-                                                       "the service guide does not list \(name)"))
-            }
-        }
-        if !issues.isEmpty { throw Problem.validation(issues) }
     }
 
     /// Steps bound to no department belong to the handling department; a joint review
@@ -359,7 +338,7 @@ extension ApplicationService {
                 throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以分派办件", en: "only the department head assigns cases")
             }
             // The head names a colleague by log-in name or by account id.
-            var account = try await accounts.account(username: assignee)
+            var account = try await accounts.account(username: assignee.lowercased())
             if account == nil { account = try await accounts.account(id: assignee) }
             guard let account, account.kind == Principal.Kind.staff.rawValue,
                   account.active == 1, account.departmentCode == department,
@@ -479,7 +458,7 @@ extension ApplicationService {
         }
         var department: String?
         if warn || escalate, let code = deadlines.governingDepartment {
-            department = try await store.departmentName(code: code, on: database.read) ?? code
+            department = try await reference.department(code)?.name ?? code
         }
         let limit = Self.limitName(deadlines, department: department)
         let due = deadlines.governingDueDate?.description ?? "-"

@@ -21,12 +21,13 @@ struct DeadlineSupervisor: PeriodicService {
 extension ApplicationService {
     /// The service as the server runs it: the bundled catalog until the catalog capability
     /// provides its own, the published holiday calendar, the configured upload directory.
-    static func make(_ config: AppConfiguration, database: AppDatabase, accounts: any AccountStore, protector: FieldProtector,
+    static func make(_ config: AppConfiguration, database: AppDatabase, accounts: any AccountStore, reference: any ReferenceStore,
+                     protector: FieldProtector,
                      audit: any AuditLog, divisions: DivisionIndex, calendars: CalendarBook, catalog: any PublishedCatalog,
                      suppliers: [any MaterialSupplier], listeners: [any ConclusionListener]) throws -> ApplicationService {
         ApplicationService(
             database: database, store: SQLApplicationStore(), catalog: catalog, library: try ProcessLibrary(publications: SQLProcessPublicationStore()),
-            accounts: accounts, protector: protector, audit: audit, divisions: divisions,
+            accounts: accounts, reference: reference, protector: protector, audit: audit, divisions: divisions,
             calendars: calendars,
             suppliers: suppliers, listeners: listeners,
             uploads: config.uploadDirectory, clock: config.clock)

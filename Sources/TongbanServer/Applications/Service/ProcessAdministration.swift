@@ -49,9 +49,7 @@ extension ApplicationService {
     }
 
     public func publishProcess(itemCode: String, _ input: ProcessPublication, by caller: Principal, actor: AuditActor) async throws -> ProcessInForce {
-        if let division = input.divisionCode, !CatalogScope.isDivisionCode(division) {
-            throw Problem.validation([ApplicationProblem.field("divisionCode", "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
-        }
+        try ApplicationProblem.checkDivisionCode(input.divisionCode)
         guard let entry = try await catalog.item(code: itemCode, division: input.divisionCode, version: nil) else {
             throw Problem.notFound("item")
         }

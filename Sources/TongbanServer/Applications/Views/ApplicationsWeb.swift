@@ -97,11 +97,8 @@ struct ApplicationsWeb {
         init(_ request: Request, paging: Paging, total: Int) {
             page = paging.page
             pages = max(1, (total + paging.pageSize - 1) / paging.pageSize)
-            let kept = request.uri.queryParameters.filter { $0.key != "page" }
-                .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-            func link(_ page: Int) -> String { "\(request.uri.path)?" + (kept + ["page=\(page)"]).joined(separator: "&") }
-            previous = paging.page > 1 ? link(paging.page - 1) : nil
-            next = paging.page < pages ? link(paging.page + 1) : nil
+            previous = paging.page > 1 ? ViewRenderer.pageLink(request, paging.page - 1) : nil
+            next = paging.page < pages ? ViewRenderer.pageLink(request, paging.page + 1) : nil
         }
     }
 

@@ -100,20 +100,12 @@ struct CatalogWeb {
                                  zeroVisits: item.visits == 0, oneVisit: item.visits == 1, online: item.online)
             },
             hasResults: !envelope.items.isEmpty, total: envelope.total,
-            previous: page > 1 ? Self.pageLink(request, page - 1) : nil,
-            next: page < pages ? Self.pageLink(request, page + 1) : nil,
+            previous: page > 1 ? ViewRenderer.pageLink(request, page - 1) : nil,
+            next: page < pages ? ViewRenderer.pageLink(request, page + 1) : nil,
             pageLabel: "第 \(page) / \(pages) 页",
             isCatalogAdmin: context.principal?.hasAny([.catalogAdmin, .systemAdmin]) ?? false)
     }
 
-    static func pageLink(_ request: Request, _ page: Int) -> String {
-        var components = URLComponents()
-        components.path = "/services"
-        var items = request.uri.queryParameters.filter { $0.key != "page" }.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
-        items.append(URLQueryItem(name: "page", value: String(page)))
-        components.queryItems = items.sorted { $0.name < $1.name }
-        return components.string ?? "/services"
-    }
 
     struct GuidePage: Sendable {
         var code: String

@@ -182,8 +182,10 @@ public struct IdentityService: Sendable {
         public var login: String
         public var password: String
         public var otp: String?
-        /// Instead of the password, in the web log-in's second step.
+        /// Instead of the password, in the web log-in's second step; never read from a JSON body.
         public var ticket: String? = nil
+
+        private enum CodingKeys: String, CodingKey { case login, password, otp }
     }
 
     /// How long the second log-in step may take.
