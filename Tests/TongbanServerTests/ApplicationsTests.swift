@@ -364,11 +364,16 @@ struct ApplicationsTests {
             let supervisor = try await s.logInDemoStaff("supervisor")
             #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: supervisor).status == .ok)
             #expect(try await s.call(.get, path, token: supervisor).status == .notFound)
+            // Staff of a department the case never reaches: not even told the case exists, but the attempt is entered.
+            let unrelated = try await s.logInDemoStaff("handler-zjw")
+            #expect(try await s.call(.get, path, token: unrelated).status == .notFound)
+            // The applicant asking for a file that is not there is no staff attempt.
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)/attachments/nope", token: person).status == .notFound)
             // Each staff read is one entry saying how it ended; failed reads are entered for the applicant too.
             var reads = AuditFilter()
             reads.action = "application.attachment.read"
             let outcomes = try await s.services.audit.list(reads, paging: Paging()).entries.map(\.outcome)
-            #expect(outcomes.sorted() == ["failure", "failure", "success"], "\(outcomes)")
+            #expect(outcomes.sorted() == ["denied", "denied", "failure", "failure", "success"], "\(outcomes)")
         }
     }
 

@@ -134,6 +134,19 @@ struct IdentityTests {
             _ = try await s.logIn("clerk", password: DemoData.password, otp: code)
             let replay = try await s.call(.post, "/api/v1/auth/token", json: ["login": "clerk", "password": DemoData.password, "otp": code])
             #expect(replay.status == .unauthorized)
+            // One code sent twice at once (seen over a shoulder, replayed in a race): one session, not two.
+            clock.advance(30)
+            let next = TOTP.code(secret: DemoData.totpSecret(for: "clerk"), at: clock.read())
+            let racing = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await s.call(.post, "/api/v1/auth/token", json: ["login": "clerk", "password": DemoData.password, "otp": next])
+                            .status.code
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(racing.sorted() == [201, 401, 401, 401], "\(racing)")
         }
     }
 
@@ -175,6 +188,13 @@ struct IdentityTests {
             clock.advance(60)
             _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor,
                                          ticketBinding: "browser-a")
+            // Used once: even with the next fresh code, the same ticket signs in no second time.
+            clock.advance(30)
+            do {
+                _ = try await identity.logIn(.init(login: "clerk", password: "", otp: code(), ticket: issued), kind: .cookie, actor: actor,
+                                             ticketBinding: "browser-a")
+                Issue.record("a used ticket signed in again")
+            } catch IdentityError.badCredentials {}
             // Expired.
             let late = try await ticket()
             clock.advance(6 * 60)

@@ -262,9 +262,19 @@ public struct ApplicationService: Sendable {
     /// The stored file, for the applicant and for staff handling the case (audited, refusals too).
     /// Supervisors, who may read a case of their divisions, do not handle it: its files stay with those who do.
     public func attachment(id: String, materialID: String, by caller: Principal, actor: AuditActor) async throws -> (MaterialRecord, Data) {
-        let record = try await visible(id, to: caller)
+        // One entry per read, saying how it ended; the applicant's own successful reads are not audited.
+        func note(_ action: String, _ outcome: AuditOutcome, _ detail: String) async throws {
+            try await audit.append(AuditRecord(action, targetType: "application", targetID: id, outcome: outcome, detail: detail), actor: actor)
+        }
+        // A staff member refused a file is a staff attempt at personal data: recorded like a read.
+        func refused() async throws -> Never {
+            if caller.kind == .staff { try await note("application.attachment.read", .denied, materialID) }
+            throw ApplicationProblem.notFound()
+        }
+        let record: ApplicationRecord
+        do { record = try await visible(id, to: caller) } catch let problem as Problem where problem.status == .notFound { try await refused() }
         let isApplicant = caller.accountID == record.applicantId
-        if !isApplicant, try await !handles(record, caller) { throw ApplicationProblem.notFound() }
+        if !isApplicant, try await !handles(record, caller) { try await refused() }
         guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
               let stored = material.storedName else { throw ApplicationProblem.notFound() }
         let file = uploads.appendingPathComponent(stored)
@@ -272,10 +282,6 @@ public struct ApplicationService: Sendable {
         let read = try? await NIOThreadPool.singleton.runIfActive {
             let data = try Data(contentsOf: file)
             return (data, SHA256.hash(data: data).hexEncoded)
-        }
-        // One entry per read, saying how it ended; the applicant's own successful reads are not audited.
-        func note(_ action: String, _ outcome: AuditOutcome, _ detail: String) async throws {
-            try await audit.append(AuditRecord(action, targetType: "application", targetID: id, outcome: outcome, detail: detail), actor: actor)
         }
         guard let (data, digest) = read else {
             try await note("application.attachment.read", .failure, "\(materialID) file missing")

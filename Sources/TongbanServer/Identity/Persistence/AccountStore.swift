@@ -118,7 +118,7 @@ public protocol AccountStore: Sendable {
     func account(mobileIndex: String) async throws -> AccountRecord?
     func account(username: String) async throws -> AccountRecord?
     func recordFailure(id: String, failedLogins: Int, firstFailedAt: Int64?, lockedUntil: Int64?, on db: any SQLDatabase) async throws
-    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws
+    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws -> Bool
     func staff(_ filter: StaffFilter, paging: Paging) async throws -> (items: [AccountRecord], total: Int)
 
     func insert(_ organization: OrganizationRecord, agent: String, on db: any SQLDatabase, now: Int64) async throws
@@ -163,13 +163,18 @@ struct SQLAccountStore: AccountStore {
             .where("id", .equal, id).run()
     }
 
-    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws {
+    /// False when `totpCounter` is no longer above the stored one: another log-in used the code first.
+    func recordSuccess(id: String, totpCounter: Int64?, on db: any SQLDatabase) async throws -> Bool {
         let q = db.update("accounts")
             .set("failed_logins", to: 0)
             .set("first_failed_at", to: SQLLiteral.null)
             .set("locked_until", to: SQLLiteral.null)
-        if let totpCounter { q.set("totp_last_counter", to: totpCounter) }
-        try await q.where("id", .equal, id).run()
+            .where("id", .equal, id)
+        if let totpCounter {
+            q.set("totp_last_counter", to: totpCounter)
+            q.where { $0.where("totp_last_counter", .is, SQLLiteral.null).orWhere("totp_last_counter", .lessThan, totpCounter) }
+        }
+        return try await q.returning("id").first() != nil
     }
 
     func staff(_ filter: StaffFilter, paging: Paging) async throws -> (items: [AccountRecord], total: Int) {

@@ -193,15 +193,17 @@ public struct IdentityService: Sendable {
 
     /// Stands for a verified password in the web log-in's second step, so the page asking for the
     /// one-time code never carries the password: the account, an expiry and a MAC keyed by the
-    /// data key over both, the password hash (a changed password voids it) and `binding`, the
-    /// browser's CSRF cookie (a ticket copied elsewhere is worthless without it).
+    /// data key over both, the password hash (a changed password voids it), the last one-time
+    /// code's counter (so the ticket serves one log-in: a success moves the counter) and
+    /// `binding`, the browser's CSRF cookie (a ticket copied elsewhere is worthless without it).
     func loginTicket(for account: AccountRecord, now: Int64, binding: String) -> String {
         let expiry = now + Self.ticketLifetime
         return "\(account.id).\(expiry).\(ticketMAC(account, expiry: expiry, binding: binding))"
     }
 
     private func ticketMAC(_ account: AccountRecord, expiry: Int64, binding: String) -> String {
-        protector.blindIndex("\(account.id)|\(expiry)|\(account.passwordHash)|\(binding)", purpose: "login-ticket")
+        protector.blindIndex("\(account.id)|\(expiry)|\(account.passwordHash)|\(account.totpLastCounter ?? -1)|\(binding)",
+                             purpose: "login-ticket")
     }
 
     private func ticketIsValid(_ ticket: String, for account: AccountRecord, now: Int64, binding: String) -> Bool {
@@ -272,12 +274,20 @@ public struct IdentityService: Sendable {
         let matchedCounter = counter
         let lifetime = kind == .bearer ? bearerLifetime : sessionLifetime
         let expires = now + Int64(lifetime * 1000)
-        try await database.transaction { db in
-            try await accounts.recordSuccess(id: account.id, totpCounter: matchedCounter, on: db)
-            try await accounts.insert(SessionRecord(tokenHash: Self.tokenHash(token), accountId: account.id, kind: kind.rawValue,
-                                                    createdAt: now, expiresAt: expires, revokedAt: nil), on: db)
-            try await audit.append(AuditRecord("auth.login", targetType: "account", targetID: account.id, detail: kind.rawValue),
-                                   actor: accountActor, on: db)
+        do {
+            try await database.transaction { db in
+                // Two log-ins racing with one code: the counter moves once, the other is refused.
+                guard try await accounts.recordSuccess(id: account.id, totpCounter: matchedCounter, on: db) else {
+                    throw IdentityError.badOTP
+                }
+                try await accounts.insert(SessionRecord(tokenHash: Self.tokenHash(token), accountId: account.id, kind: kind.rawValue,
+                                                        createdAt: now, expiresAt: expires, revokedAt: nil), on: db)
+                try await audit.append(AuditRecord("auth.login", targetType: "account", targetID: account.id, detail: kind.rawValue),
+                                       actor: accountActor, on: db)
+            }
+        } catch IdentityError.badOTP {
+            try await registerFailure(account, now: now, actor: accountActor)
+            throw IdentityError.badOTP
         }
         return IssuedToken(token: token, expiresAt: Date(timeIntervalSince1970: Double(expires) / 1000), account: account)
     }
