@@ -64,6 +64,39 @@ struct IdentityTests {
         }
     }
 
+    /// PostgreSQL cannot store U+0000: before this was refused at the door, these were 500s there.
+    @Test(arguments: TestEngine.available)
+    func nulCharactersAreRefusedNamingTheField(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let login = try await s.call(.post, "/api/v1/auth/token", raw: #"{"login":"1380000\u00000001","password":"x"}"#)
+            #expect(login.status == .badRequest && login.errorFields == ["login"], "\(login.text)")
+            #expect((login.json["errors"] as? [[String: Any]])?.first?["message"] as? String == "login 不能含有空字符（U+0000）")
+            let person = try await s.demoPerson()
+            let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                           raw: #"{"itemCode":"330106-GG-0002","divisionCode":"330106","form":{"request":"a\u0000b"}}"#)
+            #expect(created.status == .badRequest && created.errorFields == ["form/request"], "\(created.text)")
+            // An escaped backslash followed by "u0000" is text, not a NUL.
+            let text = try await s.call(.post, "/api/v1/applications", token: person,
+                                        raw: #"{"itemCode":"330106-GG-0002","divisionCode":"330106","form":{"request":"a\\u0000b"}}"#)
+            #expect(text.status == .created, "\(text.text)")
+            let id = text.json["id"] as? String ?? ""
+            _ = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let queue = try await s.call(.get, "/api/v1/work/queue?itemCode=a%00b", token: clerk)
+            #expect(queue.status == .badRequest && queue.errorFields == ["itemCode"], "\(queue.text)")
+            #expect(try await s.call(.get, "/api/v1/applications/a%00b", token: clerk).errorFields == ["path"])
+            let refusal = try await s.call(.post, "/api/v1/applications/\(id)/actions", token: clerk,
+                                           raw: #"{"action":"refuseToAccept","reason":"原因\u0000x"}"#)
+            #expect(refusal.status == .badRequest && refusal.errorFields == ["reason"], "\(refusal.text)")
+            #expect(try await s.call(.get, "/api/v1/applications/\(id)", token: clerk).json["status"] as? String == "submitted")
+            // The pages' forms too, with a friendly page rather than JSON.
+            let token = String(repeating: "c", count: 40)
+            let form = try await s.call(.post, "/login", raw: "_csrf=\(token)&login=a%00b&password=x",
+                                        headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(CSRF.cookie)=\(token)"])
+            #expect(form.status == .badRequest && form.headers[.contentType]?.hasPrefix("text/html") == true, "\(form.status)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func duplicatesAreConflicts(_ engine: TestEngine) async throws {
         try await withApp(engine) { s in

@@ -111,6 +111,7 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     router.middlewares.add(RequestLogMiddleware())
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware(views: views, routes: routes))
+    router.middlewares.add(NulInputMiddleware())
     router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
 
     let identityAPI = IdentityAPI(identity: services.identity, accounts: services.accounts, reference: services.reference,

@@ -24,6 +24,8 @@ enum JSONBody {
         if data.isEmpty {
             throw Problem.badRequest("请求体为空，应为 JSON", "request body is empty; JSON expected")
         }
+        let nul = NulInput.issues(inJSON: data)
+        if !nul.isEmpty { throw NulInput.refusal(nul) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

@@ -66,6 +66,7 @@ enum FormBody {
         let buffer = try await request.collectBody(upTo: JSONBody.limit)
         let result = parse(String(buffer: buffer))
         try CSRF.check(request, submitted: result[CSRF.field])
+        try NulInput.check(result)
         return result
     }
 

@@ -290,6 +290,9 @@ struct Open311API {
         var request = request
         let buffer = try await request.collectBody(upTo: JSONBody.limit)
         let form = FormBody.parse(String(buffer: buffer))
+        if let field = form.first(where: { $0.key.contains("\0") || $0.value.contains("\0") })?.key {
+            throw Failure(status: .badRequest, description: "\(field.replacingOccurrences(of: "\0", with: "")) must not contain the NUL character")
+        }
         guard let key = form["api_key"], !key.isEmpty else { throw Failure(status: .forbidden, description: "api_key is required") }
         guard let record = try await service.store.open311Key(hash: Self.keyHash(key)), record.revokedAt == nil else {
             throw Failure(status: .forbidden, description: "invalid or revoked api_key")

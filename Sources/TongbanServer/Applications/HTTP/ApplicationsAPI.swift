@@ -259,6 +259,7 @@ struct ApplicationsAPI {
             }
             var fields: [String: String] = [:]
             for part in parts where part.fileName == nil { fields[part.name] = String(decoding: part.data, as: UTF8.self) }
+            try NulInput.check(fields.merging(["filename": file.fileName ?? ""]) { field, _ in field })
             return (.init(material: fields["material"] ?? "", fileName: file.fileName ?? "attachment", declaredType: file.contentType,
                           bytes: file.data), fields)
         }

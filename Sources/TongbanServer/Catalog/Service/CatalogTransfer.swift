@@ -144,6 +144,8 @@ public struct CatalogTransfer: Sendable {
     // MARK: - Import
 
     public func importFile(_ data: Data, format: Format, by principal: Principal?, actor: AuditActor, progress: Progress? = nil) async throws -> Report {
+        if data.contains(0) { throw NulInput.refusal([NulInput.issue("file")]) }
+        if format == .json, case let nul = NulInput.issues(inJSON: data), !nul.isEmpty { throw NulInput.refusal(nul) }
         let (entries, parseIssues) = Self.parse(data, format: format)
         return try await importEntries(entries, parseIssues: parseIssues, by: principal, actor: actor, progress: progress)
     }
