@@ -70,7 +70,9 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let services = try await TongbanServices.start(store.configuration(), logger: Logger(label: "tongban.audit"))
+            var configuration = store.configuration()
+            configuration.needsDataKey = false
+            let services = try await TongbanServices.start(configuration, logger: Logger(label: "tongban.audit"))
             let result = try await services.audit.verify()
             await services.database.shutdown()
             switch result {

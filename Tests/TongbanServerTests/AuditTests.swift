@@ -183,7 +183,10 @@ struct AuditTests {
             }
         }
         try await DatabaseBackup.restore(target.configuration, from: file, force: false)
-        let restored = try await TongbanServices.start(target.configuration, logger: .init(label: "test"))
+        // Restored without its data key (`audit verify` runs so): the chain still verifies.
+        var configuration = target.configuration
+        configuration.needsDataKey = false
+        let restored = try await TongbanServices.start(configuration, logger: .init(label: "test"))
         let result = try await restored.audit.verify()
         await restored.database.shutdown()
         await target.cleanup()

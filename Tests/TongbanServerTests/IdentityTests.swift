@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import Logging
 import HTTPTypes
 import SQLKit
 import Testing
@@ -95,6 +97,47 @@ struct IdentityTests {
                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(CSRF.cookie)=\(token)"])
             #expect(form.status == .badRequest && form.headers[.contentType]?.hasPrefix("text/html") == true, "\(form.status)")
         }
+    }
+
+    /// Processes sharing a database each load the data key from their own environment or data directory.
+    @Test(arguments: TestEngine.available)
+    func aProcessWithAnotherDataKeyRefusesToStart(_ engine: TestEngine) async throws {
+        let store = try await TestStore.make(engine, clock: TestClock(), demo: true)
+        let logger = Logger(label: "test")
+        func refused(_ config: AppConfiguration) async -> FieldProtectorError? {
+            do {
+                let services = try await TongbanServices.start(config, logger: logger)
+                await services.database.shutdown()
+                return nil
+            } catch let error as FieldProtectorError {
+                return error
+            } catch {
+                Issue.record("\(error)")
+                return nil
+            }
+        }
+        #expect(await refused(store.configuration) == nil)
+        var other = store.configuration
+        other.dataKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        #expect(await refused(other).map { "\($0)" }?.contains("every process sharing a database needs the same key") == true)
+        // No key of its own (a process started with another data directory): refused, and no key file made up.
+        let keyFile = store.configuration.dataDirectory.appendingPathComponent("data.key")
+        let aside = store.configuration.dataDirectory.appendingPathComponent("data.key.aside")
+        try FileManager.default.moveItem(at: keyFile, to: aside)
+        #expect(await refused(store.configuration).map { "\($0)" }?.contains("TONGBAN_DATA_KEY") == true)
+        #expect(!FileManager.default.fileExists(atPath: keyFile.path))
+        try FileManager.default.moveItem(at: aside, to: keyFile)
+        // A database from before the fingerprint is checked against a value encrypted in it, then fingerprinted.
+        let services = try await TongbanServices.start(store.configuration, logger: logger)
+        try await services.database.sql.raw("DELETE FROM data_key_check").run()
+        await services.database.shutdown()
+        #expect(await refused(other) != nil)
+        #expect(await refused(store.configuration) == nil)
+        #expect(await refused(other) != nil)
+        // The audit chain's verification reads no personal data and runs without the key.
+        other.needsDataKey = false
+        #expect(await refused(other) == nil)
+        await store.cleanup()
     }
 
     @Test(arguments: TestEngine.available)

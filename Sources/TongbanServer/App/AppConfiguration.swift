@@ -20,6 +20,10 @@ public struct AppConfiguration: Sendable {
     public var store: Store
     /// Base64 of 32 bytes; when nil a key file is created in the data directory.
     public var dataKey: String?
+    /// False only for tools that read no personal data (the audit chain's verification), which
+    /// may then run on a backup restored without its key: the check is skipped, and the
+    /// process works with a throwaway key it never writes down.
+    public var needsDataKey = true
     public var loadDemoData: Bool
     /// bcrypt work factor; tests lower it because each hash otherwise costs ~250 ms.
     public var bcryptCost: UInt8

@@ -29,7 +29,7 @@ public struct TongbanServices: Sendable {
             try await database.migrate()
             let loaded = try await DivisionLoader.loadIfEmpty(database)
             if loaded > 0 { logger.info("loaded \(loaded) divisions") }
-            let protector = try FieldProtector.load(configured: config.dataKey, dataDirectory: config.dataDirectory)
+            let protector = try await DataKeyCheck.load(config, database: database, logger: logger)
             let audit = SQLAuditLog(database: database, clock: config.clock)
             let reference = SQLReferenceStore(database: database)
             let accounts = SQLAccountStore(database: database)

@@ -43,8 +43,9 @@ public struct FieldProtector: Sendable {
     }
 
     /// Loads the key from `TONGBAN_DATA_KEY` or the data directory's key file, creating the
-    /// file (mode 0600) on first start.
-    public static func load(configured: String?, dataDirectory: URL) throws -> FieldProtector {
+    /// file (mode 0600) on first start — only when `mayCreate`: a database that already holds
+    /// data under some key needs that key, not a new one.
+    public static func load(configured: String?, dataDirectory: URL, mayCreate: Bool = true) throws -> FieldProtector {
         if let configured, !configured.isEmpty {
             guard let raw = Data(base64Encoded: configured), raw.count == 32 else {
                 throw FieldProtectorError.badConfiguredKey
@@ -58,6 +59,7 @@ public struct FieldProtector: Sendable {
            let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 {
             return FieldProtector(masterKey: SymmetricKey(data: raw))
         }
+        guard mayCreate else { throw FieldProtectorError.keyMissing(file.path) }
         let key = SymmetricKey(size: .bits256)
         let encoded = key.withUnsafeBytes { Data($0) }.base64EncodedString()
         guard fm.createFile(atPath: file.path, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -72,6 +74,8 @@ public enum FieldProtectorError: Error, CustomStringConvertible {
     case malformedCiphertext
     case badConfiguredKey
     case cannotWriteKeyFile(String)
+    case keyMissing(String)
+    case keyMismatch
 
     public var description: String {
         switch self {
@@ -79,6 +83,16 @@ public enum FieldProtectorError: Error, CustomStringConvertible {
         case .malformedCiphertext: "stored ciphertext is malformed or was encrypted with another key"
         case .badConfiguredKey: "TONGBAN_DATA_KEY must be the base64 encoding of exactly 32 bytes"
         case .cannotWriteKeyFile(let path): "cannot create key file \(path)"
+        case .keyMissing(let path):
+            """
+            the database holds personal data encrypted under a data key this process does not have: \
+            set TONGBAN_DATA_KEY (or copy the key file to \(path)) to the key the other processes use
+            """
+        case .keyMismatch:
+            """
+            the data key (TONGBAN_DATA_KEY or the data directory's data.key) is not the one the database's \
+            personal data is encrypted under: every process sharing a database needs the same key
+            """
         }
     }
 }

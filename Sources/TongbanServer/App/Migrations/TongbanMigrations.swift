@@ -21,6 +21,7 @@ enum TongbanMigrations {
         migrations.add(M013TaskDeadlines())
         migrations.add(M014LateCases())
         migrations.add(M015FoodLicenceFields())
+        migrations.add(M016DataKeyCheck())
         return migrations
     }
 }
