@@ -283,6 +283,46 @@ struct ApplicationsTests {
         }
     }
 
+    /// 并联审批: departments reviewing in parallel do not lose each other's race.
+    @Test(arguments: TestEngine.available)
+    func jointReviewDepartmentsGiveTheirOpinionsAtOnce(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let clerk = try await s.logInDemoStaff("clerk")
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            let wjj = try await s.logInDemoStaff("reviewer-wjj")
+            for _ in 0..<4 {
+                let id = try await s.submittedFoodApplication(token: person)
+                try await s.act(id, ["action": "accept"], token: clerk)
+                async let first = s.call(.post, "/api/v1/applications/\(id)/actions", token: scjg,
+                                         json: ["action": "giveOpinion", "verdict": "agree"])
+                async let second = s.call(.post, "/api/v1/applications/\(id)/actions", token: wjj,
+                                          json: ["action": "giveOpinion", "verdict": "agree"])
+                let (a, b) = try await (first, second)
+                #expect(a.status == .ok && b.status == .ok, "\(a.text) \(b.text)")
+                let view = try await s.call(.get, "/api/v1/applications/\(id)", token: scjg)
+                let events = (view.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+                #expect(events.filter { $0 == "opinionGiven" }.count == 2 && events.filter { $0 == "jointReviewSettled" }.count == 1,
+                        "\(events)")
+                // One department twice at once is still one opinion.
+                let again = try await s.submittedFoodApplication(token: person)
+                try await s.act(again, ["action": "accept"], token: clerk)
+                async let third = s.call(.post, "/api/v1/applications/\(again)/actions", token: wjj,
+                                         json: ["action": "giveOpinion", "verdict": "agree"])
+                async let fourth = s.call(.post, "/api/v1/applications/\(again)/actions", token: wjj,
+                                          json: ["action": "giveOpinion", "verdict": "disagree", "comment": "不符合"])
+                #expect(try await [third.status.code, fourth.status.code].sorted() == [200, 409])
+            }
+            // A client that names the version it saw keeps the strict check.
+            let id = try await s.submittedFoodApplication(token: person)
+            let accepted = try await s.act(id, ["action": "accept"], token: clerk)
+            let seen = accepted.json["version"] as? Int ?? 0
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "version": seen], token: scjg)
+            let strict = try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "version": seen], token: wjj, expect: .conflict)
+            #expect(strict.json["currentVersion"] as? String == String(seen + 1), "\(strict.text)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func strangersLearnNothingAndOtherDepartmentsCannotAct(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

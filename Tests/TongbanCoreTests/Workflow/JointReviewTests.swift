@@ -57,6 +57,22 @@ import Testing
         run.refuses(agree, by: Self.reviewer(Self.fire), with: .notAllowedInState(action: .giveOpinion, state: .accepted(step: "decision")))
     }
 
+    /// What lets two departments' opinions, given at once, both stand (the server tries the second again).
+    @Test func anotherDepartmentsOpinionIsTheOnlyIndependentChange() throws {
+        var run = try inJointReview(.all)
+        let seen = run.current
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        #expect(run.current.differsOnlyByOpinions(from: seen, except: Self.health))
+        #expect(!run.current.differsOnlyByOpinions(from: seen, except: Self.fire), "its own opinion is no independent change")
+        try run.act(agree, by: Self.reviewer(Self.lead))
+        #expect(run.current.differsOnlyByOpinions(from: seen, except: Self.health))
+        try run.act(agree, by: Self.reviewer(Self.health))
+        let settled = run.current
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(!run.current.differsOnlyByOpinions(from: settled, except: Self.fire), "the review closed: the case moved on")
+        #expect(!run.current.differsOnlyByOpinions(from: seen, except: Self.fire))
+    }
+
     @Test func aDepartmentAsksForMaterialsBeforeItsOpinionNotAfter() throws {
         var run = try inJointReview(.all)
         try run.act(agree, by: Self.reviewer(Self.fire))

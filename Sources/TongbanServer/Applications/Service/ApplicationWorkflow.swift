@@ -18,13 +18,28 @@ extension ApplicationService {
 
     /// An official's action, or the applicant's withdrawal.
     public func act(id: String, input: ActionInput, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
-        let record = try await visible(id, to: caller)
+        var record = try await visible(id, to: caller)
         if let seen = input.version, seen != record.version { throw ApplicationProblem.staleVersion(record) }
         let action = try Self.caseAction(input)
-        do {
-            return try await act(record, action: action, input: input, by: caller, actor: actor)
-        } catch let refusal as WorkflowError {
-            throw ApplicationProblem.withState(try await named(refusal), of: record)
+        var attempts = 0
+        while true {
+            do {
+                return try await act(record, action: action, input: input, by: caller, actor: actor)
+            } catch let refusal as WorkflowError {
+                throw ApplicationProblem.withState(try await named(refusal), of: record)
+            } catch let problem as Problem where input.action == .giveOpinion && input.version == nil && attempts < 5
+                        && problem.issues.contains(where: { $0.code == "stale" }) {
+                // Departments of a joint review give their opinions in parallel (并联): another
+                // department's opinion stored first is no reason to refuse this one, as any other
+                // change would be. Tried again on the case as it now is, where the engine checks it
+                // afresh; a caller who named the version it saw keeps the strict check.
+                let current = try await visible(id, to: caller)
+                guard try Self.decode(WorkflowCase.self, current.caseJson)
+                    .differsOnlyByOpinions(from: Self.decode(WorkflowCase.self, record.caseJson), except: caller.departmentCode)
+                else { throw problem }
+                record = current
+                attempts += 1
+            }
         }
     }
 
