@@ -760,6 +760,42 @@ struct ApplicationsTests {
         }
     }
 
+    /// Time the law excludes from a limit (a hearing, an expert review): the clock stops, the applicant is told, and the limit moves on.
+    @Test(arguments: TestEngine.available)
+    func aHearingStopsTheClockAndTheApplicantIsTold(_ engine: TestEngine) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST, a Monday
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("clerk"))
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            let wjj = try await s.logInDemoStaff("reviewer-wjj")
+            let missing = try await s.act(id, ["action": "suspend"], token: scjg, expect: .unprocessableContent)
+            #expect(missing.errorFields == ["pauseReason"])
+            let paused = try await s.act(id, ["action": "suspend", "pauseReason": "hearing", "comment": "申请人要求听证，定于3月6日举行"], token: scjg)
+            #expect(paused.json["dueDate"] is NSNull || paused.json["dueDate"] == nil, "no date while the clock stands")
+            // Nothing moves while it stands, but resuming.
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: wjj, expect: .conflict)
+            var notices = try await s.call(.get, "/api/v1/notices", token: person).json["items"] as? [[String: Any]] ?? []
+            let stopped = notices.first { $0["title"] as? String == "办理时限暂停计算" }
+            #expect((stopped?["body"] as? String)?.contains("听证程序，所需时间依法不计入办理时限") == true, "\(notices)")
+            #expect((stopped?["body"] as? String)?.hasSuffix("说明：申请人要求听证，定于3月6日举行") == true)
+
+            clock.advance(7 * 86_400) // the next Monday: five working days stood still; tokens last a day
+            let (person2, scjg2, wjj2) = (try await s.demoPerson(), try await s.logInDemoStaff("reviewer-scjg"), try await s.logInDemoStaff("reviewer-wjj"))
+            let resumed = try await s.act(id, ["action": "resume"], token: scjg2)
+            #expect(resumed.json["dueDate"] as? String == "2026-03-23", "\(resumed.text)")
+            notices = try await s.call(.get, "/api/v1/notices", token: person2).json["items"] as? [[String: Any]] ?? []
+            let running = notices.first { $0["title"] as? String == "办理时限恢复计算" }
+            #expect(running?["body"] as? String == "您的“食品经营许可（新办）”申请已恢复计算办理时限，预计 2026-03-23 前办结。", "\(running ?? [:])")
+            let events = (resumed.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(events.contains("clockPaused") && events.contains("clockResumed"))
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree"], token: wjj2)
+            // A supplement's stop and restart are told by its own notices, not these.
+            #expect(notices.filter { ($0["title"] as? String)?.hasPrefix("办理时限") == true }.count == 2)
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func overdueCasesEscalateOnceToTheDepartmentHead(_ engine: TestEngine) async throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST, a Monday
@@ -826,6 +862,11 @@ struct ApplicationsTests {
             #expect(listed?["dueDate"] as? String == "2026-03-16" && listed?["stepDueDate"] as? String == "2026-03-09")
             #expect((late.json["counts"] as? [String: Int]) == ["warning": 0, "overdue": 1, "escalated": 1])
             #expect(try await s.call(.get, "/api/v1/supervision/applications?warningLevel=warning", token: supervisor).json["total"] as? Int == 0)
+            // The electronic supervision's own entries are in the log the supervisor reads, with the department's.
+            for action in ["application.warning", "application.escalate"] {
+                let entries = try await s.call(.get, "/api/v1/audit?action=\(action)&targetId=\(id)", token: supervisor)
+                #expect(entries.json["total"] as? Int == 1, "\(action): \(entries.text)")
+            }
             #expect(try await s.call(.get, "/api/v1/supervision/applications?escalated=true&department=330106-xzspj", token: supervisor)
                 .json["total"] as? Int == 1)
             #expect(try await s.call(.get, "/api/v1/supervision/applications?department=330106-wjj", token: supervisor).json["total"] as? Int == 0)

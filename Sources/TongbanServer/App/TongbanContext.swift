@@ -63,7 +63,9 @@ public struct AuditActor: Sendable {
         self.requestID = requestID
     }
 
-    public static func system(_ name: String) -> AuditActor {
-        AuditActor(accountID: "system:\(name)", role: "system", departmentCode: nil, clientAddress: nil, requestID: nil)
+    /// `department`: the department whose case or record the system acts on, so the entry
+    /// reaches the supervisors of its divisions as the department's own officials' entries do.
+    public static func system(_ name: String, for department: String? = nil) -> AuditActor {
+        AuditActor(accountID: "system:\(name)", role: "system", departmentCode: department, clientAddress: nil, requestID: nil)
     }
 }

@@ -214,7 +214,7 @@ extension ApplicationService {
             try await store.update(stored, expectedVersion: record.version, on: db)
             try await store.append(entries, on: db)
             try await store.replaceTasks(application: record.id, with: tasks, now: now, on: db)
-            for notice in Self.notices(for: events, record: stored, now: now) { try await store.insert(notice, on: db) }
+            for notice in Self.notices(for: events, record: stored, comment: comment, now: now) { try await store.insert(notice, on: db) }
             try await audit.append(AuditRecord("application.\(action.kind.rawValue)", targetType: "application", targetID: record.id,
                                                detail: "\(record.status)→\(stored.status) v\(stored.version)"), actor: actor, on: db)
             if next.state == .concluded, next.decision?.outcome == .approved {
@@ -242,12 +242,14 @@ extension ApplicationService {
         }
     }
 
-    static func notices(for events: [WorkflowEvent], record: ApplicationRecord, now: Int64) -> [NoticeRecord] {
+    /// `comment`: the official's words with the action, passed on where they explain it to the applicant.
+    static func notices(for events: [WorkflowEvent], record: ApplicationRecord, comment: String?, now: Int64) -> [NoticeRecord] {
         func notice(_ title: String, _ body: String) -> NoticeRecord {
             NoticeRecord(id: UUID.newID(), accountId: record.applicantId, applicationId: record.id,
                          title: title, body: body, createdAt: now, readAt: nil)
         }
         let item = "“\(record.itemName)”"
+        let explained = comment.flatMap { $0.trimmed().isEmpty ? nil : $0.trimmed() }
         return events.compactMap { event in
             switch event.kind {
             case .submitted: notice("申请已提交", "您的\(item)申请已提交，受理编号 \(record.receiptNumber ?? "")。")
@@ -260,6 +262,13 @@ extension ApplicationService {
                 decision.outcome == .approved ? notice("审批决定：准予", "您的\(item)申请已准予。")
                     : notice("审批决定：不予许可", "您的\(item)申请不予许可：\(decision.reason ?? "")（依据：\(decision.legalBasis ?? "")）")
             case .concluded: notice("办件已办结", "您的\(item)申请已办结。")
+            // 《行政许可法》第四十五条: the applicant is told in writing of time the law excludes from the limit.
+            // A supplement's pause and resumption are told by its own notices.
+            case .clockPaused(let reason) where reason != .supplement:
+                notice("办理时限暂停计算", "您的\(item)申请进入\(reason.nameZh)程序，所需时间依法不计入办理时限，恢复计算时将另行通知。"
+                       + (explained.map { "说明：\($0)" } ?? ""))
+            case .clockResumed where !events.contains(where: { $0.kind == .resubmitted }):
+                notice("办理时限恢复计算", "您的\(item)申请已恢复计算办理时限" + (record.dueDate.map { "，预计 \($0) 前办结。" } ?? "。"))
             default: nil
             }
         }
@@ -489,7 +498,7 @@ extension ApplicationService {
                         try await audit.append(AuditRecord(escalate ? "application.escalate" : "application.warning",
                                                            targetType: "application", targetID: id,
                                                            detail: "level=\(level) limit=\(deadlines.governing?.rawValue ?? "-") due=\(due)"),
-                                               actor: .system("deadlines"), on: db)
+                                               actor: .system("deadlines", for: record.handlingDepartment), on: db)
                     }
                     try await store.replaceTasks(application: id, with: tasks, now: now, on: db)
                 }

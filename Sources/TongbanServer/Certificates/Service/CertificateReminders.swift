@@ -42,7 +42,7 @@ struct CertificateReminders: PeriodicService {
                 guard try await store.markReminded(number: number, worker: worker, at: now, on: db) else { return false }
                 try await store.insert(notice, on: db)
                 try await service.audit.append(AuditRecord("certificate.remind", targetType: "certificate", targetID: number,
-                                                           detail: "expires \(expires)"), actor: .system("reminders"), on: db)
+                                                           detail: "expires \(expires)"), actor: .system("reminders", for: certificate.record.departmentCode), on: db)
                 return true
             }
             if done { posted += 1 }

@@ -212,7 +212,7 @@ public struct CertificateService: Sendable {
             return try open(existing, types: [type])
         }
         return try await issue(type: type, holder: holder, fields: fields, departmentCode: departmentCode,
-                               applicationID: applicationID, actor: .system("certificates"), on: db)
+                               applicationID: applicationID, actor: .system("certificates", for: departmentCode), on: db)
     }
 
     /// The certificate fields an approved application's form fills, by the type's field specs.
