@@ -304,6 +304,8 @@ struct ApplicationsTests {
                 let events = (view.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
                 #expect(events.filter { $0 == "opinionGiven" }.count == 2 && events.filter { $0 == "jointReviewSettled" }.count == 1,
                         "\(events)")
+                let summaries = (view.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+                #expect(summaries.contains("杭州市西湖区卫生健康局 同意"), "departments by name: \(summaries)")
                 // One department twice at once is still one opinion.
                 let again = try await s.submittedFoodApplication(token: person)
                 try await s.act(again, ["action": "accept"], token: clerk)
@@ -541,6 +543,10 @@ struct ApplicationsTests {
             #expect(retired.errorFields == ["itemCode"], "\(retired.text)")
             #expect(try await s.call(.post, "/api/v1/applications", token: person,
                                      json: ["itemCode": item, "divisionCode": "330106"]).status == .unprocessableContent)
+            // A division that does not exist is named as such, not as an unknown item.
+            let nowhere = try await s.call(.post, "/api/v1/applications", token: person,
+                                           json: ["itemCode": TestSession.foodItem, "divisionCode": "999999"])
+            #expect(nowhere.status == .unprocessableContent && nowhere.errorFields == ["divisionCode"], "\(nowhere.text)")
         }
     }
 

@@ -48,7 +48,8 @@ public enum ReceiptNumber {
 
 extension WorkflowEvent.Kind {
     /// The timeline line the applicant and staff read.
-    public func summaryZh(stepName: (String) -> String) -> String {
+    /// `departmentName` gives a department's name for its code (the engine knows departments by code).
+    public func summaryZh(stepName: (String) -> String, departmentName: (String) -> String = { $0 }) -> String {
         switch self {
         case .submitted: return "提交申请"
         case .accepted: return "受理"
@@ -63,7 +64,8 @@ extension WorkflowEvent.Kind {
                 : "决定不予许可：\(decision.reason ?? "")（依据：\(decision.legalBasis ?? "")）"
         case .returned(let from, let to, let reason): return "由“\(stepName(from))”退回“\(stepName(to))”：\(reason)"
         case .opinionGiven(let department, let opinion):
-            return "\(department) \(opinion.verdict == .agree ? "同意" : "不同意")：\(opinion.comment)"
+            let verdict = "\(departmentName(department)) \(opinion.verdict == .agree ? "同意" : "不同意")"
+            return opinion.comment.isEmpty ? verdict : "\(verdict)：\(opinion.comment)"
         case .jointReviewSettled(let result):
             return result == .agreed ? "联合审查意见汇总：同意" : "联合审查意见汇总：不同意"
         case .clockPaused(let reason): return "暂停计时（\(reason.nameZh)）"

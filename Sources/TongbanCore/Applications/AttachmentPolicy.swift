@@ -30,10 +30,17 @@ public enum AttachmentPolicy {
         return nil
     }
 
+    /// Longest file name kept; a longer one is shortened before its extension.
+    public static let fileNameLimit = 120
+
     /// A file name safe to show and to put in a Content-Disposition header.
     public static func cleanFileName(_ raw: String) -> String {
         let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let cleaned = base.filter { !$0.isNewline && $0 != "\"" && !($0.asciiValue.map { $0 < 0x20 } ?? false) }
-        return String(cleaned.prefix(120)).isEmpty ? "attachment" : String(cleaned.prefix(120))
+        if cleaned.isEmpty { return "attachment" }
+        guard cleaned.count > fileNameLimit else { return cleaned }
+        let dot = cleaned.lastIndex(of: ".")
+        let ext = dot.map { String(cleaned[$0...]) }.flatMap { $0.count <= 10 ? $0 : nil } ?? ""
+        return String(cleaned.prefix(fileNameLimit - ext.count - 1)) + "…" + ext
     }
 }

@@ -102,6 +102,9 @@ struct ApplicationSupportTests {
         #expect(AttachmentPolicy.sniff([0x50, 0x4B, 0x03, 0x04], fileName: "a.zip", declaredType: "application/zip") == nil)
         #expect(AttachmentPolicy.sniff(Array("<html>".utf8), fileName: "a.pdf", declaredType: "application/pdf") == nil)
         #expect(AttachmentPolicy.cleanFileName("../../etc/\"passwd\"\n") == "passwd")
+        let long = AttachmentPolicy.cleanFileName(String(repeating: "营", count: 5000) + ".pdf")
+        #expect(long.count == AttachmentPolicy.fileNameLimit && long.hasSuffix("营….pdf"), "the type stays readable")
+        #expect(AttachmentPolicy.cleanFileName(String(repeating: "a", count: 200)).count == AttachmentPolicy.fileNameLimit)
     }
 
     @Test func receiptNumbersCarryDivisionDateAndSequence() {

@@ -200,10 +200,13 @@ extension ApplicationService {
                                                                on: database.sql)
             updated.receiptNumber = ReceiptNumber.make(division: record.divisionCode, date: day, sequence: sequence)
         }
+        var departmentNames: [String: String] = [:]
+        for case .opinionGiven(let code, _) in events.map(\.kind) { departmentNames[code] = try await reference.department(code)?.name }
+        let names = departmentNames
         let entries = events.enumerated().map { index, event in
             TimelineRecord(
                 id: UUID.newID(), applicationId: record.id, position: record.lastTimelinePosition + 1 + index, occurredAt: now,
-                caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName),
+                caseVersion: event.caseVersion, event: event.kind.code, summary: event.kind.summaryZh(stepName: stepName, departmentName: { names[$0] ?? $0 }),
                 comment: index == 0 ? comment.flatMap { $0.isEmpty ? nil : $0 } : nil,
                 actorId: caller.accountID, actorName: caller.displayName, actorRole: workflowActor.role.rawValue,
                 departmentCode: workflowActor.departmentCode)
