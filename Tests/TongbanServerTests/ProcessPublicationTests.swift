@@ -73,6 +73,14 @@ struct ProcessPublicationTests {
             wizard["steps"] = steps
             let unknownPost = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": wizard])
             #expect(unknownPost.errorFields == ["definition/steps/0/actions/0/roles/0", "definition/steps/0/actions/1/roles/1"], "\(unknownPost.text)")
+            // Limits nest: a review step longer than the whole case, an id nobody could type.
+            var loose = Self.definition(id: String(repeating: "x", count: 65))
+            var looseSteps = loose["steps"] as! [[String: Any]]
+            looseSteps[1]["timeLimit"] = 9
+            looseSteps[3]["timeLimit"] = 10 // 办结 runs on its own statutory days after the decision
+            loose["steps"] = looseSteps
+            let nested = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": loose])
+            #expect(nested.errorFields == ["definition/id", "definition/steps/1/timeLimit"], "\(nested.text)")
             let badDivision = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "33", "definition": body["definition"]!])
             #expect(badDivision.errorFields == ["divisionCode"])
             #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": "steps"]).status == .badRequest)

@@ -243,6 +243,43 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
         if !issues.issues.isEmpty { throw ValidationFailure(issues.issues) }
     }
 
+    /// Rules for a definition about to be published, beyond what every stored one must satisfy
+    /// (`validate`, which the engine runs too: definitions published before these rules keep
+    /// working). Limits nest — a review or decision step within the whole case's limit, a
+    /// joint-review department within its step's (the steps after the decision, 办结 and 送达,
+    /// run on their own statutory days) — and ids are short words, shown and stored everywhere.
+    public var publicationIssues: [FieldIssue] {
+        var issues: [FieldIssue] = []
+        func checkID(_ field: String, _ value: String) {
+            let allowed = value.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+            }
+            if !value.isEmpty, value.count > 64 || !allowed {
+                issues.append(FieldIssue(field: field, code: "format", zh: "\(field) 只能由不超过 64 个字母、数字和 - _ . 组成",
+                                         en: "\(field) must be at most 64 letters, digits, '-', '_' or '.'"))
+            }
+        }
+        checkID("id", id)
+        if name.count > 100 { issues.append(FieldIssue(field: "name", code: "tooLong", zh: "流程名称不能超过 100 个字", en: "name must be at most 100 characters")) }
+        for (i, step) in steps.enumerated() {
+            checkID("steps/\(i)/id", step.id)
+            if step.name.count > 50 {
+                issues.append(FieldIssue(field: "steps/\(i)/name", code: "tooLong", zh: "环节名称不能超过 50 个字", en: "a step name must be at most 50 characters"))
+            }
+            if [.review, .jointReview, .decision].contains(step.kind), step.timeLimit > timeLimit {
+                issues.append(FieldIssue(field: "steps/\(i)/timeLimit", code: "exceedsCaseLimit",
+                                         zh: "环节“\(step.name)”的时限（\(step.timeLimit) 个工作日）超过整个办件的时限（\(timeLimit) 个工作日）",
+                                         en: "step \(step.id) has \(step.timeLimit) working days, more than the case's \(timeLimit)"))
+            }
+            for (k, participant) in (step.jointReview?.participants ?? []).enumerated() where participant.timeLimit > step.timeLimit {
+                issues.append(FieldIssue(field: "steps/\(i)/jointReview/participants/\(k)/timeLimit", code: "exceedsStepLimit",
+                                         zh: "部门 \(participant.departmentCode) 的时限（\(participant.timeLimit) 个工作日）超过联合审查环节的时限（\(step.timeLimit) 个工作日）",
+                                         en: "department \(participant.departmentCode) has \(participant.timeLimit) working days, more than its step's \(step.timeLimit)"))
+            }
+        }
+        return issues
+    }
+
     /// Dead steps, steps from which the case can never end, and a missing decision.
     private func graphIssues(indexByID: [String: Int]) -> [FieldIssue] {
         guard let initial = indexByID[initialStep] else { return [] }

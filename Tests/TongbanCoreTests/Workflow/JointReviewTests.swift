@@ -152,6 +152,16 @@ import Testing
         run.refuses(.approve, by: Self.reviewer(Self.lead), with: .jointReviewPending)
     }
 
+    @Test func aParticipantsLimitFitsItsStepBeforePublication() throws {
+        #expect(Self.definition(.all).publicationIssues.isEmpty)
+        let long = ProcessDefinition.withJointReview(
+            id: "restaurant", name: "开办餐馆", timeLimit: 15,
+            participants: [JointParticipant(departmentCode: Self.lead, timeLimit: 5), JointParticipant(departmentCode: Self.fire, timeLimit: 9)],
+            leadDepartment: Self.lead, joinMode: .all, jointReviewDays: 5, decisionDays: 20)
+        try long.validate() // stored ones that break it keep working
+        #expect(long.publicationIssues.map(\.field) == ["steps/1/jointReview/participants/1/timeLimit", "steps/2/timeLimit"])
+    }
+
     @Test func eachParticipantHasItsOwnClock() throws {
         var run = try inJointReview(.all)
         try run.act(agree, by: Self.reviewer(Self.fire), on: try day("2026-03-03"))

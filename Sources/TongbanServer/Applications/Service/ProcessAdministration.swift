@@ -62,11 +62,13 @@ extension ApplicationService {
         }
         // Checked as version 1; the stored version is assigned inside the transaction.
         definition.version = 1
+        var core = definition.publicationIssues
         do {
             try definition.validate()
         } catch {
-            issues += error.issues.map { var issue = $0; issue.field = "definition/\(issue.field)"; return issue }
+            core = error.issues + core
         }
+        issues += core.map { var issue = $0; issue.field = "definition/\(issue.field)"; return issue }
         issues += Self.unknownPosts(in: definition)
         issues += try await unknownDepartments(in: definition)
         if !issues.isEmpty { throw Problem.validation(issues) }
