@@ -766,6 +766,32 @@ struct ApplicationsTests {
         }
     }
 
+    /// Several processes share one database: a calendar edit stored through another one counts at once here.
+    @Test(arguments: TestEngine.available)
+    func aCalendarEditedByAnotherProcessCountsAtOnce(_ engine: TestEngine) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST, a Monday
+        try await withApp(engine, demo: true, clock: clock) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            // What the other process stored: the week of 9 March made holidays (a notice changed, say).
+            struct Row: Decodable { var schedule: String }
+            let db = s.services.database.sql
+            let stored = try #require(try await db.select().column("schedule").from("holiday_calendar").first(decoding: Row.self))
+            var schedule = try #require(try JSONSerialization.jsonObject(with: Data(stored.schedule.utf8)) as? [String: Any])
+            var years = schedule["years"] as! [[String: Any]]
+            let index = try #require(years.firstIndex { $0["year"] as? Int == 2026 })
+            var holidays = years[index]["holidays"] as! [[String: Any]]
+            holidays.append(["name": "临时调整", "dates": ["2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"]])
+            years[index]["holidays"] = holidays
+            schedule["years"] = years
+            let edited = String(decoding: try JSONSerialization.data(withJSONObject: schedule), as: UTF8.self)
+            try await db.update("holiday_calendar").set("schedule", to: edited).set("revision", to: SQLRaw("revision + 1")).run()
+
+            let accepted = try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("clerk"))
+            #expect(accepted.json["dueDate"] as? String == "2026-03-23", "ten working days past the new holidays: \(accepted.text)")
+        }
+    }
+
     /// Time the law excludes from a limit (a hearing, an expert review): the clock stops, the applicant is told, and the limit moves on.
     @Test(arguments: TestEngine.available)
     func aHearingStopsTheClockAndTheApplicantIsTold(_ engine: TestEngine) async throws {

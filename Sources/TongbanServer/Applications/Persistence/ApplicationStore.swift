@@ -40,6 +40,9 @@ public struct ApplicationRecord: Sendable {
     /// Open tasks of the case someone has claimed when the row was read (by the read, not a
     /// column): an action looks at the claims only when there are some.
     public var claimedTasks: Int = 0
+    /// The holiday calendar's stored revision when the row was read (by the read, not a column):
+    /// a calendar edited through another process is picked up before a due date is counted.
+    public var calendarRevision: Int64 = 0
 }
 
 extension ApplicationRecord {
@@ -75,6 +78,7 @@ extension ApplicationRecord {
         concludedAt = try row.decode(column: "concluded_at")
         lastTimelinePosition = try row.decode(column: "last_timeline_position")
         claimedTasks = try row.decode(column: "claimed_tasks")
+        calendarRevision = try row.decode(column: "calendar_revision")
     }
 }
 
@@ -278,10 +282,11 @@ struct SQLApplicationStore: ApplicationStore {
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
-    /// The stored columns, the last timeline position and the claimed tasks, read in one statement so they agree.
+    /// The stored columns, the last timeline position, the claimed tasks and the calendar's revision, read in one statement so they agree.
     private static let readColumns = applicationColumns + """
         , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS last_timeline_position
         , (SELECT COUNT(*) FROM application_tasks WHERE application_id = applications.id AND claimed_by IS NOT NULL) AS claimed_tasks
+        , (SELECT revision FROM holiday_calendar WHERE id = 1) AS calendar_revision
         """
     private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""

@@ -21,6 +21,12 @@ public struct ApplicationService: Sendable {
     let calendars: CalendarBook
     /// The holiday calendar as currently published; administrators may change it at any time.
     var calendar: WorkingCalendar { calendars.current }
+
+    /// Before a due date of `record` is counted: an edit stored through another process reaches
+    /// this one with the first case it touches, not at the next periodic refresh.
+    func syncCalendar(with record: ApplicationRecord) async throws {
+        if record.calendarRevision > calendars.revision { try await calendars.refresh() }
+    }
     let suppliers: [any MaterialSupplier]
     let listeners: [any ConclusionListener]
     let uploads: URL

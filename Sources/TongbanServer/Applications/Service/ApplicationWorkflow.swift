@@ -163,6 +163,7 @@ extension ApplicationService {
                     caller: Principal, comment: String?, audit actor: AuditActor) async throws -> ApplicationRecord {
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
         let current = try decoded ?? Self.decode(WorkflowCase.self, record.caseJson)
+        try await syncCalendar(with: record)
         let (next, events) = try engine.apply(action, by: workflowActor, to: current, on: today)
         let now = self.now
         var updated = record
@@ -446,6 +447,7 @@ extension ApplicationService {
 
     func recheck(_ id: String, worker: String, day: String) async throws {
         guard let record = try await store.application(id: id, on: database.sql) else { return }
+        try await syncCalendar(with: record)
         let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
         let workflowCase = try Self.decode(WorkflowCase.self, record.caseJson)
         let deadlines = engine.deadlines(of: workflowCase, asOf: today, calendar: calendar)
