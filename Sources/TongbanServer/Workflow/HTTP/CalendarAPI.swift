@@ -29,7 +29,9 @@ struct CalendarAPI {
 
     func register(_ routes: SecuredRouter) {
         routes.get("/api/v1/calendar", access: .anyone) { _, _ in
-            try JSONOut.response(View(book.current, revision: book.revision))
+            // What is stored, even if another process stored it since this one last looked.
+            try await book.refresh()
+            return try JSONOut.response(View(book.current, revision: book.revision))
         }
         routes.put("/api/v1/calendar", access: .roles([.systemAdmin])) { request, context in
             let schedule = try await JSONBody.decode(HolidaySchedule.self, from: request)

@@ -52,6 +52,7 @@ public final class CalendarBook: Sendable {
     /// Validates and stores a new schedule; audited in the same transaction.
     func replace(with schedule: HolidaySchedule, audit: any AuditLog, actor: AuditActor, now: Date) async throws -> WorkingCalendar {
         let calendar = try WorkingCalendar(schedule: schedule)
+        try await refresh() // the years it may not drop are those of the calendar stored now, wherever it was stored from
         // Running time limits count on this year's and later notices: dropping one by mistake
         // would silently turn its holidays into working days. Past years may go.
         let thisYear = CivilDate(instant: now).year
