@@ -9,9 +9,9 @@ import TongbanCore
 struct CatalogBackedItems: PublishedCatalog {
     let catalog: CatalogService
 
-    func item(code: String, division: String?, version: Int?) async throws -> CatalogEntry? {
+    func item(code: String, division: String?, version: Int?, revision: Int64?) async throws -> CatalogEntry? {
         do {
-            let guide = try await catalog.cachedGuide(code: code, division: division, version: version)
+            let guide = try await catalog.cachedGuide(code: code, division: division, version: version, revision: revision)
             return CatalogEntry(item: guide.item, currentVersion: guide.currentVersion, isPublished: guide.currentStatus == .published)
         } catch CatalogError.itemNotFound, CatalogError.versionNotFound {
             return nil

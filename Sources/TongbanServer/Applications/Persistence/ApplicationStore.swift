@@ -43,6 +43,9 @@ public struct ApplicationRecord: Sendable {
     /// The holiday calendar's stored revision when the row was read (by the read, not a column):
     /// a calendar edited through another process is picked up before a due date is counted.
     public var calendarRevision: Int64 = 0
+    /// The catalog's revision when the row was read (by the read, not a column): the guide
+    /// cache is checked against it, without a read of its own.
+    public var catalogRevision: Int64 = 0
 }
 
 extension ApplicationRecord {
@@ -79,6 +82,7 @@ extension ApplicationRecord {
         lastTimelinePosition = try row.decode(column: "last_timeline_position")
         claimedTasks = try row.decode(column: "claimed_tasks")
         calendarRevision = try row.decode(column: "calendar_revision")
+        catalogRevision = try row.decode(column: "catalog_revision")
     }
 }
 
@@ -282,11 +286,12 @@ struct SQLApplicationStore: ApplicationStore {
         INSERT INTO applications (\(applicationColumns))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """, deferrable: true)
-    /// The stored columns, the last timeline position, the claimed tasks and the calendar's revision, read in one statement so they agree.
+    /// The stored columns, the last timeline position, the claimed tasks and the calendar's and catalog's revisions, read in one statement so they agree.
     private static let readColumns = applicationColumns + """
         , (SELECT COALESCE(MAX(position), 0) FROM application_timeline WHERE application_id = applications.id) AS last_timeline_position
         , (SELECT COUNT(*) FROM application_tasks WHERE application_id = applications.id AND claimed_by IS NOT NULL) AS claimed_tasks
         , (SELECT revision FROM holiday_calendar WHERE id = 1) AS calendar_revision
+        , (SELECT revision FROM catalog_state WHERE id = 1) AS catalog_revision
         """
     private static let selectApplication = SQLTemplate("SELECT \(readColumns) FROM applications WHERE id = ?")
     private static let updateApplication = SQLTemplate("""

@@ -7,7 +7,14 @@ import TongbanCore
 public protocol PublishedCatalog: Sendable {
     /// The item as implemented in `division` (nil: the standard at its own division), at
     /// `version` or, without one, the current version; nil when the catalog has no such item.
-    func item(code: String, division: String?, version: Int?) async throws -> CatalogEntry?
+    /// `revision`: the catalog's revision if the caller has just read it (with an application).
+    func item(code: String, division: String?, version: Int?, revision: Int64?) async throws -> CatalogEntry?
+}
+
+extension PublishedCatalog {
+    func item(code: String, division: String?, version: Int?) async throws -> CatalogEntry? {
+        try await item(code: code, division: division, version: version, revision: nil)
+    }
 }
 
 /// An item's guide at one version, and where the item stands now.

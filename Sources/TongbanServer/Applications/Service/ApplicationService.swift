@@ -322,7 +322,8 @@ public struct ApplicationService: Sendable {
         let record = try await owned(id, by: caller)
         let status = ApplicationStatus(rawValue: record.status)
         guard status == .draft || status == .supplementRequested else { throw ApplicationProblem.notEditable(record.status) }
-        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion) else {
+        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion,
+                                                 revision: record.catalogRevision) else {
             throw ApplicationProblem.notFound()
         }
         guard entry.isPublished else {
@@ -390,7 +391,8 @@ public struct ApplicationService: Sendable {
     /// The guide at the version the application was filed under: later versions of the
     /// item never change what an application already asks for.
     func boundItem(of record: ApplicationRecord) async throws -> ServiceItem {
-        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion) else {
+        guard let entry = try await catalog.item(code: record.itemCode, division: record.divisionCode, version: record.itemVersion,
+                                                 revision: record.catalogRevision) else {
             throw ApplicationProblem.notFound()
         }
         return entry.item

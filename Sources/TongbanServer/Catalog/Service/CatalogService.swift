@@ -71,9 +71,10 @@ public struct CatalogService: Sendable {
 
     /// `guide(code:division:version:)` for the hot paths of other capabilities (every step of
     /// an application reads its guide): one revision read instead of three queries while the
-    /// catalog stands still, and always the answer of the current revision.
-    func cachedGuide(code: String, division: String?, version: Int?) async throws -> Guide {
-        let revision = try await store.revision(on: database.read).revision
+    /// catalog stands still, and always the answer of the current revision — or of `revision`,
+    /// when the caller read it a moment ago with other rows and so spares the read.
+    func cachedGuide(code: String, division: String?, version: Int?, revision known: Int64? = nil) async throws -> Guide {
+        let revision = if let known { known } else { try await store.revision(on: database.read).revision }
         let key = GuideCache.Key(code: code, division: division, version: version)
         if let hit = guides.guide(key, at: revision) { return hit }
         let guide = try await guide(code: code, division: division, version: version)
