@@ -61,6 +61,10 @@ struct IdentityTests {
             let big = "{\"name\":\"" + String(repeating: "a", count: 1_100_000) + "\"}"
             let tooLarge = try await s.call(.post, "/api/v1/persons", raw: big)
             #expect(tooLarge.status == .contentTooLarge)
+            // The pages' forms too (they were a 500).
+            let bigForm = try await s.call(.post, "/login", raw: "a=" + String(repeating: "x", count: 1_100_000),
+                                           headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(bigForm.status == .contentTooLarge)
             let wrongEnum = try await s.call(.post, "/api/v1/staff", json: ["username": "x"])
             #expect(wrongEnum.status == .unauthorized)
         }
@@ -97,6 +101,25 @@ struct IdentityTests {
                                         headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(CSRF.cookie)=\(token)"])
             #expect(form.status == .badRequest && form.headers[.contentType]?.hasPrefix("text/html") == true, "\(form.status)")
         }
+    }
+
+    /// Server processes started together on one PostgreSQL (a scale-out, an upgrade): one at a
+    /// time migrates and loads what an empty database needs; before, all but one failed.
+    @Test(arguments: TestEngine.available.filter { $0 == .postgres })
+    func processesStartingTogetherShareOneStartUp(_ engine: TestEngine) async throws {
+        let store = try await TestStore.make(engine, clock: TestClock(), demo: true)
+        let config = store.configuration
+        let started = try await withThrowingTaskGroup(of: TongbanServices.self) { group in
+            for _ in 0..<3 { group.addTask { try await TongbanServices.start(config, logger: Logger(label: "test")) } }
+            return try await group.reduce(into: [TongbanServices]()) { $0.append($1) }
+        }
+        #expect(started.count == 3)
+        #expect(started.compactMap(\.demoLogins).count == 1, "the demo data loaded once")
+        struct Count: Decodable { var n: Int }
+        let accounts = try await started[0].database.sql.raw("SELECT COUNT(*) AS n FROM accounts").first(decoding: Count.self)?.n ?? 0
+        #expect(accounts == DemoData.persons.count + DemoData.staff.count, "\(accounts)")
+        for services in started { await services.database.shutdown() }
+        await store.cleanup()
     }
 
     /// Processes sharing a database each load the data key from their own environment or data directory.

@@ -104,32 +104,38 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Applies every pending migration. On PostgreSQL an advisory lock keeps two server
-    /// processes that start together from migrating at the same time.
+    /// Applies every pending migration.
     public func migrate() async throws {
         let migrator = Migrator(
             databases: databases, migrations: TongbanMigrations.all(engine: engine),
             logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
-        guard engine == .postgres else {
+        if engine == .sqlite {
             // The writer and the migrating connection turn foreign keys on when they open.
             try await sql.raw("PRAGMA journal_mode=WAL").run()
-            try await migrator.setupIfNeeded().get()
-            try await migrator.prepareBatch().get()
-            return
         }
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
+    /// Runs a process's start-up — migrations, then reference, key and demo data loaded "if
+    /// empty" — while no other process sharing the database runs its own: on PostgreSQL under
+    /// an advisory lock, so server processes started together neither migrate at once nor both
+    /// find a table empty and both fill it. (SQLite has one process.)
+    public func startingUp<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        guard engine == .postgres else { return try await body() }
         // A session lock belongs to one connection: taken and released on the same leased
         // one (through the pool, the unlock could land on another connection and leave the
-        // lock held, blocking the next process's start).
-        try await leases.withConnection { _, db in
+        // lock held, blocking the next process's start); the body runs on the pool's others.
+        return try await leases.withConnection { _, db in
             try await db.raw("SELECT pg_advisory_lock(7215001)").run()
             do {
-                try await migrator.setupIfNeeded().get()
-                try await migrator.prepareBatch().get()
+                let result = try await body()
+                try await db.raw("SELECT pg_advisory_unlock(7215001)").run()
+                return result
             } catch {
                 try? await db.raw("SELECT pg_advisory_unlock(7215001)").run()
                 throw error
             }
-            try await db.raw("SELECT pg_advisory_unlock(7215001)").run()
         }
     }
 

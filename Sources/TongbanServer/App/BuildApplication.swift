@@ -26,55 +26,57 @@ public struct TongbanServices: Sendable {
     public static func start(_ config: AppConfiguration, logger: Logger) async throws -> TongbanServices {
         let database = try AppDatabase.open(config.store, logger: logger)
         do {
-            try await database.migrate()
-            let loaded = try await DivisionLoader.loadIfEmpty(database)
-            if loaded > 0 { logger.info("loaded \(loaded) divisions") }
-            let protector = try await DataKeyCheck.load(config, database: database, logger: logger)
-            let audit = SQLAuditLog(database: database, clock: config.clock)
-            let reference = SQLReferenceStore(database: database)
-            let accounts = SQLAccountStore(database: database)
-            let codes = try await database.sql.select().column("code").from("divisions").all()
-                .map { try $0.decode(column: "code", as: String.self) }
-            let divisions = DivisionIndex(codes: Set(codes))
-            let identity = IdentityService(
-                database: database, accounts: accounts, reference: reference, divisions: divisions,
-                protector: protector, audit: audit, bcryptCost: config.bcryptCost,
-                bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
-            let catalog = CatalogService(database: database, store: SQLCatalogStore(), audit: audit, clock: config.clock, logger: logger)
-            let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
-                                                  audit: audit, clock: config.clock)
-            try await certificates.seedTypes()
-            let calendars = try await CalendarBook.open(database, now: config.clock())
-            // The State Council publishes a year's notice around November of the year before.
-            let today = CivilDate(instant: config.clock())
-            if let first = calendars.current.provisionalFrom, first <= today.year || (first == today.year + 1 && today.month >= 11) {
-                logger.warning("""
-                    holiday notice for \(first) not entered: time limits in it skip only the statutory holidays \
-                    until a system administrator enters it (PUT /api/v1/calendar)
-                    """)
-            }
-            // The wallet is asked first; the shared-data library answers for everything else the government holds.
-            let applications = try ApplicationService.make(
-                config, database: database, accounts: accounts, reference: reference, protector: protector, audit: audit, divisions: divisions, calendars: calendars,
-                catalog: CatalogBackedItems(catalog: catalog),
-                suppliers: [WalletSupplier(certificates: certificates), SharedDataSupplier()],
-                listeners: [CertificateIssuingListener(certificates: certificates, protector: protector)])
-            var demo: [DemoData.Login]?
-            if config.loadDemoData {
-                demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
-                                                      accounts: accounts, protector: protector, clock: config.clock)
-                if let report = try await CatalogTransfer(catalog: catalog).loadDemoCatalogIfEmpty() {
-                    logger.info("loaded demo catalog: \(report.created) items, \(report.localImplementations) local implementations")
+            return try await database.startingUp {
+                try await database.migrate()
+                let loaded = try await DivisionLoader.loadIfEmpty(database)
+                if loaded > 0 { logger.info("loaded \(loaded) divisions") }
+                let protector = try await DataKeyCheck.load(config, database: database, logger: logger)
+                let audit = SQLAuditLog(database: database, clock: config.clock)
+                let reference = SQLReferenceStore(database: database)
+                let accounts = SQLAccountStore(database: database)
+                let codes = try await database.sql.select().column("code").from("divisions").all()
+                    .map { try $0.decode(column: "code", as: String.self) }
+                let divisions = DivisionIndex(codes: Set(codes))
+                let identity = IdentityService(
+                    database: database, accounts: accounts, reference: reference, divisions: divisions,
+                    protector: protector, audit: audit, bcryptCost: config.bcryptCost,
+                    bearerLifetime: config.bearerTokenLifetime, sessionLifetime: config.sessionLifetime, clock: config.clock)
+                let catalog = CatalogService(database: database, store: SQLCatalogStore(), audit: audit, clock: config.clock, logger: logger)
+                let certificates = CertificateService(database: database, store: SQLCertificateStore(), protector: protector,
+                                                      audit: audit, clock: config.clock)
+                try await certificates.seedTypes()
+                let calendars = try await CalendarBook.open(database, now: config.clock())
+                // The State Council publishes a year's notice around November of the year before.
+                let today = CivilDate(instant: config.clock())
+                if let first = calendars.current.provisionalFrom, first <= today.year || (first == today.year + 1 && today.month >= 11) {
+                    logger.warning("""
+                        holiday notice for \(first) not entered: time limits in it skip only the statutory holidays \
+                        until a system administrator enters it (PUT /api/v1/calendar)
+                        """)
                 }
-                if demo != nil { try await CertificateDemo.load(certificates, accounts: accounts, protector: protector) }
-                if demo != nil { try await AppealsModule.loadDemoRoutes(database, now: config.clock()) }
+                // The wallet is asked first; the shared-data library answers for everything else the government holds.
+                let applications = try ApplicationService.make(
+                    config, database: database, accounts: accounts, reference: reference, protector: protector, audit: audit, divisions: divisions, calendars: calendars,
+                    catalog: CatalogBackedItems(catalog: catalog),
+                    suppliers: [WalletSupplier(certificates: certificates), SharedDataSupplier()],
+                    listeners: [CertificateIssuingListener(certificates: certificates, protector: protector)])
+                var demo: [DemoData.Login]?
+                if config.loadDemoData {
+                    demo = try await DemoData.loadIfEmpty(database: database, identity: identity, reference: reference,
+                                                          accounts: accounts, protector: protector, clock: config.clock)
+                    if let report = try await CatalogTransfer(catalog: catalog).loadDemoCatalogIfEmpty() {
+                        logger.info("loaded demo catalog: \(report.created) items, \(report.localImplementations) local implementations")
+                    }
+                    if demo != nil { try await CertificateDemo.load(certificates, accounts: accounts, protector: protector) }
+                    if demo != nil { try await AppealsModule.loadDemoRoutes(database, now: config.clock()) }
+                }
+                // After the demo data, which loads only into a database without audit entries.
+                try await catalog.loadBundledSynonymsIfNeverSet()
+                return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
+                                       reference: reference, accounts: accounts, identity: identity, catalog: catalog, certificates: certificates,
+                                       applications: applications, calendars: calendars,
+                                       demoLogins: demo)
             }
-            // After the demo data, which loads only into a database without audit entries.
-            try await catalog.loadBundledSynonymsIfNeverSet()
-            return TongbanServices(configuration: config, database: database, protector: protector, audit: audit,
-                                   reference: reference, accounts: accounts, identity: identity, catalog: catalog, certificates: certificates,
-                                   applications: applications, calendars: calendars,
-                                   demoLogins: demo)
         } catch {
             await database.shutdown()
             throw error

@@ -15,7 +15,7 @@ enum JSONBody {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw Problem(.contentTooLarge, code: "too-large", zh: "请求内容过大（上限 1 MiB）", en: "request body too large (limit 1 MiB)")
+            throw Problem.tooLarge
         }
         return try decode(type, from: Data(buffer.readableBytesView))
     }

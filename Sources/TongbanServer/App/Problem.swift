@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import TongbanCore
 
 /// What an error means to a caller. Each capability keeps its own typed errors and states
@@ -37,6 +38,8 @@ public struct Problem: Error, Sendable {
     public static func badRequest(_ zh: String, _ en: String, issues: [FieldIssue] = []) -> Problem {
         Problem(.badRequest, code: "bad-request", zh: zh, en: en, issues: issues)
     }
+    static let tooLarge = Problem(.contentTooLarge, code: "too-large", zh: "请求内容过大（上限 1 MiB）", en: "request body too large (limit 1 MiB)")
+
     public static func validation(_ issues: [FieldIssue]) -> Problem {
         Problem(.unprocessableContent, code: "validation", zh: "提交的内容有误，请按提示修改", en: "the request has invalid fields", issues: issues)
     }
@@ -54,10 +57,12 @@ extension Problem {
         case let problem as Problem: return problem
         case let convertible as any ProblemConvertible: return convertible.problem
         case let failure as ValidationFailure: return .validation(failure.issues)
+        // A body collected past its route's limit (the pages' forms, Open311) wherever the
+        // handler did not name its own limit.
+        case is NIOTooManyBytesError: return .tooLarge
         case let http as HTTPError:
             switch http.status {
-            case .contentTooLarge:
-                return Problem(.contentTooLarge, code: "too-large", zh: "请求内容过大（上限 1 MiB）", en: "request body too large (limit 1 MiB)")
+            case .contentTooLarge: return .tooLarge
             case .notFound: return .notFound()
             case .methodNotAllowed:
                 return Problem(.methodNotAllowed, code: "method-not-allowed", zh: "不支持该请求方法", en: "method not allowed")

@@ -307,7 +307,7 @@ struct CatalogAPI {
             do {
                 buffer = try await request.collectBody(upTo: JSONBody.limit)
             } catch {
-                throw Problem(.contentTooLarge, code: "too-large", zh: "请求内容过大（上限 1 MiB）", en: "request body too large (limit 1 MiB)")
+                throw Problem.tooLarge
             }
             let report = try await transfer.importFile(Data(buffer.readableBytesView), format: format, by: context.principal, actor: context.auditActor)
             return try JSONOut.response(report)
