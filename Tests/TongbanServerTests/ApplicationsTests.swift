@@ -140,6 +140,12 @@ struct ApplicationsTests {
             let unchanged = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
             #expect(unchanged.status == .unprocessableContent)
             #expect(unchanged.errorFields == ["materials/食品安全管理人员健康证明"])
+            // What the notice does not name was reviewed as it stands: not replaced, not taken back.
+            let unasked = try await s.upload(id, material: TestSession.foodMaterials[0], token: person)
+            #expect(unasked.status == .unprocessableContent && unasked.errorFields == ["material"], "\(unasked.text)")
+            let kept = (waiting.json["materials"] as? [[String: Any]] ?? []).first { $0["materialName"] as? String == TestSession.foodMaterials[0] }
+            let keptID = kept?["id"] as? String ?? ""
+            #expect(try await s.call(.delete, "/api/v1/applications/\(id)/attachments/\(keptID)", token: person).status == .unprocessableContent)
             #expect(try await s.upload(id, material: "食品安全管理人员健康证明", token: person).status == .created)
             let resubmitted = try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person)
             #expect(resubmitted.status == .ok, "\(resubmitted.text)")

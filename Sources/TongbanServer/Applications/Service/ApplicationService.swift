@@ -210,6 +210,7 @@ public struct ApplicationService: Sendable {
             issues.append(ApplicationProblem.field("file", "empty", "文件为空", "the file is empty"))
         }
         if !issues.isEmpty { throw Problem.validation(issues) }
+        try Self.checkNamedBySupplement(upload.material, of: record)
         guard upload.bytes.count <= AttachmentPolicy.maxBytes else { throw Self.tooLarge }
         guard let type = AttachmentPolicy.sniff(upload.bytes, fileName: upload.fileName, declaredType: upload.declaredType) else {
             throw Problem(.unsupportedMediaType, code: "unsupported-type", zh: "只能上传 PDF、JPEG、PNG 或 OFD 文件",
@@ -254,6 +255,7 @@ public struct ApplicationService: Sendable {
         }
         guard let material = try await store.materials(application: id, on: database.sql).first(where: { $0.id == materialID }),
               material.source == "applicant", let stored = material.storedName else { throw ApplicationProblem.notFound() }
+        try Self.checkNamedBySupplement(material.materialName, of: record)
         let store = self.store
         try await database.transaction { db in
             guard try await store.deleteMaterial(id: materialID, application: id, on: db) else { throw ApplicationProblem.notFound() }
@@ -348,11 +350,25 @@ public struct ApplicationService: Sendable {
         return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil, audit: actor)
     }
 
+    /// What the supplement notice waiting for the applicant names (none when there is no such notice).
+    static func supplementNamed(_ record: ApplicationRecord) throws -> [String] {
+        struct Outstanding: Decodable { var outstandingMaterials: [String] }
+        return record.status == ApplicationStatus.supplementRequested.rawValue
+            ? try decode(Outstanding.self, record.caseJson).outstandingMaterials : []
+    }
+
+    /// During a supplement the applicant changes only what the notice names: the other
+    /// materials have been reviewed as they stand.
+    static func checkNamedBySupplement(_ material: String, of record: ApplicationRecord) throws {
+        guard record.status == ApplicationStatus.supplementRequested.rawValue, try !supplementNamed(record).contains(material) else { return }
+        throw Problem.validation([ApplicationProblem.field("material", "notRequested", "补正告知未要求“\(material)”，已审查的材料不能更换",
+                                                           "the supplement notice does not ask for \(material); reviewed materials stay as they are")])
+    }
+
     /// Every material the supplement notice names must be uploaded again after the notice:
     /// resubmitting what was found faulty would only bring the same notice back.
     private func unsupplemented(_ record: ApplicationRecord, materials: [MaterialRecord], item: ServiceItem) async throws -> [FieldIssue] {
-        struct Outstanding: Decodable { var outstandingMaterials: [String] }
-        let named = try Self.decode(Outstanding.self, record.caseJson).outstandingMaterials
+        let named = try Self.supplementNamed(record)
         let requested = try await store.timeline(application: record.id, on: database.read)
             .last { $0.event == WorkflowEvent.Kind.supplementRequested(materials: []).code }?.occurredAt ?? 0
         let renewed = Set(materials.filter { $0.source == "applicant" && $0.createdAt > requested }.map(\.materialName))
