@@ -321,6 +321,36 @@ struct ApplicationsTests {
                                           json: ["action": "giveOpinion", "verdict": "disagree", "comment": "不符合"])
                 #expect(try await [third.status.code, fourth.status.code].sorted() == [200, 409])
             }
+            // The case page sends the version it showed and a digest of the case, opinions aside:
+            // another department's opinion since is no reason to refuse, any other change is.
+            let csrf = String(repeating: "k", count: 40)
+            func page(_ id: String, _ token: String) async throws -> (version: String, basis: String) {
+                let html = try await s.call(.get, "/applications/\(id)", headers: [.authorization: "Bearer \(token)"]).text
+                func hidden(_ name: String) -> String {
+                    html.firstMatch(of: try! Regex("name=\"\(name)\" value=\"([^\"]*)\""))?.output[1].substring.map(String.init) ?? ""
+                }
+                return (hidden("version"), hidden("basis"))
+            }
+            func post(_ id: String, _ token: String, _ shown: (version: String, basis: String), _ fields: String) async throws -> TestSession.Reply {
+                try await s.call(.post, "/applications/\(id)/actions", raw: "_csrf=\(csrf)&version=\(shown.version)&basis=\(shown.basis)&\(fields)",
+                                 headers: [.authorization: "Bearer \(token)", .contentType: "application/x-www-form-urlencoded",
+                                           .cookie: "\(CSRF.cookie)=\(csrf)"])
+            }
+            let onPages = try await s.submittedFoodApplication(token: person)
+            try await s.act(onPages, ["action": "accept"], token: clerk)
+            let (seenByScjg, seenByWjj) = (try await page(onPages, scjg), try await page(onPages, wjj))
+            #expect(!seenByWjj.basis.isEmpty && seenByScjg == seenByWjj)
+            #expect(try await post(onPages, scjg, seenByScjg, "action=giveOpinion&verdict=agree").status == .seeOther)
+            #expect(try await post(onPages, wjj, seenByWjj, "action=giveOpinion&verdict=agree").status == .seeOther)
+            let both = try await s.call(.get, "/api/v1/applications/\(onPages)", token: scjg)
+            #expect((both.json["timeline"] as? [[String: Any]] ?? []).filter { $0["event"] as? String == "opinionGiven" }.count == 2)
+            // A page from before the case went back a step is refused, digest or not.
+            let moved = try await s.submittedFoodApplication(token: person)
+            try await s.act(moved, ["action": "accept"], token: clerk)
+            let early = try await page(moved, wjj)
+            try await s.act(moved, ["action": "requestSupplement", "materials": ["食品安全管理制度"]], token: scjg)
+            #expect(try await post(moved, wjj, early, "action=giveOpinion&verdict=agree").text.contains("办件版本已变化"))
+
             // A client that names the version it saw keeps the strict check.
             let id = try await s.submittedFoodApplication(token: person)
             let accepted = try await s.act(id, ["action": "accept"], token: clerk)

@@ -255,4 +255,16 @@ extension WorkflowCase {
         normalized.lastActionOn = earlier.lastActionOn
         return normalized == earlier
     }
+
+    /// The case without the opinions and the counters every action moves, as stored JSON:
+    /// equal for an earlier and a later read of a case exactly when nothing but opinions came
+    /// between them (the opinions themselves the engine checks). A page keeps it (as a digest)
+    /// where it cannot keep the whole case it showed.
+    public var opinionIndependentJSON: String {
+        var normalized = self
+        normalized.opinions = [:]
+        normalized.version = 0
+        normalized.lastActionOn = nil
+        return normalized.storedJSON
+    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SQLKit
 import TongbanCore
@@ -14,12 +15,27 @@ extension ApplicationService {
         public var pauseReason: PauseReason?
         /// The version the caller saw; a different current version is a 409.
         public var version: Int?
+        /// With `version`, from the case page: the digest of the case it showed, opinions aside
+        /// (`opinionBasis`), so another department's opinion given meanwhile is no reason to
+        /// refuse this department's. Not part of the JSON API, whose clients leave out `version`.
+        public var basis: String? = nil
+
+        private enum CodingKeys: String, CodingKey {
+            case action, comment, reason, legalBasis, materials, verdict, pauseReason, version
+        }
+    }
+
+    static func opinionBasis(of record: ApplicationRecord) throws -> String {
+        String(SHA256.hash(data: Data(try decode(WorkflowCase.self, record.caseJson).opinionIndependentJSON.utf8)).hexEncoded.prefix(32))
     }
 
     /// An official's action, or the applicant's withdrawal.
     public func act(id: String, input: ActionInput, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         var record = try await visible(id, to: caller)
-        if let seen = input.version, seen != record.version { throw ApplicationProblem.staleVersion(record) }
+        if let seen = input.version, seen != record.version {
+            let onlyOpinionsSince = try input.action == .giveOpinion && input.basis != nil && Self.opinionBasis(of: record) == input.basis
+            if !onlyOpinionsSince { throw ApplicationProblem.staleVersion(record) }
+        }
         let action = try Self.caseAction(input)
         var attempts = 0
         while true {
@@ -27,12 +43,13 @@ extension ApplicationService {
                 return try await act(record, action: action, input: input, by: caller, actor: actor)
             } catch let refusal as WorkflowError {
                 throw ApplicationProblem.withState(try await named(refusal), of: record)
-            } catch let problem as Problem where input.action == .giveOpinion && input.version == nil && attempts < 5
+            } catch let problem as Problem where input.action == .giveOpinion && (input.version == nil || input.basis != nil) && attempts < 5
                         && problem.issues.contains(where: { $0.code == "stale" }) {
                 // Departments of a joint review give their opinions in parallel (并联): another
                 // department's opinion stored first is no reason to refuse this one, as any other
                 // change would be. Tried again on the case as it now is, where the engine checks it
-                // afresh; a caller who named the version it saw keeps the strict check.
+                // afresh. An API caller who named the version it saw keeps the strict check; the
+                // case page names it with the digest of what it showed (`basis`).
                 let current = try await visible(id, to: caller)
                 guard try Self.decode(WorkflowCase.self, current.caseJson)
                     .differsOnlyByOpinions(from: Self.decode(WorkflowCase.self, record.caseJson), except: caller.departmentCode)

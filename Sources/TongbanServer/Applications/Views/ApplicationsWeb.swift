@@ -34,6 +34,8 @@ struct ApplicationsWeb {
         var uploadable: [String]
         var actions: [Option]
         var canAct: Bool
+        /// Sent back with an action: lets a joint-review opinion stand over other departments' (`ActionInput.basis`).
+        var opinionBasis: String
         var hasTimeline: Bool
         var hasOutstanding: Bool
         var warning: Bool
@@ -180,6 +182,7 @@ struct ApplicationsWeb {
             isApplicant: isApplicant,
             canWithdraw: isApplicant && !(appStatus.map { [ApplicationStatus.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
             uploadable: view.requirements.filter { !$0.governmentSupplied }.map(\.name), actions: actions, canAct: !actions.isEmpty,
+            opinionBasis: actions.isEmpty ? "" : try ApplicationService.opinionBasis(of: record),
             hasTimeline: !view.timeline.isEmpty, hasOutstanding: !view.outstandingMaterials.isEmpty,
             warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
         page.errors = errors
@@ -312,7 +315,8 @@ struct ApplicationsWeb {
                 let input = ApplicationService.ActionInput(
                     action: kind, comment: form["comment"], reason: form["reason"], legalBasis: form["legalBasis"],
                     materials: materials.isEmpty ? nil : materials, verdict: form["verdict"].flatMap(Verdict.init(rawValue:)),
-                    pauseReason: form["pauseReason"].flatMap(PauseReason.init(rawValue:)), version: version)
+                    pauseReason: form["pauseReason"].flatMap(PauseReason.init(rawValue:)), version: version,
+                    basis: form["basis"].flatMap { $0.isEmpty ? nil : $0 })
                 _ = try await service.act(id: id, input: input, by: context.principal!, actor: context.auditActor)
             }
         }
