@@ -317,6 +317,10 @@ struct IdentityTests {
                 "username": "x.y", "name": "某", "password": "Shenpi#2026long", "departmentCode": "330106-xzspj", "roles": ["wizard"]])
             #expect(badRole.status == .badRequest)
             #expect(badRole.errorFields.first?.hasPrefix("roles") == true)
+            let longName = try await s.call(.post, "/api/v1/staff", token: admin, json: [
+                "username": "li.chang", "name": String(repeating: "李", count: 51), "password": "Shenpi#2026long",
+                "departmentCode": "330106-xzspj", "roles": ["reviewer"]])
+            #expect(longName.errorFields == ["name"], "\(longName.text)")
             let clerk = try await s.logInDemoStaff("clerk")
             let denied = try await s.call(.post, "/api/v1/staff", token: clerk, json: [
                 "username": "z.z", "name": "某", "password": "Shenpi#2026long", "departmentCode": "330106-xzspj", "roles": ["reviewer"]])

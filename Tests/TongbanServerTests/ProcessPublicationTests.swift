@@ -83,6 +83,9 @@ struct ProcessPublicationTests {
             #expect(nested.errorFields == ["definition/id", "definition/steps/1/timeLimit"], "\(nested.text)")
             let badDivision = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "33", "definition": body["definition"]!])
             #expect(badDivision.errorFields == ["divisionCode"])
+            let nowhere = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "999999", "definition": body["definition"]!])
+            #expect(nowhere.status == .unprocessableContent && nowhere.errorFields == ["divisionCode"], "\(nowhere.text)")
+            #expect(try await s.call(.get, path + "?division=999999", token: clerk).errorFields == ["division"])
             #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": "steps"]).status == .badRequest)
             #expect((try await s.call(.get, path + "?division=330106", token: clerk).json["history"] as? [Any])?.isEmpty == true)
 

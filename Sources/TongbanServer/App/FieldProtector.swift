@@ -55,8 +55,8 @@ public struct FieldProtector: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let file = dataDirectory.appendingPathComponent("data.key")
-        if let existing = try? String(contentsOf: file, encoding: .utf8),
-           let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 {
+        if let existing = try? String(contentsOf: file, encoding: .utf8) {
+            guard let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 else { throw FieldProtectorError.badKeyFile(file.path) }
             return FieldProtector(masterKey: SymmetricKey(data: raw))
         }
         guard mayCreate else { throw FieldProtectorError.keyMissing(file.path) }
@@ -75,6 +75,7 @@ public enum FieldProtectorError: Error, CustomStringConvertible {
     case badConfiguredKey
     case cannotWriteKeyFile(String)
     case keyMissing(String)
+    case badKeyFile(String)
     case keyMismatch
 
     public var description: String {
@@ -83,6 +84,7 @@ public enum FieldProtectorError: Error, CustomStringConvertible {
         case .malformedCiphertext: "stored ciphertext is malformed or was encrypted with another key"
         case .badConfiguredKey: "TONGBAN_DATA_KEY must be the base64 encoding of exactly 32 bytes"
         case .cannotWriteKeyFile(let path): "cannot create key file \(path)"
+        case .badKeyFile(let path): "the key file \(path) is not the base64 encoding of exactly 32 bytes"
         case .keyMissing(let path):
             """
             the database holds personal data encrypted under a data key this process does not have: \

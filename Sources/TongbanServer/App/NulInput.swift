@@ -18,7 +18,8 @@ enum NulInput {
 
     /// Named fields (form or multipart), names and values alike.
     static func check(_ fields: [String: String]) throws {
-        let issues = fields.filter { $0.key.contains("\0") || $0.value.contains("\0") }.keys.sorted().map(issue)
+        let issues = fields.filter { $0.key.contains("\0") || $0.value.contains("\0") }.keys.sorted()
+            .map { issue($0.replacingOccurrences(of: "\0", with: "")) }
         if !issues.isEmpty { throw refusal(issues) }
     }
 

@@ -51,9 +51,15 @@ enum ApplicationProblem {
                                            en: "the material's file does not match the SHA-256 recorded at upload")
 
     /// A `divisionCode` given in a request body: six digits, or the catalog lookup it feeds names another field.
-    static func checkDivisionCode(_ division: String?) throws {
-        if let division, !CatalogScope.isDivisionCode(division) {
-            throw Problem.validation([field("divisionCode", "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
+    /// A division given in a request: six digits, and a division that exists (a catalog lookup
+    /// with another would name the item as missing, not the division).
+    static func checkDivision(_ division: String?, field name: String = "divisionCode", in divisions: DivisionIndex) throws {
+        guard let division else { return }
+        if !CatalogScope.isDivisionCode(division) {
+            throw Problem.validation([field(name, "format", "行政区划代码应为6位数字", "division code must be 6 digits")])
+        }
+        if !divisions.contains(division) {
+            throw Problem.validation([field(name, "unknownDivision", "行政区划 \(division) 不存在", "division \(division) does not exist")])
         }
     }
 

@@ -68,11 +68,7 @@ public struct ApplicationService: Sendable {
     }
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
-        try ApplicationProblem.checkDivisionCode(input.divisionCode)
-        if let division = input.divisionCode, !divisions.contains(division) {
-            throw Problem.validation([ApplicationProblem.field("divisionCode", "unknownDivision", "行政区划 \(division) 不存在",
-                                                               "division \(division) does not exist")])
-        }
+        try ApplicationProblem.checkDivision(input.divisionCode, in: divisions)
         guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
             // Echoed clipped: whatever was sent comes back in the answer.
             let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)

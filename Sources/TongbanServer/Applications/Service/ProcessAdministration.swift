@@ -31,6 +31,7 @@ extension ApplicationService {
 
     /// The definition new cases of the item start on in `division` (or at the standard's division).
     public func processInForce(itemCode: String, division: String?) async throws -> ProcessInForce {
+        try ApplicationProblem.checkDivision(division, field: "division", in: divisions)
         guard let entry = try await catalog.item(code: itemCode, division: division, version: nil) else {
             throw Problem.notFound("item")
         }
@@ -49,7 +50,7 @@ extension ApplicationService {
     }
 
     public func publishProcess(itemCode: String, _ input: ProcessPublication, by caller: Principal, actor: AuditActor) async throws -> ProcessInForce {
-        try ApplicationProblem.checkDivisionCode(input.divisionCode)
+        try ApplicationProblem.checkDivision(input.divisionCode, in: divisions)
         guard let entry = try await catalog.item(code: itemCode, division: input.divisionCode, version: nil) else {
             throw Problem.notFound("item")
         }

@@ -193,6 +193,7 @@ struct ApplicationsWeb {
     /// refusal, with the values sent and the reasons.
     func applyPage(_ code: String, division: String?, request: Request, context: TongbanContext,
                    submitted: [String: String] = [:], refusal: Problem? = nil) async throws -> Response {
+        try ApplicationProblem.checkDivision(division, field: "division", in: service.divisions)
         guard let entry = try await service.catalog.item(code: code, division: division, version: nil), entry.isPublished else {
             throw ApplicationProblem.notFound()
         }

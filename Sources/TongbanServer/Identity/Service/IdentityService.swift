@@ -144,6 +144,13 @@ public struct IdentityService: Sendable {
                                   en: "username must be 3–32 lower-case letters, digits or ._- starting with a letter"))
         }
         if input.name.trimmed().isEmpty { issues.add(.required("name")) }
+        // Shown in every timeline entry and audit line the member writes.
+        if input.name.count > 50 {
+            issues.add(FieldIssue(field: "name", code: "tooLong", zh: "姓名不能超过 50 个字", en: "name must be at most 50 characters"))
+        }
+        if let post = input.post, post.count > 50 {
+            issues.add(FieldIssue(field: "post", code: "tooLong", zh: "岗位名称不能超过 50 个字", en: "post must be at most 50 characters"))
+        }
         let staffRoles = input.roles.filter(\.isStaff)
         if staffRoles.isEmpty || staffRoles.count != input.roles.count {
             issues.add(FieldIssue(field: "roles", code: "invalid", zh: "须至少指定一个工作人员角色，且不能包含公众角色",
