@@ -161,6 +161,7 @@ struct AuditTests {
             #expect(page.status == .ok)
             #expect(page.text.contains("审计日志"))
             #expect(page.text.contains("未校验"))
+            #expect(!page.text.contains("href=\"/work\""), "supervisors oversee cases; the work queue is not theirs")
             let verified = try await s.call(.get, "/audit?verify=1", headers: [.authorization: "Bearer \(supervisor)"])
             #expect(verified.text.contains("完整（共"))
         }

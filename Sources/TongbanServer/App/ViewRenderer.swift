@@ -27,6 +27,8 @@ public struct ViewRenderer: Sendable {
     struct UserBadge: Sendable {
         var name: String
         var isStaff: Bool
+        /// Works cases (the /work queue's roles): other staff would find the link refused.
+        var worksCases: Bool
         var isAdmin: Bool
         var isSupervisor: Bool
         var roles: String
@@ -34,7 +36,8 @@ public struct ViewRenderer: Sendable {
 
     func render(_ template: String, _ page: any Sendable, principal: Principal?, csrf: String = "") -> String {
         let badge = principal.map {
-            UserBadge(name: $0.displayName, isStaff: $0.kind == .staff, isAdmin: $0.has(.systemAdmin),
+            UserBadge(name: $0.displayName, isStaff: $0.kind == .staff, worksCases: $0.hasAny(ApplicationsAPI.officialRoles),
+                      isAdmin: $0.has(.systemAdmin),
                       isSupervisor: $0.hasAny([.supervisor, .systemAdmin]),
                       roles: $0.roles.map(\.zh).sorted().joined(separator: "、"))
         }

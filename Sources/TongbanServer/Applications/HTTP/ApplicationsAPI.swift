@@ -10,7 +10,8 @@ struct ApplicationsAPI {
     let audit: any AuditLog
 
     static let applicants: Access = .roles([.person, .organizationAgent])
-    static let officials: Access = .roles([.windowClerk, .reviewer, .approver])
+    static let officialRoles: Set<Role> = [.windowClerk, .reviewer, .approver]
+    static let officials: Access = .roles(officialRoles)
     /// Who works or oversees cases, or maintains the catalog, may read an item's process.
     static let processReaders: Access = .roles([.windowClerk, .reviewer, .approver, .supervisor, .catalogAdmin, .systemAdmin])
 
