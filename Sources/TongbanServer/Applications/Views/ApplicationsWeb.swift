@@ -114,7 +114,7 @@ struct ApplicationsWeb {
         var pager: Pager
     }
 
-    struct LateRow: Sendable { var item: LateCaseView; var levelZh: String }
+    struct LateRow: Sendable { var item: LateCaseView; var levelZh: String; var departmentName: String }
 
     static func taskKindName(_ raw: String) -> String {
         switch TaskKind(rawValue: raw) {
@@ -377,9 +377,12 @@ struct ApplicationsWeb {
             let levels = [Option(value: "", label: "黄牌和红牌", selected: chosen == nil),
                           Option(value: "warning", label: "黄牌", selected: chosen == "warning"),
                           Option(value: "overdue", label: "红牌", selected: chosen == "overdue")]
+            var names: [String: String] = [:]
+            for code in Set(items.map(\.handlingDepartment)) { names[code] = try await service.reference.department(code)?.name }
             let rows = items.map { record in
                 let view = LateCaseView(record)
-                return LateRow(item: view, levelZh: Self.levelLabel(view.warningLevel) ?? "")
+                return LateRow(item: view, levelZh: Self.levelLabel(view.warningLevel) ?? "",
+                               departmentName: names[record.handlingDepartment] ?? record.handlingDepartment)
             }
             return views.page("supervision", LatePage(items: rows, hasItems: !rows.isEmpty, counts: counts,
                                                       total: total, levels: levels, escalatedOnly: query.escalated == true,
