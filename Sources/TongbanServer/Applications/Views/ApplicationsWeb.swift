@@ -99,7 +99,8 @@ struct ApplicationsWeb {
         init(_ request: Request, paging: Paging, total: Int) {
             page = paging.page
             pages = max(1, (total + paging.pageSize - 1) / paging.pageSize)
-            previous = paging.page > 1 ? ViewRenderer.pageLink(request, paging.page - 1) : nil
+            // Past the last page (the queue shrank while paging): back to the last one.
+            previous = paging.page > 1 ? ViewRenderer.pageLink(request, min(paging.page - 1, pages)) : nil
             next = paging.page < pages ? ViewRenderer.pageLink(request, paging.page + 1) : nil
         }
     }
