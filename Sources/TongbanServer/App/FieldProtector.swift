@@ -55,8 +55,10 @@ public struct FieldProtector: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let file = dataDirectory.appendingPathComponent("data.key")
-        if let existing = try? String(contentsOf: file, encoding: .utf8) {
-            guard let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 else { throw FieldProtectorError.badKeyFile(file.path) }
+        // Anything at the path is the operator's: read as a key or refused, never replaced.
+        if fm.fileExists(atPath: file.path) {
+            guard let existing = try? String(contentsOf: file, encoding: .utf8),
+                  let raw = Data(base64Encoded: existing.trimmed()), raw.count == 32 else { throw FieldProtectorError.badKeyFile(file.path) }
             return FieldProtector(masterKey: SymmetricKey(data: raw))
         }
         guard mayCreate else { throw FieldProtectorError.keyMissing(file.path) }

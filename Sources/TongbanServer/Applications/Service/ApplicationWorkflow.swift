@@ -25,16 +25,31 @@ extension ApplicationService {
         }
     }
 
+    /// The opinions the case holds and a digest of the rest: a page's opinion stands over a later
+    /// version only when every version since added one opinion and nothing else changed (a
+    /// return to the joint review clears the opinions and leaves the rest as it was).
     static func opinionBasis(of record: ApplicationRecord) throws -> String {
-        String(SHA256.hash(data: Data(try decode(WorkflowCase.self, record.caseJson).opinionIndependentJSON.utf8)).hexEncoded.prefix(32))
+        let workflowCase = try decode(WorkflowCase.self, record.caseJson)
+        let digest = SHA256.hash(data: Data(workflowCase.opinionIndependentJSON.utf8)).hexEncoded.prefix(32)
+        return "\(workflowCase.opinions.count)-\(digest)"
+    }
+
+    private static func onlyOpinionsSince(_ seen: Int, basis: String?, of record: ApplicationRecord) throws -> Bool {
+        func parts(_ value: String) -> (opinions: Int, digest: Substring)? {
+            guard let dash = value.firstIndex(of: "-"), let count = Int(value[..<dash]) else { return nil }
+            return (count, value[value.index(after: dash)...])
+        }
+        guard let basis, let shown = parts(basis), let current = parts(try opinionBasis(of: record)) else { return false }
+        return shown.digest == current.digest && record.version - seen == current.opinions - shown.opinions
     }
 
     /// An official's action, or the applicant's withdrawal.
     public func act(id: String, input: ActionInput, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         var record = try await visible(id, to: caller)
         if let seen = input.version, seen != record.version {
-            let onlyOpinionsSince = try input.action == .giveOpinion && input.basis != nil && Self.opinionBasis(of: record) == input.basis
-            if !onlyOpinionsSince { throw ApplicationProblem.staleVersion(record) }
+            guard try input.action == .giveOpinion && Self.onlyOpinionsSince(seen, basis: input.basis, of: record) else {
+                throw ApplicationProblem.staleVersion(record)
+            }
         }
         let action = try Self.caseAction(input)
         var attempts = 0

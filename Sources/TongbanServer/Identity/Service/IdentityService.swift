@@ -145,10 +145,11 @@ public struct IdentityService: Sendable {
         }
         if input.name.trimmed().isEmpty { issues.add(.required("name")) }
         // Shown in every timeline entry and audit line the member writes.
-        if input.name.count > 50 {
+        // Code points, not characters: combining marks would let one "character" be any length.
+        if input.name.unicodeScalars.count > 50 {
             issues.add(FieldIssue(field: "name", code: "tooLong", zh: "姓名不能超过 50 个字", en: "name must be at most 50 characters"))
         }
-        if let post = input.post, post.count > 50 {
+        if let post = input.post, post.unicodeScalars.count > 50 {
             issues.add(FieldIssue(field: "post", code: "tooLong", zh: "岗位名称不能超过 50 个字", en: "post must be at most 50 characters"))
         }
         let staffRoles = input.roles.filter(\.isStaff)
