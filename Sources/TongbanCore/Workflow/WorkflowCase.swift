@@ -243,19 +243,6 @@ extension FieldIssue {
 }
 
 extension WorkflowCase {
-    /// Whether this case is `earlier` with nothing changed but opinions added by departments
-    /// other than `department` (the engine also counts their actions in `version` and
-    /// `lastActionOn`): what one joint-review department may give its own opinion on.
-    public func differsOnlyByOpinions(from earlier: WorkflowCase, except department: String?) -> Bool {
-        guard earlier.opinions.allSatisfy({ opinions[$0.key] == $0.value }),
-              opinions.keys.allSatisfy({ earlier.opinions[$0] != nil || $0 != department }) else { return false }
-        var normalized = self
-        normalized.opinions = earlier.opinions
-        normalized.version = earlier.version
-        normalized.lastActionOn = earlier.lastActionOn
-        return normalized == earlier
-    }
-
     /// The case without the opinions and the counters every action moves, as stored JSON:
     /// equal for an earlier and a later read of a case exactly when nothing but opinions came
     /// between them (the opinions themselves the engine checks). A page keeps it (as a digest)

@@ -66,9 +66,7 @@ extension ApplicationService {
                 // afresh. An API caller who named the version it saw keeps the strict check; the
                 // case page names it with the digest of what it showed (`basis`).
                 let current = try await visible(id, to: caller)
-                guard try Self.decode(WorkflowCase.self, current.caseJson)
-                    .differsOnlyByOpinions(from: Self.decode(WorkflowCase.self, record.caseJson), except: caller.departmentCode)
-                else { throw problem }
+                guard try Self.onlyOpinionsSince(record.version, basis: Self.opinionBasis(of: record), of: current) else { throw problem }
                 record = current
                 attempts += 1
             }
