@@ -123,6 +123,63 @@ struct ProcessPublicationTests {
         }
     }
 
+    /// A misspelt key was dropped and the rest published: `divison` for `divisionCode` put the
+    /// process in force in every division. Every unknown key, at any depth, is now a 400 naming it.
+    @Test(arguments: TestEngine.available)
+    func unknownKeysAreRefusedAtEveryLevel(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let clerk = try await s.logInDemoStaff("clerk")
+            let path = "/api/v1/processes/\(Self.item)"
+            let definition = Self.definition(id: "330106-unemployment-two-level")
+
+            let misspelt = try await s.call(.put, path, token: catalogAdmin, json: ["divison": "330106", "definition": definition])
+            #expect(misspelt.status == .badRequest, "\(misspelt.text)")
+            #expect(misspelt.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            #expect(misspelt.errorFields == ["divison"], "\(misspelt.text)")
+            let issue = (misspelt.json["errors"] as? [[String: Any]])?.first ?? [:]
+            #expect(issue["code"] as? String == "unknown")
+            #expect(issue["message"] as? String == "未知字段 divison")
+            #expect(issue["messageEn"] as? String == "unknown field divison")
+
+            // Inside a step, an action and a joint review's participant, all named at once.
+            var nested = definition
+            var steps = nested["steps"] as! [[String: Any]]
+            steps[0]["departmnet"] = "330106-rsj"
+            var actions = steps[0]["actions"] as! [[String: Any]]
+            actions[0]["nxt"] = "conclusion"
+            steps[0]["actions"] = actions
+            steps[1]["jointReview"] = ["joinMode": "all", "leadDepartment": "330106-xzspj", "participants": [
+                ["departmentCode": "330106-rsj", "timeLimit": 1, "timelimit": 2]]]
+            nested["steps"] = steps
+            nested["timeLimits"] = 5
+            let deep = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": nested])
+            #expect(deep.status == .badRequest, "\(deep.text)")
+            #expect(deep.errorFields == ["definition/steps/0/actions/0/nxt", "definition/steps/0/departmnet",
+                                         "definition/steps/1/jointReview/participants/0/timelimit", "definition/timeLimits"],
+                    "\(deep.text)")
+            // A wrong type is still reported as such, not as unknown keys.
+            let mistyped = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": 330106, "extra": 1, "definition": definition])
+            #expect(mistyped.errorFields == ["divisionCode"], "\(mistyped.text)")
+
+            // Nothing was published by the refused bodies.
+            let shown = try await s.call(.get, path + "?division=330106", token: clerk)
+            #expect(shown.json["source"] as? String == "standard")
+            #expect((shown.json["history"] as? [Any])?.isEmpty == true)
+            var filter = AuditFilter()
+            filter.action = "process.publish"
+            #expect(try await s.services.audit.list(filter, paging: Paging()).total == 0)
+
+            // The same body spelt right is taken, optional keys left out or given.
+            let taken = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": definition])
+            #expect(taken.status == .ok, "\(taken.text)")
+            var bare = definition
+            bare["version"] = nil
+            bare["schemaVersion"] = nil
+            #expect(try await s.call(.put, path, token: catalogAdmin, json: ["definition": bare]).status == .ok)
+        }
+    }
+
     /// Two administrators publish at the same moment: each publication either gets its own
     /// version or a 409; never do two stored publications share one id and version.
     @Test(arguments: TestEngine.available)

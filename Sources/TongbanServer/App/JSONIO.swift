@@ -10,17 +10,34 @@ enum JSONBody {
     static let limit = 1 << 20
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw Problem.tooLarge
-        }
-        return try decode(type, from: Data(buffer.readableBytesView))
+        try decode(type, from: try await body(of: request))
+    }
+
+    /// For administrative bodies, where a key the type does not know (`divison` for `divisionCode`)
+    /// would otherwise be dropped and the rest stored as if it had not been sent: every such key,
+    /// at any depth, is a 400 naming its path (`KeyLedger`).
+    static func decodeStrict<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try decodeStrict(type, from: try await body(of: request))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try decode(type, from: data, refusingUnknownKeys: false)
+    }
+
+    static func decodeStrict<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try decode(type, from: data, refusingUnknownKeys: true)
+    }
+
+    private static func body(of request: Request) async throws -> Data {
+        var request = request
+        do {
+            return Data(try await request.collectBody(upTo: limit).readableBytesView)
+        } catch {
+            throw Problem.tooLarge
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data, refusingUnknownKeys: Bool) throws -> T {
         if data.isEmpty {
             throw Problem.badRequest("请求体为空，应为 JSON", "request body is empty; JSON expected")
         }
@@ -28,14 +45,22 @@ enum JSONBody {
         if !nul.isEmpty { throw NulInput.refusal(nul) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        let value: T, unknown: [String]
         do {
-            return try decoder.decode(type, from: data)
+            (value, unknown) = refusingUnknownKeys ? try KeyLedger.decode(type, from: data, with: decoder)
+                : (try decoder.decode(type, from: data), [])
         } catch let error as DecodingError {
             throw Problem.badRequest("请求内容格式有误", "malformed request body",
                                      issues: issues(for: error, decoding: type, with: decoder, from: data))
         } catch {
             throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
         }
+        if !unknown.isEmpty {
+            throw Problem.badRequest("请求含有未知字段", "the body has fields this request does not take", issues: unknown.map {
+                FieldIssue(field: $0, code: "unknown", zh: "未知字段 \($0)", en: "unknown field \($0)")
+            })
+        }
+        return value
     }
 
     /// Foundation's decoder reports a number that does not fit its integer field (`1.5`, or one

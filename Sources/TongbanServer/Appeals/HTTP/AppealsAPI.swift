@@ -186,7 +186,7 @@ struct AppealsAPI {
             try JSONOut.response(try await store.routes())
         }
         routes.put("/api/v1/appeal-routes", access: .roles([.supervisor, .systemAdmin])) { request, context in
-            let route = try await JSONBody.decode(AppealRoute.self, from: request)
+            let route = try await JSONBody.decodeStrict(AppealRoute.self, from: request)
             try await service.upsert(route: route, actor: context.auditActor)
             return try JSONOut.response(route)
         }
@@ -200,7 +200,7 @@ struct AppealsAPI {
             try JSONOut.response(try await service.settings())
         }
         routes.put("/api/v1/appeal-settings", access: .roles([.systemAdmin])) { request, context in
-            let settings = try await JSONBody.decode(AppealSettings.self, from: request)
+            let settings = try await JSONBody.decodeStrict(AppealSettings.self, from: request)
             try await service.update(settings: settings, actor: context.auditActor)
             return try JSONOut.response(settings)
         }

@@ -351,7 +351,7 @@ struct Open311API {
 
     func registerKeys(_ routes: SecuredRouter) {
         routes.post("/api/v1/open311/keys", access: .roles([.systemAdmin])) { request, context in
-            let body = try await JSONBody.decode(KeyBody.self, from: request)
+            let body = try await JSONBody.decodeStrict(KeyBody.self, from: request)
             let name = body.name.trimmed()
             guard (1...100).contains(name.count) else {
                 throw ValidationFailure(FieldIssue(field: "name", code: "length", zh: "名称应为 1 到 100 字", en: "name must be 1 to 100 characters"))

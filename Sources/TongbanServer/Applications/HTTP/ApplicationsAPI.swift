@@ -174,7 +174,7 @@ struct ApplicationsAPI {
                                                                   division: request.query("division")))
         }
         routes.put("/api/v1/processes/{itemCode}", access: CatalogAPI.admins) { request, context in
-            let input = try await JSONBody.decode(ApplicationService.ProcessPublication.self, from: request)
+            let input = try await JSONBody.decodeStrict(ApplicationService.ProcessPublication.self, from: request)
             return try JSONOut.response(try await service.publishProcess(itemCode: try context.parameters.require("itemCode"), input,
                                                                          by: context.principal!, actor: context.auditActor))
         }

@@ -250,7 +250,7 @@ struct CatalogAPI {
             return try JSONOut.response(Page(items: rows.map { AdminRecordView($0) }, total: total, page: paging.page, pageSize: paging.pageSize))
         }
         routes.post("/api/v1/catalog/items", access: Self.admins) { request, context in
-            let item = try await JSONBody.decode(ServiceItem.self, from: request)
+            let item = try await JSONBody.decodeStrict(ServiceItem.self, from: request)
             let record = try await catalog.create(item, by: context.principal, actor: context.auditActor)
             return try JSONOut.response(AdminRecordView(record), status: .created,
                                         headers: [.location: "/api/v1/catalog/items/\(item.itemCode)/\(item.divisionCode)"])
@@ -260,7 +260,7 @@ struct CatalogAPI {
                 code: try context.parameters.require("code"), division: try context.parameters.require("division"))))
         }
         routes.put("/api/v1/catalog/items/{code}/{division}", access: Self.admins) { request, context in
-            let item = try await JSONBody.decode(ServiceItem.self, from: request)
+            let item = try await JSONBody.decodeStrict(ServiceItem.self, from: request)
             let expected = request.headers[.ifMatch].flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))) }
             let record = try await catalog.saveDraft(
                 code: try context.parameters.require("code"), division: try context.parameters.require("division"), item,
@@ -288,7 +288,7 @@ struct CatalogAPI {
             try JSONOut.response(try await catalog.synonyms())
         }
         routes.put("/api/v1/catalog/synonyms", access: Self.admins) { request, context in
-            let table = try await JSONBody.decode(SynonymTable.self, from: request)
+            let table = try await JSONBody.decodeStrict(SynonymTable.self, from: request)
             try await catalog.setSynonyms(table, actor: context.auditActor)
             return try JSONOut.response(table)
         }

@@ -287,7 +287,7 @@ public struct CatalogService: Sendable {
         }
         overlay["divisionCode"] = .string(division)
         merged.merge(overlay) { _, new in new }
-        let localItem = try JSONBody.decode(ServiceItem.self, from: CatalogJSON.encoder.encode(JSONValue.object(merged)))
+        let localItem = try JSONBody.decodeStrict(ServiceItem.self, from: CatalogJSON.encoder.encode(JSONValue.object(merged)))
         try SameStandardRule.check(localItem: localItem, against: standard)
         try await checkDepartment(localItem.departmentCode)
         let local = SameStandardRule.implementation(of: localItem, standard: standard)

@@ -296,9 +296,9 @@ struct CatalogWeb {
             publicHref: record.row.currentVersion > 0 ? "/services/\(code)" : nil)
     }
 
-    /// Reads the item from the JSON editor; a syntax or type error names the field.
+    /// Reads the item from the JSON editor; a syntax or type error, or a key an item does not have, names the field.
     static func item(from json: String) throws -> ServiceItem {
-        try JSONBody.decode(ServiceItem.self, from: Data(json.utf8))
+        try JSONBody.decodeStrict(ServiceItem.self, from: Data(json.utf8))
     }
 
     func register(_ routes: SecuredRouter) {

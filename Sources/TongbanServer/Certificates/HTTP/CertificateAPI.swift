@@ -212,7 +212,7 @@ struct CertificateAPI {
             try JSONOut.response(PublishedKeySet(keys: try await service.publishedKeys()))
         }
         routes.post("/api/v1/seals", access: .roles([.systemAdmin])) { request, context in
-            let input = try await JSONBody.decode(SealInput.self, from: request)
+            let input = try await JSONBody.decodeStrict(SealInput.self, from: request)
             let department = try await actingDepartment(input.departmentCode, for: context.principal!)
             let until = try Self.date(input.validUntil, field: "validUntil")
             let seal = try await service.rotateSeal(department: department.code, algorithm: input.algorithm, validUntil: until,

@@ -119,7 +119,7 @@ struct IdentityAPI {
             return try JSONOut.response(me)
         }
         routes.post("/api/v1/staff", access: .roles([.systemAdmin])) { request, context in
-            let input = try await JSONBody.decode(IdentityService.StaffCreation.self, from: request)
+            let input = try await JSONBody.decodeStrict(IdentityService.StaffCreation.self, from: request)
             let (record, uri) = try await identity.createStaff(input, by: context.principal!, actor: context.auditActor)
             return try JSONOut.response(StaffCreated(account: try await view(record, reveal: false), otpauthURI: uri), status: .created)
         }

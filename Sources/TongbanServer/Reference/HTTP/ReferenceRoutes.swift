@@ -52,7 +52,7 @@ struct ReferenceRoutes {
             return try JSONOut.response(d)
         }
         routes.post("/api/v1/departments", access: .roles([.systemAdmin])) { request, context in
-            let body = try await JSONBody.decode(NewDepartment.self, from: request)
+            let body = try await JSONBody.decodeStrict(NewDepartment.self, from: request)
             var issues = IssueCollector()
             if body.code.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,39}/) == nil {
                 issues.add(FieldIssue(field: "code", code: "format", zh: "部门编码只能包含小写字母、数字和连字符", en: "code must be 2–40 lower-case letters, digits or hyphens"))

@@ -34,7 +34,7 @@ struct CalendarAPI {
             return try JSONOut.response(View(book.current, revision: book.revision))
         }
         routes.put("/api/v1/calendar", access: .roles([.systemAdmin])) { request, context in
-            let schedule = try await JSONBody.decode(HolidaySchedule.self, from: request)
+            let schedule = try await JSONBody.decodeStrict(HolidaySchedule.self, from: request)
             let calendar = try await book.replace(with: schedule, audit: audit, actor: context.auditActor, now: clock())
             return try JSONOut.response(View(calendar, revision: book.revision))
         }
