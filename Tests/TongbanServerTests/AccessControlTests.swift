@@ -152,6 +152,39 @@ struct AccessControlTests {
         }
     }
 
+    /// The error middleware once ran before the session was resolved: a signed-in citizen met a
+    /// 404 or 403 page offering 登录 instead of their name and 退出.
+    @Test(arguments: TestEngine.available)
+    func errorPagesShowWhoIsSignedIn(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let session = try await s.services.identity.logIn(.init(login: DemoData.persons[0].mobile, password: DemoData.password),
+                                                              kind: .cookie, actor: .system("test"))
+            let cookie: HTTPFields = [.cookie: "\(AuthenticationMiddleware.sessionCookie)=\(session.token)", .accept: "text/html"]
+            let missing = try await s.call(.get, "/no-such-page", headers: cookie)
+            #expect(missing.status == .notFound)
+            #expect(missing.text.contains(DemoData.persons[0].name), "\(missing.text)")
+            #expect(missing.text.contains("action=\"/logout\"") && !missing.text.contains("href=\"/login\""))
+            #expect(!missing.text.contains("name=\"_csrf\" value=\"\""), "退出 works from an error page too")
+            #expect(missing.headers[.cacheControl] == "no-store", "a signed-in answer is not cached")
+            let forbidden = try await s.call(.get, "/audit", headers: cookie)
+            #expect(forbidden.status == .forbidden)
+            #expect(forbidden.text.contains(DemoData.persons[0].name) && forbidden.text.contains("action=\"/logout\""))
+
+            let anonymous = try await s.call(.get, "/no-such-page", headers: [.accept: "text/html"])
+            #expect(anonymous.status == .notFound)
+            #expect(!anonymous.text.contains(DemoData.persons[0].name) && !anonymous.text.contains("action=\"/logout\""))
+            #expect(anonymous.text.contains("href=\"/login\""))
+            #expect(anonymous.headers[.cacheControl] == nil)
+
+            // Refused credentials are still answered by the error mapping, on any path.
+            let stale = try await s.call(.get, "/api/v1/no-such", token: "not-a-token")
+            #expect(stale.status == .unauthorized && stale.headers[.wwwAuthenticate]?.contains("invalid_token") == true)
+            #expect(try await s.call(.get, "/no-such-page", token: "not-a-token").status == .seeOther)
+            let csrfless = try await s.call(.delete, "/api/v1/auth/token", headers: cookie)
+            #expect(csrfless.status == .forbidden && csrfless.json["code"] as? String == "csrf", "\(csrfless.text)")
+        }
+    }
+
     @Test func securityHeadersOnEveryResponse() async throws {
         try await withApp(.sqlite) { s in
             for path in ["/", "/healthz", "/api/v1/me", "/no-such-page"] {

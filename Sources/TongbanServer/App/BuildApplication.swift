@@ -111,10 +111,12 @@ public func buildApplication(_ config: AppConfiguration) async throws -> Tongban
     }
     if services.database.engine == .postgres { router.middlewares.add(EventLoopAffinityMiddleware(database: services.database)) }
     router.middlewares.add(RequestLogMiddleware())
+    // Outside the error mapping, so error pages know who is signed in; its refusals are thrown inside it.
+    router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware(views: views, routes: routes))
     router.middlewares.add(NulInputMiddleware())
-    router.middlewares.add(AuthenticationMiddleware(identity: services.identity))
+    router.middlewares.add(CredentialCheckMiddleware())
 
     let identityAPI = IdentityAPI(identity: services.identity, accounts: services.accounts, reference: services.reference,
                                   protector: services.protector, audit: audit)

@@ -59,9 +59,9 @@ struct ProblemMiddleware: RouterMiddleware {
         if problem.status == .unauthorized {
             return Response(status: .seeOther, headers: [.location: "/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"])
         }
-        let html = views.render("error", ErrorPage(problem: problem, requestID: context.id), principal: context.principal)
-        headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        // A page like any other: the signed-in header, and a CSRF token for its 退出 form.
+        return views.page("error", ErrorPage(problem: problem, requestID: context.id), request: request, context: context,
+                          status: problem.status)
     }
 
     static func wantsJSON(_ request: Request) -> Bool {

@@ -25,6 +25,8 @@ public struct Principal: Sendable, Equatable {
 public struct TongbanContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// Why the credentials sent were refused or could not be checked (see `AuthenticationMiddleware`).
+    public var credentialFailure: (any Error)?
     public let remoteAddress: String?
     /// The loop the request's HTTP connection is served on.
     public let eventLoop: any EventLoop
@@ -32,6 +34,7 @@ public struct TongbanContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.credentialFailure = nil
         self.remoteAddress = source.channel.remoteAddress.flatMap { $0.ipAddress }
         self.eventLoop = source.channel.eventLoop
     }
