@@ -193,4 +193,37 @@ struct AuditTests {
         await target.cleanup()
         #expect(result == .ok(count: expected.withLock { $0 }))
     }
+
+    /// The page named actors by id and departments by code. It names officials with their log-in
+    /// name and departments by name; citizens' names are masked (its readers work no case).
+    @Test(arguments: TestEngine.available)
+    func thePageNamesWhoActedAndWhere(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = DemoData.persons[0]
+            let citizen = try await s.logIn(person.mobile, password: DemoData.password)
+            let citizenID = try #require(try await s.call(.get, "/api/v1/me", token: citizen).json["id"] as? String)
+            _ = try await s.logInDemoStaff("clerk")
+            let admin = try await s.logInDemoStaff("admin")
+            let department = try #require(try await s.services.reference.department("330106-xzspj")?.name)
+            let masked = Masking.maskName(person.name)
+            #expect(masked != person.name)
+
+            let page = try await s.call(.get, "/audit", token: admin)
+            #expect(page.status == .ok)
+            #expect(page.text.contains(">\(masked)</td>"), "\(page.text)")
+            #expect(!page.text.contains(person.name), "a citizen's full name is not shown")
+            #expect(!page.text.contains(">\(citizenID)<"), "the id is a tooltip, not the name")
+            #expect(page.text.contains(">陈受理（clerk）</td>"))
+            #expect(page.text.contains(">\(department)</td>") && !page.text.contains(">330106-xzspj<"))
+
+            let api = try await s.call(.get, "/api/v1/audit?actor=\(citizenID)", token: admin)
+            let items = api.json["items"] as? [[String: Any]] ?? []
+            #expect(!items.isEmpty && items.allSatisfy { $0["actorName"] as? String == masked && $0["actorId"] as? String == citizenID },
+                    "\(api.text)")
+            let clerkEntries = (try await s.call(.get, "/api/v1/audit?action=auth.login", token: admin).json["items"] as? [[String: Any]] ?? [])
+                .filter { $0["actorName"] as? String == "陈受理（clerk）" }
+            #expect(!clerkEntries.isEmpty && clerkEntries.allSatisfy {
+                $0["departmentCode"] as? String == "330106-xzspj" && $0["departmentName"] as? String == department })
+        }
+    }
 }

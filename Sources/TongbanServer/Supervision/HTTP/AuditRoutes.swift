@@ -14,8 +14,11 @@ struct AuditRoutes {
         var sequence: Int64
         var occurredAt: Date
         var actorId: String?
+        /// Who `actorId` is, as `AuditParty.label` shows it.
+        var actorName: String?
         var actorRole: String?
         var departmentCode: String?
+        var departmentName: String?
         var action: String
         var targetType: String?
         var targetId: String?
@@ -26,9 +29,10 @@ struct AuditRoutes {
         var previousHash: String
         var hash: String
 
-        init(_ e: AuditEntry) {
+        init(_ e: AuditEntry, _ parties: AuditParties) {
             sequence = e.sequence; occurredAt = Date(timeIntervalSince1970: Double(e.occurredAtMilliseconds) / 1000); actorId = e.actorID; actorRole = e.actorRole
-            departmentCode = e.departmentCode; action = e.action; targetType = e.targetType; targetId = e.targetID
+            actorName = AuditParty.label(actorID: e.actorID, party: e.actorID.flatMap { parties.accounts[$0] })
+            departmentCode = e.departmentCode; departmentName = e.departmentCode.flatMap { parties.departments[$0] }; action = e.action; targetType = e.targetType; targetId = e.targetID
             outcome = e.outcome; clientAddress = e.clientAddress; requestId = e.requestID; detail = e.detail
             previousHash = e.previousHash; hash = e.hash
         }
@@ -72,7 +76,8 @@ struct AuditRoutes {
             let filter = try await filter(from: request, principal: context.principal!)
             let (entries, total) = try await audit.list(filter, paging: paging)
             try await audit.append(AuditRecord("audit.read", targetType: "audit_log"), actor: context.auditActor)
-            return try JSONOut.response(Page(items: entries.map(EntryView.init), total: total, page: paging.page, pageSize: paging.pageSize))
+            let parties = try await audit.parties(of: entries)
+            return try JSONOut.response(Page(items: entries.map { EntryView($0, parties) }, total: total, page: paging.page, pageSize: paging.pageSize))
         }
         routes.get("/api/v1/audit/verification", access: .roles(Self.readers)) { _, context in
             let result = try await audit.verify()
@@ -91,6 +96,7 @@ struct AuditRoutes {
                 try await audit.append(AuditRecord("audit.verify", targetType: "audit_log"), actor: context.auditActor)
             }
             try await audit.append(AuditRecord("audit.read", targetType: "audit_log"), actor: context.auditActor)
+            let parties = try await audit.parties(of: entries)
             var query = request.uri.queryParameters.filter { $0.key != "page" && $0.key != "verify" }
                 .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
                 .joined(separator: "&")
@@ -98,10 +104,11 @@ struct AuditRoutes {
             let page = AuditPage(
                 chainStatus: chainStatus, verifyLink: "/audit?\(query)verify=1",
                 filterAction: filter.action ?? "", filterActor: filter.actorID ?? "",
-                entries: entries.map { e in
-                    ["sequence": String(e.sequence), "time": Date(timeIntervalSince1970: Double(e.occurredAtMilliseconds) / 1000).formatted(.iso8601), "actor": e.actorID ?? "",
-                     "department": e.departmentCode ?? "", "action": e.action,
-                     "target": [e.targetType, e.targetID].compactMap { $0 }.joined(separator: ":"),
+                entries: entries.map { EntryView($0, parties) }.map { e in
+                    ["sequence": String(e.sequence), "time": e.occurredAt.formatted(.iso8601),
+                     "actor": e.actorName ?? "", "actorId": e.actorId ?? "",
+                     "department": e.departmentName ?? e.departmentCode ?? "", "departmentCode": e.departmentCode ?? "", "action": e.action,
+                     "target": [e.targetType, e.targetId].compactMap { $0 }.joined(separator: ":"),
                      "outcome": e.outcome, "client": e.clientAddress ?? ""]
                 },
                 total: total, pageNumber: paging.page,

@@ -39,6 +39,12 @@ public struct AuditFilter: Sendable {
     public init() {}
 }
 
+/// Who the actors and departments of some entries are: accounts by id, department names by code.
+public struct AuditParties: Sendable {
+    public var accounts: [String: AuditParty] = [:]
+    public var departments: [String: String] = [:]
+}
+
 public protocol AuditLog: Sendable {
     /// Appends inside the caller's transaction so the entry and the change it records are
     /// stored together or not at all.
@@ -46,6 +52,9 @@ public protocol AuditLog: Sendable {
     /// Appends in a transaction of its own (reads and security events).
     func append(_ record: AuditRecord, actor: AuditActor) async throws
     func list(_ filter: AuditFilter, paging: Paging) async throws -> (entries: [AuditEntry], total: Int)
+    /// The accounts and departments that `entries` name, read in one statement (a page of the
+    /// log names far fewer of them than it has rows).
+    func parties(of entries: [AuditEntry]) async throws -> AuditParties
     /// Streams the whole chain in sequence order through a verifier.
     func verify() async throws -> AuditVerification
     /// Links entries appended but not yet chained (PostgreSQL, see `append`) into the chain,
@@ -238,6 +247,29 @@ struct SQLAuditLog: AuditLog {
             .orderBy("sequence", .descending).limit(paging.pageSize).offset(paging.offset)
             .all().map(Self.entry)
         return (rows, total)
+    }
+
+    func parties(of entries: [AuditEntry]) async throws -> AuditParties {
+        let accounts = Set(entries.compactMap(\.actorID).filter { !$0.hasPrefix("system:") }).sorted()
+        let departments = Set(entries.compactMap(\.departmentCode)).sorted()
+        var branches: [SQLQueryString] = []
+        if !accounts.isEmpty {
+            branches.append("SELECT 'account' AS source, id AS code, kind, display_name AS name, username FROM accounts WHERE id IN (\(binds: accounts))")
+        }
+        if !departments.isEmpty {
+            branches.append("SELECT 'department' AS source, code, NULL AS kind, name, NULL AS username FROM departments WHERE code IN (\(binds: departments))")
+        }
+        var parties = AuditParties()
+        guard !branches.isEmpty else { return parties }
+        for row in try await database.sql.raw(branches.joined(separator: " UNION ALL ")).all() {
+            let code = try row.decode(column: "code", as: String.self), name = try row.decode(column: "name", as: String.self)
+            if try row.decode(column: "source", as: String.self) == "department" {
+                parties.departments[code] = name
+            } else if let kind = AuditParty.Kind(rawValue: try row.decode(column: "kind", as: String.self)) {
+                parties.accounts[code] = AuditParty(kind: kind, name: name, username: try row.decode(column: "username", as: String?.self))
+            }
+        }
+        return parties
     }
 
     func verify() async throws -> AuditVerification {
