@@ -46,6 +46,13 @@ def test_staff_log_in_with_totp_and_read_audit(server, browser):
     assert "工作人员管理" in browser.page_source
     browser.get(server + "/audit")
     assert "审计日志" in browser.page_source
+    # Who acted is named, not given as an account id.
+    actors = [cell.text for cell in browser.find_elements("css selector", "tbody tr td:nth-child(3)")]
+    assert "系统管理员（admin）" in actors
+    browser.get(server + "/no-such-page")
+    assert "系统管理员" in browser.find_element("css selector", "header").text, "error pages show who is signed in"
+    assert "退出" in browser.find_element("css selector", "header").text
+    browser.get(server + "/audit")
     click_and_wait(browser, browser.find_element("link text", "校验哈希链"))
     assert "完整" in browser.find_element("id", "chain-status").text
     screenshot(browser, "identity-audit")
