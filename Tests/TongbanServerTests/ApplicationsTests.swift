@@ -19,11 +19,20 @@ extension TestSession {
     func upload(_ id: String, material: String, bytes: [UInt8] = TestSession.pdf, type: String = "application/pdf",
                 fileName: String = "材料.pdf", token: String) async throws -> Reply {
         let query = "material=\(material.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&filename=\(fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
-        return try await client.execute(uri: "/api/v1/applications/\(id)/attachments?\(query)", method: .post,
-                                        headers: [.authorization: "Bearer \(token)", .contentType: type],
-                                        body: ByteBuffer(bytes: bytes)) { response in
+        return try await post("/api/v1/applications/\(id)/attachments?\(query)", bytes: bytes, contentType: type, token: token)
+    }
+
+    /// A body of raw bytes, as an upload sends it.
+    func post(_ uri: String, bytes: [UInt8], contentType: String, token: String) async throws -> Reply {
+        try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(token)", .contentType: contentType],
+                                 body: ByteBuffer(bytes: bytes)) { response in
             Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
         }
+    }
+
+    /// An empty food-licence draft; returns its id.
+    func foodDraft(token: String) async throws -> String {
+        try await call(.post, "/api/v1/applications", token: token, json: ["itemCode": Self.foodItem, "divisionCode": "330106"]).json["id"] as? String ?? ""
     }
 
     /// A complete food-licence application, submitted; returns its id.
@@ -503,8 +512,7 @@ struct ApplicationsTests {
     func uploadsAreCheckedByTypeAndSize(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             let person = try await s.demoPerson()
-            let id = try await s.call(.post, "/api/v1/applications", token: person,
-                                      json: ["itemCode": TestSession.foodItem, "divisionCode": "330106"]).json["id"] as? String ?? ""
+            let id = try await s.foodDraft(token: person)
             let material = TestSession.foodMaterials[0]
             let text = try await s.upload(id, material: material, bytes: Array("just text".utf8), type: "application/pdf", token: person)
             #expect(text.status == .unsupportedMediaType)
@@ -1009,6 +1017,83 @@ struct ApplicationsTests {
             let recounted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
             #expect(recounted.json["dueDateProvisional"] as? Bool == false)
             #expect(recounted.json["dueDate"] as? String == "2027-01-11")
+        }
+    }
+
+    /// During a supplement the case page offers only what the notice names, by the rule the
+    /// server refuses by: in the upload form and as 删除 buttons. A draft offers everything.
+    @Test(arguments: TestEngine.available)
+    func theCasePageOffersOnlyWhatTheSupplementNoticeNames(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let clerk = try await s.logInDemoStaff("clerk")
+            func page(_ id: String, _ token: String) async throws -> String {
+                let reply = try await s.call(.get, "/applications/\(id)", headers: [.authorization: "Bearer \(token)"])
+                #expect(reply.status == .ok, "\(reply.text)")
+                return reply.text
+            }
+            func offered(_ html: String) -> [String] {
+                guard let select = html.firstMatch(of: #/<select name="material">(.*?)</select>/#) else { return [] }
+                return select.output.1.matches(of: #/<option value="([^"]*)">/#).map { String($0.output.1) }
+            }
+            func removable(_ html: String, _ id: String) -> Set<String> {
+                Set(html.matches(of: #/action="/applications/([^/"]+)/attachments/([^/"]+)/delete"/#).filter { $0.output.1 == id }
+                    .map { String($0.output.2) })
+            }
+            func files(_ id: String) async throws -> [String: String] {
+                let materials = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["materials"] as? [[String: Any]] ?? []
+                return Dictionary(materials.filter { $0["source"] as? String == "applicant" }.compactMap { m in
+                    (m["materialName"] as? String).map { ($0, m["id"] as? String ?? "") }
+                }) { _, last in last }
+            }
+            let health = TestSession.foodMaterials[3]
+            // The four the tests upload and the conditional power of attorney; not the government-supplied business licence.
+            let applicantMaterials = Set(TestSession.foodMaterials + ["授权委托书"])
+
+            // A draft: every material the applicant provides, every uploaded file removable.
+            let draft = try await s.foodDraft(token: person)
+            for material in TestSession.foodMaterials.prefix(2) { _ = try await s.upload(draft, material: material, token: person) }
+            let draftPage = try await page(draft, person)
+            #expect(Set(offered(draftPage)) == applicantMaterials, "\(offered(draftPage))")
+            let draftFiles = try await files(draft)
+            #expect(removable(draftPage, draft) == Set(draftFiles.values) && draftFiles.count == 2)
+            #expect(!draftPage.contains("supplement-notice") && !draftPage.contains("需补正"))
+
+            // The official asking for a supplement may name any of them.
+            let id = try await s.submittedFoodApplication(token: person)
+            let intake = try await page(id, clerk)
+            #expect(Set(intake.matches(of: #/name="supplement:([^"]+)"/#).map { String($0.output.1) }) == applicantMaterials)
+            #expect(offered(intake).isEmpty && removable(intake, id).isEmpty)
+            try await s.act(id, ["action": "requestSupplement", "materials": [health], "comment": "健康证明已过期"], token: clerk)
+
+            s.clock.advance(60)
+            // The applicant is offered the named material only, and told which it is.
+            let waiting = try await page(id, person)
+            #expect(offered(waiting) == [health], "\(offered(waiting))")
+            let uploaded = try await files(id)
+            #expect(removable(waiting, id) == [uploaded[health] ?? "?"])
+            let notice = waiting.firstMatch(of: #/<div class="notice-box" id="supplement-notice">(.*?)</div>/#)?.output.1 ?? ""
+            #expect(notice.contains("<li>\(health)</li>") && notice.matches(of: #/<li>/#).count == 1, "\(notice)")
+            #expect(waiting.matches(of: #/需补正/#).count == 1)
+            #expect(waiting.contains("<li>\(health) <span class=\"tag ok\">已上传</span> <span class=\"tag warn requested\">需补正</span></li>"))
+            // What the page offers, the server takes; what it holds back, the server refuses.
+            let csrf = String(repeating: "s", count: 40)
+            func remove(_ material: String) async throws -> TestSession.Reply {
+                try await s.call(.post, "/applications/\(id)/attachments/\(uploaded[material] ?? "?")/delete", raw: "_csrf=\(csrf)",
+                                 headers: [.authorization: "Bearer \(person)", .contentType: "application/x-www-form-urlencoded",
+                                           .cookie: "\(CSRF.cookie)=\(csrf)"])
+            }
+            let refused = try await remove(TestSession.foodMaterials[0])
+            #expect(refused.status == .unprocessableContent && refused.text.contains("补正告知未要求"), "\(refused.status)")
+            #expect(offered(refused.text) == [health], "the refusal's page offers the same")
+            #expect(try await remove(health).status == .seeOther)
+            #expect(try await s.upload(id, material: health, token: person).status == .created)
+            #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
+
+            // Resubmitted: nothing to upload or remove, and the notice is gone.
+            let resubmitted = try await page(id, person)
+            #expect(!resubmitted.contains("upload-form") && removable(resubmitted, id).isEmpty)
+            #expect(!resubmitted.contains("supplement-notice") && !resubmitted.contains("需补正"))
         }
     }
 

@@ -1,5 +1,6 @@
 """A citizen applies online for the food-business licence (joint review), uploads materials,
-submits and tracks the case; the clerk finds it in the work queue, claims it and accepts it."""
+submits and tracks the case; the clerk finds it in the work queue, claims it, asks for one
+material again (补正), and accepts it once the citizen has replaced that one."""
 import pathlib
 import tempfile
 
@@ -122,6 +123,37 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     screenshot(browser, "applications-clerk-queue")
     click_and_wait(browser, queue.find_element("css selector", "button[type=submit]"))
     assert browser.current_url == case_url
+    # First a one-time supplement notice naming one material.
+    action = browser.find_element("id", "action-form")
+    action.find_element("css selector", "select[name=action] option[value=requestSupplement]").click()
+    action.find_element("css selector", f"input[name='supplement:{MATERIALS[3]}']").click()
+    action.find_element("name", "comment").send_keys("健康证明已过期")
+    click_and_wait(browser, action.find_element("css selector", "button[type=submit]"))
+    assert "待补正" in browser.find_element("id", "status").text
+
+    # The citizen is told which material and offered that one alone, to upload and to remove:
+    # the others were reviewed as they stand and the server would refuse them.
+    browser.delete_all_cookies()
+    log_in_person(browser, server)
+    browser.get(case_url)
+    assert MATERIALS[3] in browser.find_element("id", "supplement-notice").text
+    upload = browser.find_element("id", "upload-form")
+    offered = [o.get_attribute("value") for o in upload.find_elements("css selector", "select[name=material] option")]
+    assert offered == [MATERIALS[3]], offered
+    removals = browser.find_elements("css selector", ".files form.inline")
+    assert len(removals) == 1 and MATERIALS[3] in removals[0].find_element("xpath", "..").text
+    screenshot(browser, "applications-supplement")
+    upload.find_element("name", "file").send_keys(sample)
+    click_and_wait(browser, upload.find_element("css selector", "button[type=submit]"))
+    assert browser.current_url == case_url, browser.find_element("tag name", "main").text
+    click_and_wait(browser, browser.find_element("css selector", "#submit-form button"))
+    assert "已提交" in browser.find_element("id", "status").text
+    assert not browser.find_elements("id", "upload-form") and not browser.find_elements("css selector", ".files form.inline")
+
+    browser.delete_all_cookies()
+    log_in_staff(browser, server, "clerk")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/account"))
+    browser.get(case_url)
     action = browser.find_element("id", "action-form")
     action.find_element("css selector", "select[name=action] option[value=accept]").click()
     click_and_wait(browser, action.find_element("css selector", "button[type=submit]"))

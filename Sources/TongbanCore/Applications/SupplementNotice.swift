@@ -21,3 +21,17 @@ extension ServiceItem {
         }
     }
 }
+
+extension ApplicationStatus {
+    /// Whether the applicant may upload or take back one of their materials now: any in a draft;
+    /// while a supplement notice waits, only what it names (`noticeNames`), since the others were
+    /// reviewed as they stand; none once the case is with the officials or closed. The server
+    /// refuses by this and the case page offers by it.
+    public func allowsChange(of material: String, noticeNames: [String]) -> Bool {
+        switch self {
+        case .draft: true
+        case .supplementRequested: noticeNames.contains(material)
+        case .submitted, .inProgress, .rejectedAtIntake, .approved, .rejected, .concluded, .withdrawn: false
+        }
+    }
+}

@@ -353,10 +353,11 @@ public struct ApplicationService: Sendable {
             ? try decode(Outstanding.self, record.caseJson).outstandingMaterials : []
     }
 
-    /// During a supplement the applicant changes only what the notice names: the other
-    /// materials have been reviewed as they stand.
+    /// During a supplement the applicant changes only what the notice names (`ApplicationStatus.allowsChange`);
+    /// callers have refused a case that cannot be changed at all.
     static func checkNamedBySupplement(_ material: String, of record: ApplicationRecord) throws {
-        guard record.status == ApplicationStatus.supplementRequested.rawValue, try !supplementNamed(record).contains(material) else { return }
+        guard let status = ApplicationStatus(rawValue: record.status), status.isEditable,
+              try !status.allowsChange(of: material, noticeNames: supplementNamed(record)) else { return }
         throw Problem.validation([ApplicationProblem.field("material", "notRequested", "补正告知未要求“\(material)”，已审查的材料不能更换",
                                                            "the supplement notice does not ask for \(material); reviewed materials stay as they are")])
     }

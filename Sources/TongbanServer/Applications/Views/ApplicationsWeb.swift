@@ -31,7 +31,14 @@ struct ApplicationsWeb {
         var editable: Bool
         var isApplicant: Bool
         var canWithdraw: Bool
+        /// What the applicant may upload now: during a supplement, only what the notice names.
         var uploadable: [String]
+        /// What an official may ask for in a supplement notice: every material the applicant provides.
+        var requestable: [String]
+        var requirements: [RequirementRow]
+        var files: [FileRow]
+        /// What the supplement notice waiting for the applicant names.
+        var noticeNames: [String]
         var actions: [Option]
         var canAct: Bool
         /// Sent back with an action: lets a joint-review opinion stand over other departments' (`ActionInput.basis`).
@@ -41,6 +48,10 @@ struct ApplicationsWeb {
         var warning: Bool
         var overdue: Bool
     }
+
+    struct RequirementRow: Sendable { var requirement: ApplicationView.RequirementView; var requested: Bool }
+    /// An uploaded file, with a 删除 button when the applicant may take it back now.
+    struct FileRow: Sendable { var material: ApplicationView.MaterialView; var removable: Bool }
 
     struct ApplyPage: Sendable {
         var itemCode: String
@@ -178,13 +189,22 @@ struct ApplicationsWeb {
                 }
             }
         }
+        let noticeNames = try ApplicationService.supplementNamed(record)
+        // The rule the server refuses by, so the page offers nothing it would refuse.
+        func changeable(_ material: String) -> Bool { editable && appStatus?.allowsChange(of: material, noticeNames: noticeNames) == true }
+        let applicantMaterials = view.requirements.filter { !$0.governmentSupplied }.map(\.name)
         var page = ApplicationPage(
             app: view, fields: Self.inputs(view.fields, values: view.form.merging(submitted) { _, sent in sent }), editable: editable,
             isApplicant: isApplicant,
             canWithdraw: isApplicant && !(appStatus.map { [ApplicationStatus.concluded, .withdrawn, .rejectedAtIntake, .approved, .rejected].contains($0) } ?? true),
-            uploadable: view.requirements.filter { !$0.governmentSupplied }.map(\.name), actions: actions, canAct: !actions.isEmpty,
+            uploadable: applicantMaterials.filter(changeable), requestable: applicantMaterials,
+            requirements: view.requirements.map { RequirementRow(requirement: $0, requested: noticeNames.contains($0.name)) },
+            files: view.materials.filter { $0.fileName != nil }.map {
+                FileRow(material: $0, removable: $0.source == "applicant" && changeable($0.materialName))
+            },
+            noticeNames: noticeNames, actions: actions, canAct: !actions.isEmpty,
             opinionBasis: actions.isEmpty ? "" : try ApplicationService.opinionBasis(of: record),
-            hasTimeline: !view.timeline.isEmpty, hasOutstanding: !view.outstandingMaterials.isEmpty,
+            hasTimeline: !view.timeline.isEmpty, hasOutstanding: !noticeNames.isEmpty,
             warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
         page.errors = errors
         return views.page("application", page, request: request, context: context, status: status)
