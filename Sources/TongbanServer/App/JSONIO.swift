@@ -211,16 +211,16 @@ public struct Paging: Sendable {
 
     public init(_ request: Request, defaultSize: Int = 20, maxSize: Int = 200) throws {
         var issues: [FieldIssue] = []
-        let q = request.uri.queryParameters
+        let q = request.queryFields
         page = 1
         pageSize = defaultSize
-        if let raw = q.get("page") {
+        if let raw = q["page"] {
             if let v = Int(raw), Self.pages.contains(v) { page = v } else {
                 issues.append(FieldIssue(field: "page", code: "range", zh: "page 必须是 1 到 \(Self.pages.upperBound) 之间的整数",
                                          en: "page must be an integer between 1 and \(Self.pages.upperBound)"))
             }
         }
-        if let raw = q.get("pageSize") {
+        if let raw = q["pageSize"] {
             if let v = Int(raw), (1...maxSize).contains(v) { pageSize = v } else {
                 issues.append(FieldIssue(field: "pageSize", code: "range", zh: "pageSize 必须在 1 到 \(maxSize) 之间", en: "pageSize must be between 1 and \(maxSize)"))
             }
@@ -282,9 +282,23 @@ enum Preference {
 }
 
 extension Request {
+    /// The query as browsers send it and the WHATWG URL standard reads it
+    /// (`application/x-www-form-urlencoded`, like a posted form): `+` is a space and a literal
+    /// plus comes as %2B (a GET form sends `q=营业+执照`), names are decoded too, and the last of a
+    /// repeated name wins. Hummingbird's `uri.queryParameters` keeps `+` as it came and leaves
+    /// names encoded, so routes read this instead.
+    var queryFields: [String: String] { FormBody.parse(uri.query ?? "") }
+
     func query(_ name: String) -> String? {
-        guard let s = uri.queryParameters.get(name), !s.isEmpty else { return nil }
+        guard let s = queryFields[name], !s.isEmpty else { return nil }
         return s
+    }
+
+    /// An ISO 8601 date-time given in the query (`2026-01-01T00:00:00+08:00`). A client that wrote
+    /// its offset's `+` unencoded sends a space there (see `queryFields`); a date-time holds no
+    /// space, so one is read back as the `+` it was and such links keep working.
+    static func instant(_ raw: String) -> Date? {
+        ISO8601DateFormatter().date(from: raw.replacingOccurrences(of: " ", with: "+"))
     }
 }
 

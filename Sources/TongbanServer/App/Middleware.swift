@@ -57,7 +57,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         if problem.status == .unauthorized {
-            return Response(status: .seeOther, headers: [.location: "/login?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/")"])
+            return Response(status: .seeOther, headers: [.location: ViewRenderer.link("/login", query: [("next", request.uri.path)])])
         }
         // A page like any other: the signed-in header, and a CSRF token for its 退出 form.
         return views.page("error", ErrorPage(problem: problem, requestID: context.id), request: request, context: context,

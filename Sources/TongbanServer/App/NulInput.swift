@@ -7,8 +7,10 @@ import TongbanCore
 /// where input enters — the address, JSON bodies, form and multipart fields — on both engines
 /// alike, naming the field.
 enum NulInput {
-    static func issue(_ field: String) -> FieldIssue {
-        FieldIssue(field: field, code: "nul", zh: "\(field.isEmpty ? "内容" : field) 不能含有空字符（U+0000）",
+    /// Names `field` without its NULs, which would only cut the message short where it is shown.
+    static func issue(_ named: String) -> FieldIssue {
+        let field = named.replacingOccurrences(of: "\0", with: "")
+        return FieldIssue(field: field, code: "nul", zh: "\(field.isEmpty ? "内容" : field) 不能含有空字符（U+0000）",
                    en: "\(field.isEmpty ? "the input" : field) must not contain the NUL character (U+0000)")
     }
 
@@ -18,9 +20,12 @@ enum NulInput {
 
     /// Named fields (form or multipart), names and values alike.
     static func check(_ fields: [String: String]) throws {
-        let issues = fields.filter { $0.key.contains("\0") || $0.value.contains("\0") }.keys.sorted()
-            .map { issue($0.replacingOccurrences(of: "\0", with: "")) }
+        let issues = issues(fields)
         if !issues.isEmpty { throw refusal(issues) }
+    }
+
+    static func issues(_ fields: [String: String]) -> [FieldIssue] {
+        fields.filter { $0.key.contains("\0") || $0.value.contains("\0") }.keys.sorted().map(issue)
     }
 
     /// The path and the query parameters, as the router and handlers will decode them.
@@ -28,8 +33,7 @@ enum NulInput {
         let uri = request.uri
         guard uri.path.contains("%00") || (uri.query ?? "").contains("%00") else { return }
         var issues = uri.path.removingPercentEncoding?.contains("\0") != false ? [issue("path")] : []
-        issues += uri.queryParameters.filter { $0.key.contains("\0") || $0.value.contains("\0") }
-            .map { issue(String($0.key).replacingOccurrences(of: "\0", with: "")) }
+        issues += Self.issues(request.queryFields)
         throw refusal(issues.isEmpty ? [issue("query")] : issues)
     }
 
@@ -43,7 +47,7 @@ enum NulInput {
             switch value {
             case let object as [String: Any]:
                 for (key, member) in object.sorted(by: { $0.key < $1.key }) {
-                    if key.contains("\0") { found.append((path + [key.replacingOccurrences(of: "\0", with: "")]).joined(separator: "/")) }
+                    if key.contains("\0") { found.append((path + [key]).joined(separator: "/")) }
                     walk(member, path + [key])
                 }
             case let array as [Any]:

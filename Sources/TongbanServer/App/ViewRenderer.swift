@@ -90,11 +90,17 @@ enum FormBody {
 extension ViewRenderer {
     /// The same page of results with another page number, every other query parameter kept.
     static func pageLink(_ request: Request, _ page: Int) -> String {
-        var components = URLComponents()
-        components.path = request.uri.path
-        var items = request.uri.queryParameters.filter { $0.key != "page" }.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
-        items.append(URLQueryItem(name: "page", value: String(page)))
-        components.queryItems = items.sorted { $0.name < $1.name }
-        return components.string ?? request.uri.path
+        link(request.uri.path, query: request.queryFields.filter { $0.key != "page" }.map { ($0.key, $0.value) } + [("page", String(page))])
     }
+
+    /// `path?name=value&…`, sorted by name, encoded so that `Request.queryFields` reads back
+    /// what was meant: URLComponents leaves a `+` as it is, which reads back as a space.
+    static func link(_ path: String, query items: [(String, String)]) -> String {
+        guard !items.isEmpty else { return path }
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
+        return path + "?" + items.sorted { $0.0 < $1.0 }.map { "\(encoded($0.0))=\(encoded($0.1))" }.joined(separator: "&")
+    }
+
+    /// RFC 3986's unreserved characters: all that a query may carry unencoded to mean itself.
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

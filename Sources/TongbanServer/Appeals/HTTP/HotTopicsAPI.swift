@@ -49,7 +49,7 @@ struct HotTopicsAPI {
             let start = TimeInterval(day.dayNumber * 86_400 - CivilDate.chinaStandardTimeOffset)
             return Date(timeIntervalSince1970: start + (endOfDay ? 86_400 : 0))
         }
-        if let date = ISO8601DateFormatter().date(from: raw) { return date }
+        if let date = Request.instant(raw) { return date }
         throw Problem.badRequest("时间格式有误", "invalid date", issues: [
             FieldIssue(field: field, code: "format", zh: "\(field) 应为 YYYY-MM-DD 或 ISO 8601 时间", en: "\(field) must be YYYY-MM-DD or an ISO 8601 instant")])
     }

@@ -233,17 +233,17 @@ struct Open311API {
     }
 
     func list(_ request: Request) async throws -> Node {
-        let q = request.uri.queryParameters
+        let q = request.queryFields
         var filter = AppealFilter()
-        if let ids = q.get("service_request_id"), !ids.isEmpty {
+        if let ids = q["service_request_id"], !ids.isEmpty {
             // The spec: a list of ids overrides every other argument.
             filter.ids = ids.split(separator: ",").map { String($0).trimmed() }
             let (items, _) = try await service.store.list(filter, paging: Paging(page: 1, pageSize: 200))
             return try await requestsNode(items)
         }
         func date(_ name: String) throws -> Date? {
-            guard let raw = q.get(name), !raw.isEmpty else { return nil }
-            guard let date = ISO8601DateFormatter().date(from: raw) else {
+            guard let raw = q[name], !raw.isEmpty else { return nil }
+            guard let date = Request.instant(raw) else {
                 throw Failure(status: .badRequest, description: "\(name) must be a W3C date-time such as 2026-01-01T00:00:00+08:00")
             }
             return date
@@ -256,11 +256,11 @@ struct Open311API {
         }
         filter.createdFrom = Int64(start.timeIntervalSince1970 * 1000)
         filter.createdTo = Int64(end.timeIntervalSince1970 * 1000) + 1
-        if let code = q.get("service_code"), !code.isEmpty {
+        if let code = q["service_code"], !code.isEmpty {
             guard AppealType(rawValue: code) != nil else { throw Failure(status: .badRequest, description: "unknown service_code \(code)") }
             filter.type = code
         }
-        if let raw = q.get("status"), !raw.isEmpty {
+        if let raw = q["status"], !raw.isEmpty {
             var statuses: Set<AppealStatus> = []
             for part in raw.split(separator: ",") {
                 switch part {
@@ -272,13 +272,13 @@ struct Open311API {
             filter.statuses = AppealStatus.allCases.filter(statuses.contains)
         }
         var page = 1, pageSize = 50
-        if let raw = q.get("page") {
+        if let raw = q["page"] {
             guard let n = Int(raw), Paging.pages.contains(n) else {
                 throw Failure(status: .badRequest, description: "page must be an integer between 1 and \(Paging.pages.upperBound)")
             }
             page = n
         }
-        if let raw = q.get("page_size") {
+        if let raw = q["page_size"] {
             guard let n = Int(raw), (1...200).contains(n) else { throw Failure(status: .badRequest, description: "page_size must be between 1 and 200") }
             pageSize = n
         }

@@ -60,15 +60,11 @@ struct CatalogWeb {
     /// any change of filter goes back to page 1.
     static func link(_ request: Request, _ changes: [String: String?]) -> String {
         var params: [(String, String)] = []
-        for (key, value) in request.uri.queryParameters where !value.isEmpty && changes.index(forKey: String(key)) == nil && key != "page" {
-            params.append((String(key), String(value)))
+        for (key, value) in request.queryFields where !value.isEmpty && changes.index(forKey: key) == nil && key != "page" {
+            params.append((key, value))
         }
         for (key, value) in changes { if let value { params.append((key, value)) } }
-        params.sort { $0.0 < $1.0 }
-        var components = URLComponents()
-        components.path = "/services"
-        components.queryItems = params.isEmpty ? nil : params.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return components.string ?? "/services"
+        return ViewRenderer.link("/services", query: params)
     }
 
     func searchPage(_ request: Request, context: TongbanContext) async throws -> SearchPage {

@@ -60,7 +60,7 @@ struct AuditRoutes {
         }
         for (name, keyPath) in [("from", \AuditFilter.from), ("to", \AuditFilter.to)] {
             if let raw = request.query(name) {
-                if let date = try? Date(raw, strategy: .iso8601) { filter[keyPath: keyPath] = date } else {
+                if let date = Request.instant(raw) { filter[keyPath: keyPath] = date } else {
                     issues.append(FieldIssue(field: name, code: "format", zh: "\(name) 须为 ISO 8601 时间", en: "\(name) must be an ISO 8601 time"))
                 }
             }
@@ -97,12 +97,9 @@ struct AuditRoutes {
             }
             try await audit.append(AuditRecord("audit.read", targetType: "audit_log"), actor: context.auditActor)
             let parties = try await audit.parties(of: entries)
-            var query = request.uri.queryParameters.filter { $0.key != "page" && $0.key != "verify" }
-                .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-                .joined(separator: "&")
-            if !query.isEmpty { query += "&" }
+            let kept = request.queryFields.filter { $0.key != "page" && $0.key != "verify" }.map { ($0.key, $0.value) }
             let page = AuditPage(
-                chainStatus: chainStatus, verifyLink: "/audit?\(query)verify=1",
+                chainStatus: chainStatus, verifyLink: ViewRenderer.link("/audit", query: kept + [("verify", "1")]),
                 filterAction: filter.action ?? "", filterActor: filter.actorID ?? "",
                 entries: entries.map { EntryView($0, parties) }.map { e in
                     ["sequence": String(e.sequence), "time": e.occurredAt.formatted(.iso8601),
@@ -112,8 +109,8 @@ struct AuditRoutes {
                      "outcome": e.outcome, "client": e.clientAddress ?? ""]
                 },
                 total: total, pageNumber: paging.page,
-                previous: paging.page > 1 ? "/audit?\(query)page=\(paging.page - 1)" : nil,
-                next: paging.page * paging.pageSize < total ? "/audit?\(query)page=\(paging.page + 1)" : nil)
+                previous: paging.page > 1 ? ViewRenderer.link("/audit", query: kept + [("page", String(paging.page - 1))]) : nil,
+                next: paging.page * paging.pageSize < total ? ViewRenderer.link("/audit", query: kept + [("page", String(paging.page + 1))]) : nil)
             return views.page("audit", page, request: request, context: context)
         }
     }
