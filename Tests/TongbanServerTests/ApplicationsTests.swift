@@ -1097,6 +1097,40 @@ struct ApplicationsTests {
         }
     }
 
+    /// U+0000 in what a multipart file part says of itself (its name, file name, declared type)
+    /// is a 400 naming it, as in any other field: in the part's name it once read as no file (422).
+    @Test(arguments: TestEngine.available)
+    func nulInAFilePartIsRefusedNamingIt(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.foodDraft(token: person)
+            let boundary = "tb-boundary-nul"
+            func post(_ path: String, name: String = "file", fileName: String = "申请书.pdf",
+                      type: String = "application/pdf") async throws -> TestSession.Reply {
+                var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"material\"\r\n\r\n\(TestSession.foodMaterials[0])\r\n".utf8)
+                body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(fileName)\"\r\nContent-Type: \(type)\r\n\r\n".utf8)
+                body += TestSession.pdf + Array("\r\n--\(boundary)--\r\n".utf8)
+                return try await s.post(path, bytes: body, contentType: "multipart/form-data; boundary=\(boundary)", token: person)
+            }
+            let api = "/api/v1/applications/\(id)/attachments"
+            for (reply, field) in [(try await post(api, name: "fi\0le"), "file"), (try await post(api, fileName: "申请\0书.pdf"), "filename"),
+                                   (try await post(api, type: "application/\0pdf"), "Content-Type")] {
+                #expect(reply.status == .badRequest && reply.errorFields == [field], "\(field): \(reply.text)")
+                #expect((reply.json["errors"] as? [[String: Any]])?.first?["message"] as? String == "\(field) 不能含有空字符（U+0000）")
+            }
+            // Every one at once; and the page's form gets the friendly page.
+            let all = try await post(api, name: "fi\0le", fileName: "\0", type: "\0")
+            #expect(Set(all.errorFields) == ["file", "filename", "Content-Type"], "\(all.text)")
+            let onPage = try await post("/applications/\(id)/attachments", name: "fi\0le")
+            #expect(onPage.status == .badRequest && onPage.headers[.contentType]?.hasPrefix("text/html") == true, "\(onPage.status)")
+            let materials = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["materials"] as? [[String: Any]] ?? []
+            #expect(!materials.isEmpty && !materials.contains { $0["source"] as? String == "applicant" }, "nothing stored: \(materials)")
+            // A part with another name is still no file; the same part without the NUL goes through.
+            #expect(try await post(api, name: "attachment").errorFields == ["file"])
+            #expect(try await post(api).status == .created)
+        }
+    }
+
     @Test func everyApplicationsRouteIsDescribedInOpenAPI() async throws {
         try await withApp(.sqlite) { s in
             let document = try await s.call(.get, "/api/v1/openapi.json").json

@@ -255,12 +255,19 @@ struct ApplicationsAPI {
             guard let parts = Multipart.parse(bytes, boundary: boundary) else {
                 throw Problem.badRequest("上传内容格式有误", "malformed multipart body")
             }
+            var fields: [String: String] = [:]
+            for part in parts where part.fileName == nil { fields[part.name] = String(decoding: part.data, as: UTF8.self) }
+            // Before the file is looked for by its part's name: a NUL there once read as no file at all (422).
+            var issues = NulInput.issues(fields)
+            for part in parts where part.fileName != nil {
+                if part.name.contains("\0") { issues.append(NulInput.issue(part.name)) }
+                if part.fileName?.contains("\0") == true { issues.append(NulInput.issue("filename")) }
+                if part.contentType?.contains("\0") == true { issues.append(NulInput.issue("Content-Type")) }
+            }
+            if !issues.isEmpty { throw NulInput.refusal(issues) }
             guard let file = parts.first(where: { $0.name == "file" }) else {
                 throw Problem.validation([.required("file")])
             }
-            var fields: [String: String] = [:]
-            for part in parts where part.fileName == nil { fields[part.name] = String(decoding: part.data, as: UTF8.self) }
-            try NulInput.check(fields.merging(["filename": file.fileName ?? ""]) { field, _ in field })
             return (.init(material: fields["material"] ?? "", fileName: file.fileName ?? "attachment", declaredType: file.contentType,
                           bytes: file.data), fields)
         }
