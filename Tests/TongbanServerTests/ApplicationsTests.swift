@@ -951,7 +951,7 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/supervision/applications?warningLevel=warning", token: supervisor).json["total"] as? Int == 0)
             // The 超期督办 page names the handling department.
             let latePage = try await s.call(.get, "/supervision", headers: [.authorization: "Bearer \(supervisor)"])
-            #expect(latePage.status == .ok && latePage.text.contains("<td>杭州市西湖区行政审批局</td>") && latePage.text.contains("红牌"),
+            #expect(latePage.status == .ok && latePage.text.contains("<td data-label=\"承办部门\">杭州市西湖区行政审批局</td>") && latePage.text.contains("红牌"),
                     "\(latePage.text)")
             // The electronic supervision's own entries are in the log the supervisor reads, with the department's.
             for action in ["application.warning", "application.escalate"] {
