@@ -28,6 +28,16 @@ struct QueryParameterTests {
         #expect(Self.request("").queryFields.isEmpty)
     }
 
+    /// A `%` not starting an escape is itself (WHATWG): a search for 100% is not a search for nothing.
+    @Test func aStrayPercentStaysAsItIs() {
+        let request = Self.request("q=100%&r=100%+off%20now&s=%zz%4&t=%E8%90%A5%")
+        #expect(request.query("q") == "100%")
+        #expect(request.query("r") == "100% off now")
+        #expect(request.query("s") == "%zz%4")
+        #expect(request.query("t") == "营%")
+        #expect(FormBody.parse("comment=%E4%B8%8D%") == ["comment": "不%"], "page forms read alike")
+    }
+
     /// A date-time's offset written with an unencoded `+` arrives as a space and still reads as the offset.
     @Test func dateTimesKeepTheirOffsetWhateverTheEncoding() throws {
         let eight = try #require(Request.instant("2026-01-01T00:00:00+08:00"))

@@ -78,12 +78,40 @@ enum FormBody {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
             // Keeping empty pieces means "=" or "=x" yields a key (possibly empty), never no parts at all.
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(decoded)
             result[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         return result
+    }
+
+    /// WHATWG percent-decoding: `+` is a space, and a `%` not followed by two hex digits stays
+    /// as it is (a search for `100%` is that, not nothing, as Foundation's all-or-nothing
+    /// `removingPercentEncoding` would have it).
+    private static func decoded(_ piece: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(piece.utf8.count)
+        var input = piece.utf8[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), input.count >= 2,
+                      let high = hexValue(input[input.startIndex]), let low = hexValue(input[input.index(after: input.startIndex)]) {
+                bytes.append(high << 4 | low)
+                input = input.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 
