@@ -412,6 +412,12 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/work/queue", token: person).status == .forbidden)
             #expect(try await s.call(.get, "/api/v1/work/queue", token: scjg).json["total"] as? Int == 0)
             #expect(try await s.call(.get, "/api/v1/work/queue?warningLevel=red", token: scjg).status == .badRequest)
+            for status in ["draft", "concluded", "withdrawn", "nonsense"] {
+                let refused = try await s.call(.get, "/api/v1/work/queue?status=\(status)", token: scjg)
+                #expect(refused.status == .badRequest && (refused.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "status",
+                        "a queue holds no \(status) case")
+            }
+            #expect(try await s.call(.get, "/api/v1/work/queue?status=inProgress", token: scjg).status == .ok)
             let materials = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["materials"] as? [[String: Any]] ?? []
             let file = materials.first { $0["fileName"] != nil }?["id"] as? String ?? ""
             #expect(try await s.call(.get, "/api/v1/applications/\(id)/attachments/\(file)", token: other).status == .notFound)

@@ -215,8 +215,12 @@ struct ApplicationsAPI {
         var issues: [FieldIssue] = []
         var query = ApplicationService.QueueQuery(itemCode: request.query("itemCode"), status: request.query("status"),
                                                   warningLevel: nil, claim: request.query("claim"))
-        if let status = query.status, ApplicationStatus(rawValue: status) == nil {
-            issues.append(FieldIssue(field: "status", code: "invalid", zh: "状态 \(status) 无效", en: "unknown status \(status)"))
+        // Only open cases have tasks: a draft or a concluded case is never in a queue, so asking
+        // for one is a mistake to name, not an empty page.
+        if let status = query.status, !SQLApplicationStore.openStatuses.contains(status) {
+            let open = SQLApplicationStore.openStatuses.joined(separator: ", ")
+            issues.append(FieldIssue(field: "status", code: "invalid", zh: "工作队列只有办理中的办件，状态只能是 \(open)",
+                                     en: "a work queue holds open cases only; status must be one of \(open)"))
         }
         if let level = request.query("warningLevel") {
             let levels = ["normal": 0, "warning": 1, "overdue": 2]
