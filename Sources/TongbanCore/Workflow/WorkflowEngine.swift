@@ -174,7 +174,14 @@ private struct Change {
                 (reason, legalBasis) = (r, basis)
             }
             let outcome: Decision.Outcome = kind == .approve ? .approved : .rejected
-            if let joint = step.jointReview { try checkJointClosing(joint, outcome: outcome) }
+            if let joint = step.jointReview {
+                try checkJointClosing(joint, outcome: outcome)
+            } else if outcome == .approved, settledJointResult() == .disagreed {
+                // The AND join passes only when all agree, and the lead department owns the
+                // result so overlapping departments never issue conflicting ones: no later
+                // step grants what the joint review refused. Stricter (a rejection) stays open.
+                throw .contradictsJointResult
+            }
             if step.kind == .decision {
                 let decision = Decision(outcome: outcome, reason: reason, legalBasis: legalBasis,
                                         departmentCode: actor.departmentCode, date: date)
@@ -293,6 +300,14 @@ private struct Change {
         case .disagreed where outcome == .approved: throw .contradictsJointResult
         case .agreed, .disagreed: break
         }
+    }
+
+    /// The result of the joint review the case passed through on its way to the current step.
+    /// A return to the joint review enters it afresh (its opinions cleared); a return to before
+    /// it takes it off the path, so an old result never binds a later decision.
+    private func settledJointResult() -> JoinResult? {
+        let joint = workflowCase.stepPath.reversed().lazy.compactMap { definition.step($0)?.jointReview }.first
+        return joint.map(joinResult)
     }
 
     private func joinResult(_ joint: JointReview) -> JoinResult {

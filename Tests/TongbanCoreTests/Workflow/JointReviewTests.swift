@@ -149,6 +149,48 @@ import Testing
         run.refuses(.approve, by: Self.reviewer(Self.lead), with: .jointReviewPending)
     }
 
+    /// The decider acts within the joint review's result: never granting what it refused, free
+    /// to be stricter than what it allowed.
+    @Test func theDecisionCannotGrantWhatTheJointReviewRefused() throws {
+        let decider = WorkflowActor(role: .decisionMaker, departmentCode: Self.lead)
+        var refused = try inJointReview(.all)
+        try refused.act(disagree, by: Self.reviewer(Self.health))
+        try refused.act(agree, by: Self.reviewer(Self.fire))
+        try refused.act(reject, by: Self.reviewer(Self.lead))
+        #expect(refused.current.state == .accepted(step: "decision"))
+        refused.refuses(.approve, by: decider, with: .contradictsJointResult)
+        refused.refuses(.reject(reason: "无健康证", legalBasis: ""), by: decider, with: .missingLegalBasis)
+        try refused.act(reject, by: decider)
+        #expect(refused.current.state == .rejected(step: "conclusion"))
+        #expect(refused.current.decision?.outcome == .rejected)
+
+        // ANY: one department's agreement settles it; the decider may still refuse, with reasons.
+        var allowed = try inJointReview(.any)
+        try allowed.act(agree, by: Self.reviewer(Self.fire))
+        try allowed.act(.approve, by: Self.reviewer(Self.lead))
+        try allowed.act(reject, by: decider)
+        #expect(allowed.current.decision == Decision(outcome: .rejected, reason: "消防验收不合格", legalBasis: "《消防法》第十五条",
+                                                     departmentCode: Self.lead, date: allowed.date))
+        // ANY where every department disagreed binds the decider as an AND disagreement does.
+        var unanimous = try inJointReview(.any)
+        for department in [Self.lead, Self.fire, Self.health] { try unanimous.act(disagree, by: Self.reviewer(department)) }
+        try unanimous.act(reject, by: Self.reviewer(Self.lead))
+        unanimous.refuses(.approve, by: decider, with: .contradictsJointResult)
+    }
+
+    @Test func aJointReviewEnteredAgainDecidesAfresh() throws {
+        let decider = WorkflowActor(role: .decisionMaker, departmentCode: Self.lead)
+        var run = try inJointReview(.all)
+        try run.act(disagree, by: Self.reviewer(Self.health))
+        try run.act(reject, by: Self.reviewer(Self.lead))
+        try run.act(.returnToPreviousStep(reason: "卫生健康局补充核查"), by: decider)
+        #expect(run.current.opinions.isEmpty)
+        for department in [Self.health, Self.fire, Self.lead] { try run.act(agree, by: Self.reviewer(department)) }
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        try run.act(.approve, by: decider)
+        #expect(run.current.decision?.outcome == .approved, "the earlier disagreement does not stick")
+    }
+
     @Test func aParticipantsLimitFitsItsStepBeforePublication() throws {
         #expect(Self.definition(.all).publicationIssues.isEmpty)
         let long = ProcessDefinition.withJointReview(
