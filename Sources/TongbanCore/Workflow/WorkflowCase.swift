@@ -173,11 +173,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case opinionAlreadyGiven(department: String)
     case jointReviewPending
     case contradictsJointResult
-    case missingReason
-    case missingLegalBasis
-    case missingMaterials
-    case blankMaterial(index: Int)
-    case duplicateMaterial(String)
+    /// Every input the action lacks or gets wrong (`CaseAction.inputIssues`).
+    case invalidInput([InputIssue])
     case supplementAlreadyRequested
     case noPreviousStep
     /// `suspend(.supplement)`: a supplement must go through the one-time notice instead.
@@ -185,54 +182,75 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case clockSuspended(PauseReason)
     case clockNotSuspended
 
-    /// The error worded for the person who tried the action.
-    public var issue: FieldIssue {
+    /// The error worded for the person who tried the action: one issue for each input at
+    /// fault, or one about the action itself.
+    public var issues: [FieldIssue] {
         switch self {
         case .definitionMismatch(let c, let d):
-            issue("definitionMismatch", "办件所用流程 \(c) 与当前流程 \(d) 不一致", "case runs on \(c), not \(d)")
+            [issue("definitionMismatch", "办件所用流程 \(c) 与当前流程 \(d) 不一致", "case runs on \(c), not \(d)")]
         case .dateOutOfOrder(let last, let given):
-            issue("dateOutOfOrder", "操作日期 \(given) 早于上次操作 \(last)", "date \(given) is before the last action on \(last)")
+            [issue("dateOutOfOrder", "操作日期 \(given) 早于上次操作 \(last)", "date \(given) is before the last action on \(last)")]
         case .notAllowedInState(let action, let state):
-            issue("notAllowedInState", "当前状态下不能执行“\(action.nameZh)”", "\(action.rawValue) is not allowed in state \(state.name)")
+            [issue("notAllowedInState", "当前状态下不能执行“\(action.nameZh)”", "\(action.rawValue) is not allowed in state \(state.name)")]
         case .roleNotPermitted(let role, let action):
-            issue("roleNotPermitted", "\(role.nameZh)无权执行“\(action.nameZh)”", "role \(role) may not \(action.rawValue)")
+            [issue("roleNotPermitted", "\(role.nameZh)无权执行“\(action.nameZh)”", "role \(role) may not \(action.rawValue)")]
         case .departmentNotPermitted(let department, let step):
-            issue("departmentNotPermitted", "部门 \(department ?? "-") 不能办理环节 \(step)", "department \(department ?? "-") may not act at step \(step)")
+            [issue("departmentNotPermitted", "部门 \(department ?? "-") 不能办理环节 \(step)", "department \(department ?? "-") may not act at step \(step)")]
         case .departmentNotParticipant(let department):
-            issue("departmentNotParticipant", "部门 \(department ?? "-") 不是联合审查参与部门", "department \(department ?? "-") is not a joint review participant")
+            [issue("departmentNotParticipant", "部门 \(department ?? "-") 不是联合审查参与部门", "department \(department ?? "-") is not a joint review participant")]
         case .notLeadDepartment(let department):
-            issue("notLeadDepartment", "只有牵头部门可以作出决定，\(department ?? "-") 不是牵头部门", "only the lead department decides; \(department ?? "-") is not it")
+            [issue("notLeadDepartment", "只有牵头部门可以作出决定，\(department ?? "-") 不是牵头部门", "only the lead department decides; \(department ?? "-") is not it")]
         case .opinionAlreadyGiven(let department):
-            issue("opinionAlreadyGiven", "部门 \(department) 已提交意见", "department \(department) has already given its opinion")
+            [issue("opinionAlreadyGiven", "部门 \(department) 已提交意见", "department \(department) has already given its opinion")]
         case .jointReviewPending:
-            issue("jointReviewPending", "联合审查意见尚未汇总完毕", "the joint review opinions are not all in")
+            [issue("jointReviewPending", "联合审查意见尚未汇总完毕", "the joint review opinions are not all in")]
         case .contradictsJointResult:
-            issue("contradictsJointResult", "联合审查结论为不同意，不能通过", "the joint review disagreed; it cannot be approved")
-        case .missingReason:
-            FieldIssue.required("reason").with(zh: "必须说明理由", en: "a reason is required")
-        case .missingLegalBasis:
-            FieldIssue.required("legalBasis").with(zh: "必须说明法律依据", en: "the legal basis is required")
-        case .missingMaterials:
-            FieldIssue.required("materials").with(zh: "补正告知必须列明全部需补正的材料", en: "list every material to supplement")
-        case .blankMaterial(let index):
-            FieldIssue.required("materials/\(index)")
-        case .duplicateMaterial(let name):
-            FieldIssue(field: "materials", code: "duplicate", zh: "材料 \(name) 重复列出", en: "material \(name) is listed twice")
+            [issue("contradictsJointResult", "联合审查结论为不同意，不能通过", "the joint review disagreed; it cannot be approved")]
+        case .invalidInput(let inputs):
+            inputs.map(\.issue)
         case .supplementAlreadyRequested:
-            issue("supplementAlreadyRequested", "补正应一次性告知，本件已告知过", "the one-time supplement notice was already sent")
+            [issue("supplementAlreadyRequested", "补正应一次性告知，本件已告知过", "the one-time supplement notice was already sent")]
         case .noPreviousStep:
-            issue("noPreviousStep", "没有可退回的上一环节", "there is no previous step to return to")
+            [issue("noPreviousStep", "没有可退回的上一环节", "there is no previous step to return to")]
         case .supplementNeedsNotice:
-            issue("supplementNeedsNotice", "补正须通过一次性告知发起", "a supplement is requested through the one-time notice")
+            [issue("supplementNeedsNotice", "补正须通过一次性告知发起", "a supplement is requested through the one-time notice")]
         case .clockSuspended(let reason):
-            issue("clockSuspended", "办件因\(reason.nameZh)暂停计时中", "the case is suspended for \(reason.rawValue)")
+            [issue("clockSuspended", "办件因\(reason.nameZh)暂停计时中", "the case is suspended for \(reason.rawValue)")]
         case .clockNotSuspended:
-            issue("clockNotSuspended", "办件未暂停计时", "the case is not suspended")
+            [issue("clockNotSuspended", "办件未暂停计时", "the case is not suspended")]
         }
     }
 
     private func issue(_ code: String, _ zh: String, _ en: String) -> FieldIssue {
         FieldIssue(field: "", code: code, zh: zh, en: en)
+    }
+}
+
+/// An input an action takes from the official.
+public enum WorkflowInput: String, Sendable, Codable {
+    case reason, legalBasis, materials, comment
+}
+
+public enum InputIssue: Sendable, Equatable {
+    case missing(WorkflowInput)
+    case blankMaterial(index: Int)
+    case duplicateMaterial(String)
+
+    public var issue: FieldIssue {
+        switch self {
+        case .missing(.reason):
+            FieldIssue.required("reason").with(zh: "必须说明理由", en: "a reason is required")
+        case .missing(.legalBasis):
+            FieldIssue.required("legalBasis").with(zh: "必须说明法律依据", en: "the legal basis is required")
+        case .missing(.materials):
+            FieldIssue.required("materials").with(zh: "补正告知必须列明全部需补正的材料", en: "list every material to supplement")
+        case .missing(.comment):
+            FieldIssue.required("comment").with(zh: "不同意须说明理由", en: "a disagreement needs a comment")
+        case .blankMaterial(let index):
+            FieldIssue.required("materials/\(index)")
+        case .duplicateMaterial(let name):
+            FieldIssue(field: "materials", code: "duplicate", zh: "材料 \(name) 重复列出", en: "material \(name) is listed twice")
+        }
     }
 }
 

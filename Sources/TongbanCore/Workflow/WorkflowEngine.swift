@@ -36,6 +36,35 @@ public enum CaseAction: Sendable, Equatable, Codable {
         case .resume: .resume
         }
     }
+
+    /// Everything the action's inputs lack or get wrong, all at once: the one-time notice
+    /// (一次性告知) holds for an official's input as for an applicant's.
+    public var inputIssues: [InputIssue] {
+        func required(_ value: String, _ input: WorkflowInput) -> [InputIssue] { value.workflowIsBlank ? [.missing(input)] : [] }
+        switch self {
+        case .refuseToAccept(let reason), .returnToPreviousStep(let reason):
+            return required(reason, .reason)
+        case .reject(let reason, let legalBasis):
+            return required(reason, .reason) + required(legalBasis, .legalBasis)
+        case .giveOpinion(let opinion):
+            return opinion.verdict == .disagree ? required(opinion.comment, .comment) : []
+        case .requestSupplement(let materials):
+            guard !materials.isEmpty else { return [.missing(.materials)] }
+            var seen = Set<String>()
+            var issues: [InputIssue] = []
+            for (index, material) in materials.enumerated() {
+                let item = material.trimmed()
+                if item.isEmpty {
+                    issues.append(.blankMaterial(index: index))
+                } else if !seen.insert(item).inserted {
+                    issues.append(.duplicateMaterial(item))
+                }
+            }
+            return issues
+        case .submit, .accept, .resubmit, .approve, .conclude, .deliver, .withdraw, .suspend, .resume:
+            return []
+        }
+    }
 }
 
 /// Applies actions to cases of one process definition. Pure: the date is passed in, and
@@ -116,7 +145,7 @@ private struct Change {
         case .refuseToAccept(let reason):
             guard state == .submitted else { throw notAllowed(kind) }
             try authorize(kind, at: engine.initialStep)
-            guard !reason.workflowIsBlank else { throw .missingReason }
+            try requireInputs(action)
             workflowCase.state = .rejectedAtIntake
             events.append(.refusedAtIntake(reason: reason))
 
@@ -139,7 +168,8 @@ private struct Change {
                 throw notAllowed(kind)
             }
             guard !workflowCase.supplementNoticeSent else { throw .supplementAlreadyRequested }
-            let items = try Self.checkedMaterials(materials)
+            try requireInputs(action)
+            let items = materials.map { $0.trimmed() }
             workflowCase.supplementNoticeSent = true
             workflowCase.outstandingMaterials = items
             workflowCase.state = .supplementRequested(step: stepID)
@@ -169,8 +199,7 @@ private struct Change {
             var reason: String?
             var legalBasis: String?
             if case .reject(let r, let basis) = action {
-                guard !r.workflowIsBlank else { throw .missingReason }
-                guard !basis.workflowIsBlank else { throw .missingLegalBasis }
+                try requireInputs(action)
                 (reason, legalBasis) = (r, basis)
             }
             let outcome: Decision.Outcome = kind == .approve ? .approved : .rejected
@@ -196,7 +225,7 @@ private struct Change {
             guard case .accepted(let stepID) = state else { throw notAllowed(kind) }
             try authorize(kind, at: currentStep(stepID))
             try requireClockRunning()
-            guard !reason.workflowIsBlank else { throw .missingReason }
+            try requireInputs(action)
             guard workflowCase.stepPath.count >= 2 else { throw .noPreviousStep }
             workflowCase.stepPath.removeLast()
             let previous = workflowCase.stepPath.removeLast()
@@ -215,7 +244,7 @@ private struct Change {
                 throw .departmentNotParticipant(department: actor.departmentCode)
             }
             guard workflowCase.opinions[department] == nil else { throw .opinionAlreadyGiven(department: department) }
-            if opinion.verdict == .disagree, opinion.comment.workflowIsBlank { throw .missingReason }
+            try requireInputs(action)
             let before = joinResult(joint)
             workflowCase.opinions[department] = opinion
             events.append(.opinionGiven(department: department, opinion))
@@ -315,17 +344,10 @@ private struct Change {
                             verdicts: workflowCase.opinions.mapValues(\.verdict))
     }
 
-    private static func checkedMaterials(_ materials: [String]) throws(WorkflowError) -> [String] {
-        guard !materials.isEmpty else { throw .missingMaterials }
-        var seen = Set<String>()
-        var items: [String] = []
-        for (index, material) in materials.enumerated() {
-            let item = material.trimmed()
-            guard !item.isEmpty else { throw .blankMaterial(index: index) }
-            guard seen.insert(item).inserted else { throw .duplicateMaterial(item) }
-            items.append(item)
-        }
-        return items
+    /// Checked once the actor may take the action at all: who may not act learns that first.
+    private func requireInputs(_ action: CaseAction) throws(WorkflowError) {
+        let issues = action.inputIssues
+        if !issues.isEmpty { throw .invalidInput(issues) }
     }
 
     // MARK: - Moves

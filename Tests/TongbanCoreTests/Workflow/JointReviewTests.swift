@@ -87,7 +87,7 @@ import Testing
             .jointReviewSettled(.disagreed),
         ])
         run.refuses(.approve, by: Self.reviewer(Self.lead), with: .contradictsJointResult)
-        run.refuses(.reject(reason: "消防验收不合格", legalBasis: " "), by: Self.reviewer(Self.lead), with: .missingLegalBasis)
+        run.refuses(.reject(reason: "消防验收不合格", legalBasis: " "), by: Self.reviewer(Self.lead), with: .invalidInput([.missing(.legalBasis)]))
         // Later opinions are still recorded but do not settle the review again.
         try run.act(agree, by: Self.reviewer(Self.health))
         #expect(run.events.last?.kind == .opinionGiven(department: Self.health, JointOpinion(.agree, comment: "符合要求")))
@@ -121,7 +121,7 @@ import Testing
         run.refuses(agree, by: WorkflowActor(role: .reviewer, departmentCode: nil), with: .departmentNotParticipant(department: nil))
         run.refuses(agree, by: WorkflowActor(role: .acceptor, departmentCode: Self.fire),
                     with: .roleNotPermitted(role: .acceptor, action: .giveOpinion))
-        run.refuses(.giveOpinion(JointOpinion(.disagree, comment: "")), by: Self.reviewer(Self.fire), with: .missingReason)
+        run.refuses(.giveOpinion(JointOpinion(.disagree, comment: "")), by: Self.reviewer(Self.fire), with: .invalidInput([.missing(.comment)]))
         try run.act(agree, by: Self.reviewer(Self.fire))
         run.refuses(disagree, by: Self.reviewer(Self.fire), with: .opinionAlreadyGiven(department: Self.fire))
     }
@@ -159,7 +159,7 @@ import Testing
         try refused.act(reject, by: Self.reviewer(Self.lead))
         #expect(refused.current.state == .accepted(step: "decision"))
         refused.refuses(.approve, by: decider, with: .contradictsJointResult)
-        refused.refuses(.reject(reason: "无健康证", legalBasis: ""), by: decider, with: .missingLegalBasis)
+        refused.refuses(.reject(reason: "无健康证", legalBasis: ""), by: decider, with: .invalidInput([.missing(.legalBasis)]))
         try refused.act(reject, by: decider)
         #expect(refused.current.state == .rejected(step: "conclusion"))
         #expect(refused.current.decision?.outcome == .rejected)

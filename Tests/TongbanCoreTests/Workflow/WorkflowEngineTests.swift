@@ -60,8 +60,11 @@ import Testing
 
     @Test func rejectionNeedsReasonAndLegalBasis() throws {
         var run = try inDecision()
-        run.refuses(.reject(reason: " ", legalBasis: "《食品安全法》第三十五条"), by: Staff.decisionMaker, with: .missingReason)
-        run.refuses(.reject(reason: "经营场所不符合要求", legalBasis: ""), by: Staff.decisionMaker, with: .missingLegalBasis)
+        run.refuses(.reject(reason: " ", legalBasis: "《食品安全法》第三十五条"), by: Staff.decisionMaker, with: .invalidInput([.missing(.reason)]))
+        run.refuses(.reject(reason: "经营场所不符合要求", legalBasis: ""), by: Staff.decisionMaker, with: .invalidInput([.missing(.legalBasis)]))
+        // Both missing: one answer names both (一次性告知).
+        run.refuses(.reject(reason: "", legalBasis: " "), by: Staff.decisionMaker,
+                    with: .invalidInput([.missing(.reason), .missing(.legalBasis)]))
         try run.act(.reject(reason: "经营场所不符合要求", legalBasis: "《食品安全法》第三十五条"), by: Staff.decisionMaker)
         #expect(run.current.state == .rejected(step: "conclusion"))
         #expect(run.current.decision?.legalBasis == "《食品安全法》第三十五条")
@@ -85,7 +88,7 @@ import Testing
     @Test func refuseToAcceptEndsTheCase() throws {
         var run = try standardRun()
         try run.act(.submit, by: applicant)
-        run.refuses(.refuseToAccept(reason: ""), by: Staff.acceptor, with: .missingReason)
+        run.refuses(.refuseToAccept(reason: ""), by: Staff.acceptor, with: .invalidInput([.missing(.reason)]))
         run.refuses(.refuseToAccept(reason: "不属于本机关职权范围"), by: Staff.reviewer,
                     with: .roleNotPermitted(role: .reviewer, action: .refuseToAccept))
         try run.act(.refuseToAccept(reason: "不属于本机关职权范围"), by: Staff.acceptor)
@@ -129,9 +132,11 @@ import Testing
 
     @Test func supplementNoticeFailures() throws {
         var run = try inReview()
-        run.refuses(.requestSupplement(materials: []), by: Staff.reviewer, with: .missingMaterials)
-        run.refuses(.requestSupplement(materials: ["营业执照", "  "]), by: Staff.reviewer, with: .blankMaterial(index: 1))
-        run.refuses(.requestSupplement(materials: ["营业执照", " 营业执照"]), by: Staff.reviewer, with: .duplicateMaterial("营业执照"))
+        run.refuses(.requestSupplement(materials: []), by: Staff.reviewer, with: .invalidInput([.missing(.materials)]))
+        run.refuses(.requestSupplement(materials: ["营业执照", "  "]), by: Staff.reviewer, with: .invalidInput([.blankMaterial(index: 1)]))
+        run.refuses(.requestSupplement(materials: ["营业执照", " 营业执照"]), by: Staff.reviewer, with: .invalidInput([.duplicateMaterial("营业执照")]))
+        run.refuses(.requestSupplement(materials: [" ", "营业执照", "", "营业执照 "]), by: Staff.reviewer,
+                    with: .invalidInput([.blankMaterial(index: 0), .blankMaterial(index: 2), .duplicateMaterial("营业执照")]))
         run.refuses(.requestSupplement(materials: ["营业执照"]), by: applicant,
                     with: .roleNotPermitted(role: .applicant, action: .requestSupplement))
         run.refuses(.resubmit, by: applicant, with: .notAllowedInState(action: .resubmit, state: .accepted(step: "review")))
@@ -150,7 +155,7 @@ import Testing
 
     @Test func returnToPreviousStep() throws {
         var run = try inDecision()
-        run.refuses(.returnToPreviousStep(reason: ""), by: Staff.decisionMaker, with: .missingReason)
+        run.refuses(.returnToPreviousStep(reason: ""), by: Staff.decisionMaker, with: .invalidInput([.missing(.reason)]))
         run.refuses(.returnToPreviousStep(reason: "审查意见不完整"), by: Staff.reviewer,
                     with: .roleNotPermitted(role: .reviewer, action: .returnToPreviousStep))
         try run.act(.returnToPreviousStep(reason: "审查意见不完整"), by: Staff.decisionMaker, on: try day("2026-02-13"))
@@ -275,10 +280,10 @@ import Testing
     }
 
     @Test func errorsCarryUserFacingIssues() {
-        let issue = WorkflowError.notLeadDepartment(department: "xfjg").issue
-        #expect(issue.code == "notLeadDepartment")
-        #expect(issue.messageZh.contains("牵头部门"))
-        #expect(WorkflowError.missingLegalBasis.issue.field == "legalBasis")
-        #expect(WorkflowError.blankMaterial(index: 2).issue.field == "materials/2")
+        let issues = WorkflowError.notLeadDepartment(department: "xfjg").issues
+        #expect(issues.map(\.code) == ["notLeadDepartment"])
+        #expect(issues.first?.messageZh.contains("牵头部门") == true)
+        #expect(WorkflowError.invalidInput([.missing(.reason), .missing(.legalBasis), .blankMaterial(index: 2)]).issues.map(\.field)
+                == ["reason", "legalBasis", "materials/2"])
     }
 }

@@ -7,12 +7,12 @@ extension WorkflowError: ProblemConvertible {
     public var problem: Problem {
         switch self {
         case .roleNotPermitted, .departmentNotPermitted, .departmentNotParticipant, .notLeadDepartment:
-            Problem(.forbidden, code: "workflow-forbidden", zh: "无权办理此环节", en: "not permitted at this step", issues: [issue])
-        case .missingReason, .missingLegalBasis, .missingMaterials, .blankMaterial, .duplicateMaterial, .supplementNeedsNotice:
-            Problem.validation([issue])
+            Problem(.forbidden, code: "workflow-forbidden", zh: "无权办理此环节", en: "not permitted at this step", issues: issues)
+        case .invalidInput, .supplementNeedsNotice:
+            Problem.validation(issues)
         case .notAllowedInState, .opinionAlreadyGiven, .jointReviewPending, .supplementAlreadyRequested, .clockSuspended,
              .clockNotSuspended, .noPreviousStep, .contradictsJointResult, .definitionMismatch, .dateOutOfOrder:
-            Problem.conflict("办件当前状态不允许此操作", "the case's state does not allow this action", issues: [issue])
+            Problem.conflict("办件当前状态不允许此操作", "the case's state does not allow this action", issues: issues)
         }
     }
 }

@@ -160,29 +160,32 @@ extension ApplicationService {
                 issues.append(ApplicationProblem.field("materials/\(index)", "tooLong", "材料名称过长", "material name too long"))
             }
         }
-        if !issues.isEmpty { throw Problem.validation(issues) }
         func text(_ value: String?) -> String { value?.trimmed() ?? "" }
         let reason = text(input.reason).isEmpty ? text(input.comment) : text(input.reason)
-        switch input.action {
-        case .submit: return .submit
-        case .resubmit: return .resubmit
-        case .withdraw: return .withdraw
-        case .accept: return .accept
-        case .refuseToAccept: return .refuseToAccept(reason: reason)
-        case .requestSupplement: return .requestSupplement(materials: input.materials ?? [])
-        case .approve: return .approve
-        case .reject: return .reject(reason: reason, legalBasis: text(input.legalBasis))
-        case .returnToPreviousStep: return .returnToPreviousStep(reason: reason)
-        case .conclude: return .conclude
-        case .deliver: return .deliver
-        case .giveOpinion:
-            guard let verdict = input.verdict else { throw Problem.validation([.required("verdict")]) }
-            return .giveOpinion(JointOpinion(verdict, comment: text(input.comment)))
-        case .suspend:
-            guard let pause = input.pauseReason else { throw Problem.validation([.required("pauseReason")]) }
-            return .suspend(pause)
-        case .resume: return .resume
+        let action: CaseAction? = switch input.action {
+        case .submit: .submit
+        case .resubmit: .resubmit
+        case .withdraw: .withdraw
+        case .accept: .accept
+        case .refuseToAccept: .refuseToAccept(reason: reason)
+        case .requestSupplement: .requestSupplement(materials: input.materials ?? [])
+        case .approve: .approve
+        case .reject: .reject(reason: reason, legalBasis: text(input.legalBasis))
+        case .returnToPreviousStep: .returnToPreviousStep(reason: reason)
+        case .conclude: .conclude
+        case .deliver: .deliver
+        case .giveOpinion: input.verdict.map { .giveOpinion(JointOpinion($0, comment: text(input.comment))) }
+        case .suspend: input.pauseReason.map { .suspend($0) }
+        case .resume: .resume
         }
+        guard let action else {
+            issues.append(.required(input.action == .giveOpinion ? "verdict" : "pauseReason"))
+            throw Problem.validation(issues)
+        }
+        // The engine names what is missing once the caller may act at all; with other faults
+        // found here, the answer names those too, so one answer lists everything (一次性告知).
+        if !issues.isEmpty { throw Problem.validation(issues + action.inputIssues.map(\.issue)) }
+        return action
     }
 
     /// Applies one action and stores everything it causes in one transaction: the case, the
