@@ -125,3 +125,16 @@ def log_in_staff(driver, base, username):
     click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
     driver.find_element("name", "otp").send_keys(fresh_totp(username))
     click_and_wait(driver, driver.find_element("css selector", "#login-form button[type=submit]"))
+
+
+def assert_fits_width(driver):
+    """The page scrolls only vertically at the phone width the browser runs at (414 px):
+    nothing on it is wider than the screen."""
+    overflow = driver.execute_script("""
+        var width = document.documentElement.clientWidth, wide = [];
+        document.querySelectorAll('body *').forEach(function (e) {
+            var box = e.getBoundingClientRect();
+            if (box.right > width + 1) wide.push(e.tagName + ' ' + (e.id || e.className) + ': ' + Math.round(box.right));
+        });
+        return wide.slice(0, 5);""")
+    assert overflow == [], f"wider than the screen: {overflow}"

@@ -7,7 +7,7 @@ import tempfile
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import DEMO_PASSWORD, log_in_staff, screenshot
+from conftest import DEMO_PASSWORD, assert_fits_width, log_in_staff, screenshot
 
 PERSON_ID = "330106198503120116"  # demo person 张伟
 MATERIALS = ["食品经营许可申请书", "食品安全管理制度", "与食品经营相适应的主要设备设施布局、操作流程等文件", "食品安全管理人员健康证明"]
@@ -97,6 +97,7 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     assert "已提交" in browser.find_element("id", "status").text
     assert "提交申请" in browser.find_element("id", "timeline").text
     screenshot(browser, "applications-case-submitted")
+    assert_fits_width(browser)
 
     browser.get(server + "/applications")
     mine = browser.find_element("id", "my-applications")
@@ -104,6 +105,7 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     assert len(mine.find_elements("css selector", "tbody tr")) == 1, "the refused attempt left no draft"
     assert "申请已提交" in browser.find_element("id", "notices").text
     screenshot(browser, "applications-mine")
+    assert_fits_width(browser)
 
     browser.delete_all_cookies()
     log_in_staff(browser, server, "clerk")
@@ -121,6 +123,7 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     queue = browser.find_element("id", "queue")
     assert receipt in queue.text
     screenshot(browser, "applications-clerk-queue")
+    assert_fits_width(browser)
     click_and_wait(browser, queue.find_element("css selector", "button[type=submit]"))
     assert browser.current_url == case_url
     # First a one-time supplement notice naming one material.
@@ -160,6 +163,7 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     assert "办理中" in browser.find_element("id", "status").text
     assert "联合审查" in browser.find_element("id", "timeline").text
     screenshot(browser, "applications-clerk-accepted")
+    assert_fits_width(browser)
 
     browser.delete_all_cookies()
     log_in_person(browser, server)
