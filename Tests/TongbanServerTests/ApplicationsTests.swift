@@ -5,6 +5,7 @@ import SQLKit
 import Testing
 import TongbanCore
 @testable import TongbanServer
+import ZIPFoundation
 
 /// Helpers for driving applications over HTTP.
 extension TestSession {
@@ -525,10 +526,23 @@ struct ApplicationsTests {
             let zip = try await s.upload(id, material: material, bytes: [0x50, 0x4B, 0x03, 0x04, 1, 2], type: "application/zip",
                                          fileName: "a.zip", token: person)
             #expect(zip.status == .unsupportedMediaType)
-            let ofd = try await s.upload(id, material: material, bytes: [0x50, 0x4B, 0x03, 0x04, 1, 2], type: "application/ofd",
-                                         fileName: "申请书.ofd", token: person)
-            #expect(ofd.status == .created)
-            #expect(ofd.json["contentType"] as? String == "application/ofd")
+            // An OFD is a ZIP package with OFD.xml at its root; any other ZIP, or bytes that only start like one, are refused.
+            let ofd = try await s.upload(id, material: material, bytes: try Self.zip(["OFD.xml": "<ofd:OFD/>", "Doc_0/Document.xml": "<d/>"]),
+                                         type: "application/ofd", fileName: "申请书.ofd", token: person)
+            #expect(ofd.status == .created, "\(ofd.text)")
+            #expect(ofd.json["contentType"] as? String == "application/ofd" && ofd.json["fileName"] as? String == "申请书.ofd")
+            for (name, bytes) in [("no OFD.xml", try Self.zip(["evil.exe": "MZ", "index.html": "<script>"])),
+                                  ("OFD.xml not at the root", try Self.zip(["Doc_0/OFD.xml": "<ofd:OFD/>"])),
+                                  ("garbage after PK", [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 60))] {
+                let refused = try await s.upload(id, material: material, bytes: bytes, type: "application/ofd", fileName: "licence.ofd", token: person)
+                #expect(refused.status == .unsupportedMediaType && refused.errorFields == ["file"], "\(name): \(refused.text)")
+            }
+            // A name that lies about the content is stored under the detected type's extension.
+            let renamed = try await s.upload(id, material: material, fileName: "x.html", token: person)
+            #expect(renamed.status == .created && renamed.json["fileName"] as? String == "x.pdf", "\(renamed.text)")
+            let unnamed = try await s.upload(id, material: "", token: person)
+            #expect(unnamed.status == .unprocessableContent && unnamed.errorFields == ["material"], "\(unnamed.text)")
+            #expect((unnamed.json["errors"] as? [[String: Any]])?.first?["code"] as? String == "required")
             let huge = try await s.upload(id, material: material, bytes: TestSession.pdf + [UInt8](repeating: 0x20, count: AttachmentPolicy.maxBytes),
                                           token: person)
             #expect(huge.status == .contentTooLarge)
@@ -551,11 +565,23 @@ struct ApplicationsTests {
             struct N: Decodable { var n: Int }
             let stored = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM application_materials WHERE source = 'applicant'")
                 .first(decoding: N.self)
-            #expect(stored?.n == 2)
+            #expect(stored?.n == 3)
             let files = try FileManager.default.contentsOfDirectory(
                 atPath: s.services.configuration.uploadDirectory.appendingPathComponent(id).path)
-            #expect(files.count == 2)
+            #expect(files.count == 3)
         }
+    }
+
+    /// A ZIP archive of `entries` (path → text), built with the library the server reads them with.
+    static func zip(_ entries: [String: String]) throws -> [UInt8] {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (path, text) in entries.sorted(by: { $0.key < $1.key }) {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count)) { position, size in
+                data.subdata(in: Data.Index(position)..<Data.Index(position) + size)
+            }
+        }
+        return Array(try #require(archive.data))
     }
 
     @Test(arguments: TestEngine.available)

@@ -95,16 +95,36 @@ struct FormDefinitionTests {
 @Suite("Attachments, receipts and posts")
 struct ApplicationSupportTests {
     @Test func uploadsAreRecognisedByTheirBytes() {
-        #expect(AttachmentPolicy.sniff(Array("%PDF-1.7\n".utf8), fileName: "a.txt", declaredType: "text/plain") == .pdf)
-        #expect(AttachmentPolicy.sniff([0xFF, 0xD8, 0xFF, 0xE0], fileName: "a", declaredType: nil) == .jpeg)
-        #expect(AttachmentPolicy.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0], fileName: "a", declaredType: nil) == .png)
-        #expect(AttachmentPolicy.sniff([0x50, 0x4B, 0x03, 0x04], fileName: "证照.OFD", declaredType: nil) == .ofd)
-        #expect(AttachmentPolicy.sniff([0x50, 0x4B, 0x03, 0x04], fileName: "a.zip", declaredType: "application/zip") == nil)
-        #expect(AttachmentPolicy.sniff(Array("<html>".utf8), fileName: "a.pdf", declaredType: "application/pdf") == nil)
+        func sniff(_ bytes: [UInt8], _ name: String, _ type: String?, entries: [String]? = nil) -> AttachmentType? {
+            AttachmentPolicy.sniff(bytes, fileName: name, declaredType: type, zipEntries: { _ in entries })
+        }
+        let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        #expect(sniff(Array("%PDF-1.7\n".utf8), "a.txt", "text/plain") == .pdf)
+        #expect(sniff([0xFF, 0xD8, 0xFF, 0xE0], "a", nil) == .jpeg)
+        #expect(sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0], "a", nil) == .png)
+        #expect(sniff(zip, "证照.OFD", nil, entries: ["OFD.xml", "Doc_0/Document.xml"]) == .ofd)
+        #expect(sniff(zip, "a.bin", "application/ofd", entries: ["OFD.xml"]) == .ofd)
+        #expect(sniff(zip, "a.zip", "application/zip", entries: ["OFD.xml"]) == nil, "a ZIP must say it is OFD")
+        #expect(sniff(zip, "licence.ofd", nil, entries: ["evil.exe", "index.html"]) == nil, "a ZIP without OFD.xml")
+        #expect(sniff(zip, "licence.ofd", nil, entries: ["Doc_0/OFD.xml"]) == nil, "OFD.xml only counts at the root")
+        #expect(sniff(zip + [UInt8](repeating: 0, count: 64), "licence.ofd", nil, entries: nil) == nil, "no readable ZIP")
+        #expect(sniff(Array("<html>".utf8), "a.pdf", "application/pdf") == nil)
         #expect(AttachmentPolicy.cleanFileName("../../etc/\"passwd\"\n") == "passwd")
         let long = AttachmentPolicy.cleanFileName(String(repeating: "营", count: 5000) + ".pdf")
         #expect(long.count == AttachmentPolicy.fileNameLimit && long.hasSuffix("营….pdf"), "the type stays readable")
         #expect(AttachmentPolicy.cleanFileName(String(repeating: "a", count: 200)).count == AttachmentPolicy.fileNameLimit)
+    }
+
+    @Test func storedNamesCarryTheExtensionOfTheDetectedType() {
+        #expect(AttachmentPolicy.storedFileName("x.html", type: .pdf) == "x.pdf")
+        #expect(AttachmentPolicy.storedFileName("申请书.PDF", type: .pdf) == "申请书.PDF", "a matching name is kept")
+        #expect(AttachmentPolicy.storedFileName("照片.jpeg", type: .jpeg) == "照片.jpeg")
+        #expect(AttachmentPolicy.storedFileName("照片.png", type: .jpeg) == "照片.jpg")
+        #expect(AttachmentPolicy.storedFileName("证照", type: .ofd) == "证照.ofd")
+        #expect(AttachmentPolicy.storedFileName("a.tar.gz", type: .png) == "a.tar.png")
+        #expect(AttachmentPolicy.storedFileName("../\"x\".exe", type: .pdf) == "x.pdf")
+        let long = AttachmentPolicy.storedFileName(String(repeating: "营", count: 500) + ".html", type: .pdf)
+        #expect(long.count <= AttachmentPolicy.fileNameLimit && long.hasSuffix(".pdf"))
     }
 
     @Test func receiptNumbersCarryDivisionDateAndSequence() {

@@ -193,7 +193,9 @@ public struct ApplicationService: Sendable {
         guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
         let item = try await boundItem(of: record)
         var issues: [FieldIssue] = []
-        if let requirement = item.materials.first(where: { $0.name == upload.material }) {
+        if upload.material.trimmed().isEmpty {
+            issues.append(ApplicationProblem.field("material", "required", "请选择所上传的材料（material 为必填项）", "material is required"))
+        } else if let requirement = item.materials.first(where: { $0.name == upload.material }) {
             if requirement.source.isGovernmentSupplied {
                 issues.append(ApplicationProblem.field("material", "governmentSupplied", "“\(upload.material)”由政府部门获取，无需提交",
                                                        "\(upload.material) is supplied by the government; do not upload it"))
@@ -208,7 +210,8 @@ public struct ApplicationService: Sendable {
         if !issues.isEmpty { throw Problem.validation(issues) }
         try Self.checkNamedBySupplement(upload.material, of: record)
         guard upload.bytes.count <= AttachmentPolicy.maxBytes else { throw Self.tooLarge }
-        guard let type = AttachmentPolicy.sniff(upload.bytes, fileName: upload.fileName, declaredType: upload.declaredType) else {
+        guard let type = AttachmentPolicy.sniff(upload.bytes, fileName: upload.fileName, declaredType: upload.declaredType,
+                                                  zipEntries: ZipListing.entries) else {
             throw Problem(.unsupportedMediaType, code: "unsupported-type", zh: "只能上传 PDF、JPEG、PNG 或 OFD 文件",
                           en: "only PDF, JPEG, PNG and OFD files are accepted",
                           issues: [ApplicationProblem.field("file", "type", "文件类型不受支持", "unsupported file type")])
@@ -224,7 +227,7 @@ public struct ApplicationService: Sendable {
         }
         let material = MaterialRecord(
             id: materialID, applicationId: id, materialName: upload.material, source: "applicant", suppliedBy: nil,
-            fileName: AttachmentPolicy.cleanFileName(upload.fileName), contentType: type.contentType, sizeBytes: Int64(upload.bytes.count),
+            fileName: AttachmentPolicy.storedFileName(upload.fileName, type: type), contentType: type.contentType, sizeBytes: Int64(upload.bytes.count),
             sha256: SHA256.hash(data: upload.bytes).hexEncoded,
             storedName: "\(id)/\(materialID)", createdBy: caller.accountID, createdAt: now)
         let store = self.store
