@@ -3,6 +3,8 @@ import Foundation
 /// The type of one form field; each type has its own validation and canonical form.
 public enum FormFieldType: String, Sendable, Codable, CaseIterable {
     case text, number, date, choice, division, idNumber, creditCode, money
+    /// A mainland mobile number (`MobileNumber`).
+    case mobile
 }
 
 /// Where a field's value comes from when the government already knows it (免填): the
@@ -47,10 +49,20 @@ public struct FormField: Sendable, Codable, Equatable {
     public var max: Double?
     public var prefill: PrefillSource?
     public var help: String?
+    /// A text field that may span lines: tab and line breaks are kept there; every other
+    /// control character is refused in any text.
+    public var multiline: Bool?
+    /// A division field that must lie within the division the case is filed in (a county's
+    /// item is for premises in that county).
+    public var withinCaseDivision: Bool?
+    /// Bounds of a date field in days from the day it is entered (a planned opening lies ahead).
+    public var notBeforeDays: Int?
+    public var notAfterDays: Int?
 
     public init(id: String, label: String, type: FormFieldType, required: Bool = false, requiredWhen: FieldCondition? = nil,
                 options: [ChoiceOption]? = nil, maxLength: Int? = nil, min: Double? = nil, max: Double? = nil,
-                prefill: PrefillSource? = nil, help: String? = nil) {
+                prefill: PrefillSource? = nil, help: String? = nil, multiline: Bool? = nil, withinCaseDivision: Bool? = nil,
+                notBeforeDays: Int? = nil, notAfterDays: Int? = nil) {
         self.id = id
         self.label = label
         self.type = type
@@ -62,6 +74,10 @@ public struct FormField: Sendable, Codable, Equatable {
         self.max = max
         self.prefill = prefill
         self.help = help
+        self.multiline = multiline
+        self.withinCaseDivision = withinCaseDivision
+        self.notBeforeDays = notBeforeDays
+        self.notAfterDays = notAfterDays
     }
 }
 
@@ -95,9 +111,9 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         }
         fields.append(FormField(id: "applicantName", label: "申请人姓名", type: .text, required: true, prefill: .applicantName))
         fields.append(FormField(id: "applicantIdNumber", label: "申请人身份证号", type: .idNumber, required: true, prefill: .applicantIDNumber))
-        fields.append(FormField(id: "contactMobile", label: "联系电话", type: .text, required: true, maxLength: 20, prefill: .applicantMobile))
+        fields.append(FormField(id: "contactMobile", label: "联系电话", type: .mobile, required: true, prefill: .applicantMobile))
         fields.append(FormField(id: "request", label: "申请事项说明", type: .text, required: true, maxLength: 1000,
-                                help: "请简要说明申请\(item.name)的具体情况"))
+                                help: "请简要说明申请\(item.name)的具体情况", multiline: true))
         return FormDefinition(itemCode: item.itemCode, itemVersion: item.version, fields: fields)
     }
 
@@ -122,6 +138,20 @@ public struct FormDefinition: Sendable, Codable, Equatable {
             if field.type != .choice, field.options != nil {
                 issues.add(FieldIssue(field: "\(path)/options", code: "unexpected", zh: "只有选择题可以配置选项", en: "only a choice field has options"))
             }
+            if field.multiline != nil, field.type != .text {
+                issues.add(FieldIssue(field: "\(path)/multiline", code: "unexpected", zh: "只有文本字段可以多行", en: "only a text field is multi-line"))
+            }
+            if field.withinCaseDivision != nil, field.type != .division {
+                issues.add(FieldIssue(field: "\(path)/withinCaseDivision", code: "unexpected", zh: "只有行政区划字段可以限定在办件区划内",
+                                      en: "only a division field lies within the case's division"))
+            }
+            if field.notBeforeDays != nil || field.notAfterDays != nil, field.type != .date {
+                issues.add(FieldIssue(field: "\(path)/notBeforeDays", code: "unexpected", zh: "只有日期字段可以限定日期范围",
+                                      en: "only a date field has date bounds"))
+            } else if let low = field.notBeforeDays, let high = field.notAfterDays, low > high {
+                issues.add(FieldIssue(field: "\(path)/notAfterDays", code: "range", zh: "日期范围的终点早于起点",
+                                      en: "notAfterDays lies before notBeforeDays"))
+            }
             if let condition = field.requiredWhen {
                 if condition.field == field.id || !fields.contains(where: { $0.id == condition.field }) {
                     issues.add(FieldIssue(field: "\(path)/requiredWhen/field", code: "unknownField",
@@ -134,9 +164,10 @@ public struct FormDefinition: Sendable, Codable, Equatable {
     }
 
     /// Checks and canonicalises the values present (a draft may be incomplete): unknown
-    /// fields and malformed values are issues; blank values are dropped.
-    public func normalize(_ values: [String: String], divisionExists: (String) -> Bool,
-                          today: CivilDate) -> (values: [String: String], issues: [FieldIssue]) {
+    /// fields and malformed values are issues; blank values are dropped. `caseDivision`: the
+    /// division the case is filed in, which `withinCaseDivision` fields must lie within.
+    public func normalize(_ values: [String: String], divisionExists: (String) -> Bool, today: CivilDate,
+                          caseDivision: String? = nil) -> (values: [String: String], issues: [FieldIssue]) {
         var result: [String: String] = [:]
         var issues: [FieldIssue] = []
         for key in values.keys.sorted() where field(key) == nil {
@@ -144,7 +175,7 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         }
         for field in fields {
             guard let raw = values[field.id]?.trimmed(), !raw.isEmpty else { continue }
-            switch field.canonical(raw, divisionExists: divisionExists, today: today) {
+            switch field.canonical(raw, divisionExists: divisionExists, today: today, caseDivision: caseDivision) {
             case .value(let value): result[field.id] = value
             case .issue(let issue): issues.append(issue)
             }
@@ -155,8 +186,8 @@ public struct FormDefinition: Sendable, Codable, Equatable {
     /// Everything a submission needs: canonical values and every required field present,
     /// including the fields a condition makes required.
     public func validateForSubmission(_ values: [String: String], divisionExists: (String) -> Bool,
-                                      today: CivilDate) -> [FieldIssue] {
-        let (canonical, formatIssues) = normalize(values, divisionExists: divisionExists, today: today)
+                                      today: CivilDate, caseDivision: String? = nil) -> [FieldIssue] {
+        let (canonical, formatIssues) = normalize(values, divisionExists: divisionExists, today: today, caseDivision: caseDivision)
         var issues = formatIssues
         let malformed = Set(formatIssues.map(\.field))
         for field in fields where canonical[field.id] == nil && !malformed.contains("form/\(field.id)") {
@@ -181,11 +212,17 @@ extension FormField {
         FieldIssue(field: "form/\(id)", code: code, zh: "“\(label)”\(zh)", en: "\(id) \(en)")
     }
 
-    func canonical(_ raw: String, divisionExists: (String) -> Bool, today: CivilDate) -> FieldCheck {
+    func canonical(_ raw: String, divisionExists: (String) -> Bool, today: CivilDate, caseDivision: String?) -> FieldCheck {
         switch type {
         case .text:
             let limit = maxLength ?? FormDefinition.defaultTextLimit
-            return raw.count <= limit ? .value(raw) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
+            // Browsers send a textarea's line breaks as CR LF; one form of a break is kept.
+            let text = multiline == true ? raw.replacingOccurrences(of: "\r\n", with: "\n") : raw
+            if text.unicodeScalars.contains(where: { !allowedInText($0) }) {
+                return .issue(issue("control", multiline == true ? "不能包含除制表符和换行以外的控制字符" : "不能包含换行、制表符等控制字符",
+                                    "must not contain control characters\(multiline == true ? " other than tab and line feed" : "")"))
+            }
+            return text.count <= limit ? .value(text) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
         case .number:
             // Written as people write numbers: `Double` alone would also take 0x10, 1e3, inf and nan.
             guard Self.isDecimal(raw), let number = Double(raw), number.isFinite else {
@@ -200,12 +237,22 @@ extension FormField {
                 return .issue(issue("range", "须在 \(FormField.dateYears.lowerBound) 至 \(FormField.dateYears.upperBound) 年之间",
                                     "must lie between \(FormField.dateYears.lowerBound) and \(FormField.dateYears.upperBound)"))
             }
+            if let days = notBeforeDays, date < today.adding(days: days) {
+                return .issue(issue("range", "不能早于 \(today.adding(days: days))", "must not be before \(today.adding(days: days))"))
+            }
+            if let days = notAfterDays, date > today.adding(days: days) {
+                return .issue(issue("range", "不能晚于 \(today.adding(days: days))", "must not be after \(today.adding(days: days))"))
+            }
             return .value(date.description)
         case .choice:
             return (options ?? []).contains { $0.value == raw } ? .value(raw)
                 : .issue(issue("choice", "的选项无效", "must be one of the listed options"))
         case .division:
-            return divisionExists(raw) ? .value(raw) : .issue(issue("division", "不是有效的行政区划代码", "is not a known division code"))
+            guard divisionExists(raw) else { return .issue(issue("division", "不是有效的行政区划代码", "is not a known division code")) }
+            if withinCaseDivision == true, let caseDivision, !CatalogScope.contains(caseDivision, raw) {
+                return .issue(issue("outsideDivision", "须在本办件的办理区划 \(caseDivision) 之内", "must lie within the case's division \(caseDivision)"))
+            }
+            return .value(raw)
         case .idNumber:
             do {
                 return .value(try ResidentID(validating: raw, field: "form/\(id)", today: today, divisionExists: divisionExists).value)
@@ -218,12 +265,25 @@ extension FormField {
             } catch {
                 return .issue(error.issues.first ?? issue("creditCode", "不是有效的统一社会信用代码", "is not a valid credit code"))
             }
+        case .mobile:
+            do {
+                return .value(try MobileNumber(validating: raw, field: "form/\(id)").value)
+            } catch {
+                return .issue(error.issues.first ?? issue("format", "不是有效的手机号码", "is not a valid mobile number"))
+            }
         case .money:
             guard let fen = Money.fen(from: raw) else {
                 return .issue(issue("money", "必须是金额（元，最多两位小数）", "must be an amount in yuan with at most two decimals"))
             }
             return .value(Money.yuan(fen))
         }
+    }
+
+    /// C0 controls and DEL are refused: they are invisible on a page and break what reads the
+    /// value later; a multi-line field keeps tab and line feed.
+    private func allowedInText(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value < 0x20 || scalar.value == 0x7F else { return true }
+        return multiline == true && (scalar == "\t" || scalar == "\n")
     }
 
     /// Dates a form can mean: a birth date of a living person, a planned opening, a contract's end.

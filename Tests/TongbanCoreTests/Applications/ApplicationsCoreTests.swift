@@ -81,6 +81,67 @@ struct FormDefinitionTests {
         #expect(opening("0001-01-01") == ["range"] && opening("9999-12-31") == ["range"] && opening("1899-12-31") == ["range"])
     }
 
+    static let rules = FormDefinition(itemCode: "330000-XK-0009", itemVersion: 1, fields: [
+        FormField(id: "name", label: "名称", type: .text),
+        FormField(id: "note", label: "说明", type: .text, multiline: true),
+        FormField(id: "mobile", label: "联系电话", type: .mobile),
+        FormField(id: "premises", label: "经营场所区划", type: .division, withinCaseDivision: true),
+        FormField(id: "home", label: "户籍地", type: .division),
+        FormField(id: "opening", label: "计划开业日期", type: .date, notBeforeDays: 0, notAfterDays: 730),
+    ])
+
+    func rule(_ field: String, _ value: String, caseDivision: String? = "330106") -> (value: String?, codes: [String]) {
+        let (values, issues) = Self.rules.normalize([field: value], divisionExists: Self.divisions.contains, today: Self.today,
+                                                    caseDivision: caseDivision)
+        return (values[field], issues.map(\.code))
+    }
+
+    @Test func textRefusesControlCharactersExceptLineBreaksInMultiLineText() {
+        #expect(rule("name", "a\u{0001}b").codes == ["control"])
+        #expect(rule("name", "a\tb").codes == ["control"] && rule("name", "a\nb").codes == ["control"])
+        #expect(rule("name", "a\u{7F}b").codes == ["control"])
+        #expect(rule("note", "第一行\r\n第二行\t完").value == "第一行\n第二行\t完", "CR LF from a textarea is one line feed")
+        #expect(rule("note", "a\u{001B}[31m").codes == ["control"])
+        #expect(rule("name", "西湖小吃店 № 1").value == "西湖小吃店 № 1")
+    }
+
+    @Test func mobileNumbersAreChecked() {
+        #expect(rule("mobile", "13800000001").value == "13800000001")
+        for bad in ["abc", "1380000000", "12800000001", "138000000011", "+8613800000001"] {
+            #expect(rule("mobile", bad).codes == ["format"], "\(bad)")
+        }
+    }
+
+    @Test func aDivisionFieldMayBeBoundToTheCasesDivision() {
+        #expect(rule("premises", "330106").value == "330106")
+        #expect(rule("premises", "330102").codes == ["outsideDivision"], "another county")
+        #expect(rule("premises", "330100").codes == ["outsideDivision"], "the enclosing city is not within the county")
+        #expect(rule("premises", "330102", caseDivision: "330000").value == "330102", "a province case takes any county of it")
+        #expect(rule("home", "330102").value == "330102", "an unbound division field takes any known division")
+        #expect(rule("premises", "999999").codes == ["division"])
+    }
+
+    @Test func dateBoundsAreCountedFromToday() {
+        #expect(rule("opening", "2026-03-12").value == "2026-03-12")
+        #expect(rule("opening", "2028-03-11").value == "2028-03-11")
+        #expect(rule("opening", "2026-03-11").codes == ["range"])
+        #expect(rule("opening", "1900-01-01").codes == ["range"])
+        #expect(rule("opening", "2028-03-12").codes == ["range"])
+    }
+
+    @Test func fieldOptionsFitTheirType() {
+        let bad = FormDefinition(itemCode: "X", itemVersion: 1, fields: [
+            FormField(id: "a", label: "A", type: .number, multiline: true),
+            FormField(id: "b", label: "B", type: .text, withinCaseDivision: true),
+            FormField(id: "c", label: "C", type: .text, notBeforeDays: 0),
+            FormField(id: "d", label: "D", type: .date, notBeforeDays: 10, notAfterDays: 1),
+        ])
+        do { try bad.validate(); Issue.record("accepted") } catch {
+            #expect(error.issues.map(\.field) == ["fields/0/multiline", "fields/1/withinCaseDivision", "fields/2/notBeforeDays", "fields/3/notAfterDays"])
+        }
+        #expect(throws: Never.self) { try Self.rules.validate() }
+    }
+
     @Test func moneyNeverUsesFloatingPoint() {
         #expect(Money.fen(from: "0.1") == 10)
         #expect(Money.fen(from: "12") == 1200)

@@ -89,7 +89,7 @@ public struct ApplicationService: Sendable {
         var prefilled = prefill(form, from: applicant)
         if let values = input.form {
             let given = values.filter { !$0.value.trimmed().isEmpty }
-            let (canonical, issues) = form.normalize(given, divisionExists: divisions.contains, today: today)
+            let (canonical, issues) = form.normalize(given, divisionExists: divisions.contains, today: today, caseDivision: item.divisionCode)
             if !issues.isEmpty { throw Problem.validation(issues) }
             prefilled.merge(canonical) { _, new in new }
         }
@@ -160,7 +160,7 @@ public struct ApplicationService: Sendable {
         var record = try await owned(id, by: caller)
         guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
         let form = formDefinition(of: record, item: try await boundItem(of: record))
-        let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today)
+        let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today, caseDivision: record.divisionCode)
         if !issues.isEmpty { throw Problem.validation(issues) }
         var stored = try Self.decode([String: String].self, record.formJson)
         for (key, value) in values where value.trimmed().isEmpty { stored[key] = nil }
@@ -334,7 +334,7 @@ public struct ApplicationService: Sendable {
         let item = entry.item
         let form = formDefinition(of: record, item: item)
         let values = try Self.decode([String: String].self, record.formJson)
-        var issues = form.validateForSubmission(values, divisionExists: divisions.contains, today: today)
+        var issues = form.validateForSubmission(values, divisionExists: divisions.contains, today: today, caseDivision: record.divisionCode)
         let materials = try await store.materials(application: id, on: database.read)
         let present = Set(materials.map(\.materialName))
         for requirement in item.materials where requirement.required == .required && !present.contains(requirement.name) {
