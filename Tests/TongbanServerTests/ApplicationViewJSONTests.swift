@@ -31,8 +31,8 @@ import TongbanCore
                       help: nil, value: nil),
             ],
             requirements: [
-                .init(name: "身份证明", required: true, condition: nil, governmentSupplied: true, provided: true),
-                .init(name: "租赁合同", required: false, condition: "租用场地的", governmentSupplied: false, provided: false),
+                .init(name: "身份证明", required: true, condition: nil, governmentSupplied: true, provided: true, resubmissionRequired: false),
+                .init(name: "租赁合同", required: false, condition: "租用场地的", governmentSupplied: false, provided: false, resubmissionRequired: true),
             ],
             materials: [
                 .init(id: "m1", materialName: "身份证明", source: "government", suppliedBy: "330106-gaj", fileName: nil,

@@ -1107,7 +1107,8 @@ struct ApplicationsTests {
             let notice = waiting.firstMatch(of: #/<div class="notice-box" id="supplement-notice">(.*?)</div>/#)?.output.1 ?? ""
             #expect(notice.contains("<li>\(health)</li>") && notice.matches(of: #/<li>/#).count == 1, "\(notice)")
             #expect(waiting.matches(of: #/需补正/#).count == 1)
-            #expect(waiting.contains("<li>\(health) <span class=\"tag ok\">已上传</span> <span class=\"tag warn requested\">需补正</span></li>"))
+            // The file there was found wanting: it reads as to be provided again, not as uploaded.
+            #expect(waiting.contains("<li>\(health) <span class=\"tag warn\">待补正</span> <span class=\"tag warn requested\">需补正</span></li>"))
             // What the page offers, the server takes; what it holds back, the server refuses.
             let csrf = String(repeating: "s", count: 40)
             func remove(_ material: String) async throws -> TestSession.Reply {

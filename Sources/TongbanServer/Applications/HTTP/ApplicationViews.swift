@@ -33,6 +33,8 @@ struct ApplicationView: Encodable, Sendable {
         var condition: String?
         var governmentSupplied: Bool
         var provided: Bool
+        /// Named by the waiting supplement notice and not uploaded again since: the file there was found wanting.
+        var resubmissionRequired: Bool
     }
 
     struct TimelineView: Encodable, Sendable {
@@ -122,6 +124,7 @@ extension ApplicationView: JSONWritable {
                 w.member("condition", requirement.condition)
                 w.member("governmentSupplied", requirement.governmentSupplied)
                 w.member("provided", requirement.provided)
+                w.member("resubmissionRequired", requirement.resubmissionRequired)
             }
             w.key("materials")
             w.objects(materials) { w, material in
@@ -361,11 +364,13 @@ struct ApplicationViewBuilder: Sendable {
         let values = try ApplicationService.decode([String: String].self, record.formJson)
         let materials = try await service.store.materials(application: record.id, on: db)
         let provided = Set(materials.map(\.materialName))
+        let again = Set(try await service.awaitingResubmission(record, materials: materials, item: item))
         let requirements = item.materials.map { m in
             var condition: String?
             if case .conditional(let text) = m.required { condition = text }
             return ApplicationView.RequirementView(name: m.name, required: m.required == .required, condition: condition,
-                                                   governmentSupplied: m.source.isGovernmentSupplied, provided: provided.contains(m.name))
+                                                   governmentSupplied: m.source.isGovernmentSupplied, provided: provided.contains(m.name),
+                                                   resubmissionRequired: again.contains(m.name))
         }
         return ApplicationView(
             id: record.id, status: record.status, statusZh: Self.statusName(record.status),

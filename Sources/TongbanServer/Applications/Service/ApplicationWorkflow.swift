@@ -294,7 +294,9 @@ extension ApplicationService {
             case .accepted: notice("申请已受理", "您的\(item)申请已受理，受理编号 \(record.receiptNumber ?? "")。")
             case .refusedAtIntake(let reason): notice("申请不予受理", "您的\(item)申请不予受理：\(reason)")
             case .supplementRequested(let materials):
-                notice("请补正材料", "您的\(item)申请需一次性补正以下材料：\(materials.joined(separator: "；"))。补正期间办理时限暂停计算。")
+                // The notice is what the applicant works from: what is wrong with the materials goes with their names.
+                notice("请补正材料", "您的\(item)申请需一次性补正以下材料：\(materials.joined(separator: "；"))。"
+                       + (explained.map { "补正原因：\($0)。" } ?? "") + "补正期间办理时限暂停计算。")
             case .decided(let decision):
                 decision.outcome == .approved ? notice("审批决定：准予", "您的\(item)申请已准予。")
                     : notice("审批决定：不予许可", "您的\(item)申请不予许可：\(decision.reason ?? "")（依据：\(decision.legalBasis ?? "")）")
