@@ -17,6 +17,10 @@ struct CatalogBackedItems: PublishedCatalog {
             return nil
         }
     }
+
+    func offeringDivisions(code: String) async throws -> [String] {
+        try await catalog.offeringDivisions(code: code)
+    }
 }
 
 /// A material whose guide names a certificate type is filled from the applicant's wallet

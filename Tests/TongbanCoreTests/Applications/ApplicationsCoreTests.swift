@@ -275,3 +275,35 @@ struct CaseTasksTests {
         #expect(ApplicationStatus.allCases.allSatisfy { !$0.zh.isEmpty })
     }
 }
+
+@Suite("Where an application is filed")
+struct FilingDivisionTests {
+    static let known: Set<String> = ["330000", "330100", "330106", "330102", "440000", "440300", "440304"]
+    func home(_ id: String?, _ org: String? = nil) -> String? {
+        FilingDivision.home(idNumber: id, organizationDivision: org, divisionExists: Self.known.contains)
+    }
+
+    @Test func theApplicantsOwnDivisionComesFromTheOrganisationOrTheIDNumber() {
+        #expect(home("330106198503120116") == "330106")
+        #expect(home("330106198503120116", "440304") == "440304", "an agent applies where the organisation is registered")
+        #expect(home("330103198503120116") == "330100", "a county merged away: the deepest division that still exists")
+        #expect(home("990000198503120116") == nil)
+        #expect(home(nil) == nil)
+    }
+
+    @Test func theDeepestImplementationCoveringTheApplicantIsCompetent() {
+        let offered = ["330000", "330106"]
+        #expect(FilingDivision.choose(home: "330106", offeredIn: offered) == .division("330106"))
+        #expect(FilingDivision.choose(home: "330102", offeredIn: offered) == .division("330000"), "no local one: the province's")
+        #expect(FilingDivision.choose(home: "330106", offeredIn: ["000000", "330100"]) == .division("330100"))
+        #expect(FilingDivision.choose(home: "440304", offeredIn: ["000000"]) == .division("000000"))
+    }
+
+    @Test func withoutACompetentImplementationTheApplicantChooses() {
+        #expect(FilingDivision.choose(home: "440304", offeredIn: ["330106", "330000"]) == .ambiguous(["330000", "330106"]))
+        #expect(FilingDivision.choose(home: nil, offeredIn: ["330000", "330106"]) == .ambiguous(["330000", "330106"]))
+        #expect(FilingDivision.choose(home: nil, offeredIn: ["330000"]) == .standard, "handled in one division only")
+        #expect(FilingDivision.choose(home: "440304", offeredIn: ["330000"]) == .standard)
+        #expect(FilingDivision.choose(home: "330106", offeredIn: []) == .standard, "an unknown item is refused by the catalog")
+    }
+}

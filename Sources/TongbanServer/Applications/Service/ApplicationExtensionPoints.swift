@@ -9,6 +9,8 @@ public protocol PublishedCatalog: Sendable {
     /// `version` or, without one, the current version; nil when the catalog has no such item.
     /// `revision`: the catalog's revision if the caller has just read it (with an application).
     func item(code: String, division: String?, version: Int?, revision: Int64?) async throws -> CatalogEntry?
+    /// Every division where the item takes applications (`FilingDivision.choose`).
+    func offeringDivisions(code: String) async throws -> [String]
 }
 
 extension PublishedCatalog {
@@ -34,6 +36,8 @@ public struct ApplicantIdentity: Sendable {
     public var organizationID: String?
     public var organizationName: String?
     public var creditCode: String?
+    /// Where the organisation is registered: an application for it is filed there.
+    public var organizationDivision: String?
 }
 
 /// A material the government provides itself (免提交), with where it came from.

@@ -69,14 +69,17 @@ public struct ApplicationService: Sendable {
 
     public func create(_ input: Creation, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         try ApplicationProblem.checkDivision(input.divisionCode, in: divisions)
-        guard let entry = try await catalog.item(code: input.itemCode, division: input.divisionCode, version: nil), entry.isPublished else {
+        let applicant = try await identity(of: caller, organizationID: input.organizationId)
+        let filingDivision = if let division = input.divisionCode { division } else {
+            try await competentDivision(for: input.itemCode, applicant: applicant)
+        }
+        guard let entry = try await catalog.item(code: input.itemCode, division: filingDivision, version: nil), entry.isPublished else {
             // Echoed clipped: whatever was sent comes back in the answer.
             let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)
             throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(code) 不存在或未发布",
                                                                "item \(code) is not published\(division.map { " in \($0)" } ?? "")")])
         }
         let (item, itemVersion) = (entry.item, entry.currentVersion)
-        let applicant = try await identity(of: caller, organizationID: input.organizationId)
         if item.applicantType == .organization, applicant.organizationID == nil {
             throw Problem.validation([ApplicationProblem.field("organizationId", "required", "该事项须以法人身份申请，请选择所代理的单位",
                                                                "this item is for organisations; give organizationId")])
@@ -137,10 +140,26 @@ public struct ApplicationService: Sendable {
             }, on: db)
             try await store.append(timeline, on: db)
             try await audit.append(AuditRecord("application.create", targetType: "application", targetID: id,
-                                               detail: "\(item.itemCode)@\(item.divisionCode)"), actor: actor, on: db)
+                                               detail: "\(item.itemCode)@\(item.divisionCode)"),
+                                   actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
         }
         library.committed(definition)
         return record
+    }
+
+    /// Where an application that names no division goes (`FilingDivision`): nil files it with
+    /// the item's standard; an applicant whose division none serves must choose among several.
+    func competentDivision(for itemCode: String, applicant: ApplicantIdentity) async throws -> String? {
+        let home = FilingDivision.home(idNumber: applicant.idNumber, organizationDivision: applicant.organizationDivision,
+                                       divisionExists: divisions.contains)
+        switch FilingDivision.choose(home: home, offeredIn: try await catalog.offeringDivisions(code: itemCode)) {
+        case .division(let code): return code
+        case .standard: return nil
+        case .ambiguous(let offered):
+            let list = offered.joined(separator: "、")
+            throw Problem.validation([ApplicationProblem.field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(list)",
+                                                               "the item is handled in several divisions; choose divisionCode among \(offered.joined(separator: ", "))")])
+        }
     }
 
     /// Runs `body`, which updates `record` guarded by its version, in one transaction; when
@@ -174,7 +193,8 @@ public struct ApplicationService: Sendable {
         try await guardedTransaction(of: record) { db in
             try await store.update(updated, expectedVersion: expected, on: db)
             try await audit.append(AuditRecord("application.fill", targetType: "application", targetID: id,
-                                               detail: values.keys.sorted().joined(separator: ",")), actor: actor, on: db)
+                                               detail: values.keys.sorted().joined(separator: ",")),
+                                   actor: actor.onCase(handledBy: updated.handlingDepartment), on: db)
         }
         return updated
     }
@@ -235,7 +255,8 @@ public struct ApplicationService: Sendable {
             try await database.transaction { db in
                 try await store.insert([material], on: db)
                 try await audit.append(AuditRecord("application.attach", targetType: "application", targetID: id,
-                                                   detail: "\(upload.material) sha256=\(material.sha256 ?? "")"), actor: actor, on: db)
+                                                   detail: "\(upload.material) sha256=\(material.sha256 ?? "")"),
+                                       actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
             }
         } catch {
             // Nothing half-stored: a file without its row is removed again.
@@ -260,7 +281,7 @@ public struct ApplicationService: Sendable {
             guard try await store.deleteMaterial(id: materialID, application: id, on: db) else { throw ApplicationProblem.notFound() }
             try await audit.append(AuditRecord("application.attachment.remove", targetType: "application", targetID: id,
                                                detail: "\(material.materialName) \(materialID) sha256=\(material.sha256 ?? "")"),
-                                   actor: actor, on: db)
+                                   actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
         }
         // After the commit: a file left behind by a failed removal is unreferenced, never a row without its file.
         let file = uploads.appendingPathComponent(stored)
@@ -346,7 +367,8 @@ public struct ApplicationService: Sendable {
         }
         if !issues.isEmpty { throw Problem.validation(issues) }
         let action: CaseAction = status == .draft ? .submit : .resubmit
-        return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil, audit: actor)
+        return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil,
+                                    audit: actor.onCase(handledBy: record.handlingDepartment))
     }
 
     /// What the supplement notice waiting for the applicant names (none when there is no such notice).
@@ -438,6 +460,7 @@ public struct ApplicationService: Sendable {
             identity.organizationID = org.id
             identity.organizationName = org.name
             identity.creditCode = try protector.decrypt(org.creditCodeEnc)
+            identity.organizationDivision = org.divisionCode
         }
         return identity
     }
@@ -469,5 +492,16 @@ public struct ApplicationService: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try decoder.decode(type, from: Data(text.utf8))
+    }
+}
+
+extension AuditActor {
+    /// An applicant's act on a case, entered with the department handling it (from the draft on,
+    /// the one it is filed with): the supervisors of that department's divisions then read the
+    /// whole story of the case, not only its officials' part. Staff keep their own department.
+    func onCase(handledBy department: String) -> AuditActor {
+        var actor = self
+        if actor.departmentCode == nil { actor.departmentCode = department }
+        return actor
     }
 }

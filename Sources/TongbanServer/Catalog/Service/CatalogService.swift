@@ -82,6 +82,17 @@ public struct CatalogService: Sendable {
         return guide
     }
 
+    /// Every division where `code` takes applications: its published standards and the local
+    /// implementations laid over them.
+    func offeringDivisions(code: String) async throws -> [String] {
+        let db = database.read
+        let standards = try await store.items(code: code, on: db)
+            .filter { $0.currentVersion > 0 && $0.status == ItemStatus.published.rawValue }.map(\.divisionCode)
+        let locals = try await store.locals(codes: [code], on: db).map(\.divisionCode)
+            .filter { local in standards.contains { CatalogScope.contains($0, local) } }
+        return Set(standards + locals).sorted()
+    }
+
     func versions(code: String, division: String?) async throws -> (rows: [CatalogVersionRow], standardDivision: String) {
         let db = database.sql
         let (_, row, _) = try await resolve(code: code, division: division, on: db)

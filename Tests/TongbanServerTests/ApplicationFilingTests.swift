@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TongbanCore
+@testable import TongbanServer
+
+/// Where an application is filed when it names no division, and what its applicant's acts leave
+/// for the supervisors of that division.
+@Suite("Applications: filing division")
+struct ApplicationFilingTests {
+    @Test(arguments: TestEngine.available)
+    func anApplicationWithoutDivisionGoesToTheApplicantsCompetentImplementation(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            /// The case as filed (creation answers with its id only).
+            func filed(_ body: [String: Any], token: String) async throws -> TestSession.Reply {
+                let created = try await s.call(.post, "/api/v1/applications", token: token, json: body)
+                guard created.status == .created else { return created }
+                return try await s.call(.get, "/api/v1/applications/\(created.json["id"] as? String ?? "")", token: token)
+            }
+            // 张伟's ID number was issued in 西湖区, which runs the item itself with a joint review.
+            let xihu = try await s.demoPerson(0)
+            let local = try await filed(["itemCode": TestSession.foodItem], token: xihu)
+            #expect(local.status == .ok, "\(local.text)")
+            #expect(local.json["divisionCode"] as? String == "330106")
+            let named = try await filed(["itemCode": TestSession.foodItem, "divisionCode": "330106"], token: xihu)
+            #expect(named.json["handlingDepartment"] as? String == local.json["handlingDepartment"] as? String)
+            #expect(local.json["handlingDepartment"] as? String != "330000-scjgj")
+
+            // 王芳's is from 上城区, which runs its own implementation too.
+            let shangcheng = try await s.demoPerson(1)
+            let other = try await filed(["itemCode": TestSession.foodItem], token: shangcheng)
+            #expect(other.status == .ok, "\(other.text)")
+            #expect(other.json["divisionCode"] as? String == "330102")
+            #expect(![nil, "330000-scjgj", local.json["handlingDepartment"] as? String].contains(other.json["handlingDepartment"] as? String))
+
+            // 李娜's ID number is from 深圳: no implementation covers her and the item is handled in three divisions.
+            let shenzhen = try await s.demoPerson(2)
+            let ambiguous = try await s.call(.post, "/api/v1/applications", token: shenzhen, json: ["itemCode": TestSession.foodItem])
+            #expect(ambiguous.status == .unprocessableContent && ambiguous.errorFields == ["divisionCode"], "\(ambiguous.text)")
+            let issue = (ambiguous.json["errors"] as? [[String: Any]])?.first
+            #expect((issue?["message"] as? String)?.contains("330000、330102、330106") == true, "\(ambiguous.text)")
+            #expect((issue?["messageEn"] as? String)?.contains("divisionCode") == true)
+            let chosen = try await filed(["itemCode": TestSession.foodItem, "divisionCode": "330106"], token: shenzhen)
+            #expect(chosen.status == .ok && chosen.json["divisionCode"] as? String == "330106")
+
+            // Nothing was stored for the refused one.
+            struct N: Decodable { var n: Int }
+            let count = try await s.services.database.sql.raw("SELECT COUNT(*) AS n FROM applications").first(decoding: N.self)
+            #expect(count?.n == 4)
+        }
+    }
+
+    /// A submitted food-licence case whose clerk asked for `materials` again; returns its id.
+    static func supplementRequested(_ materials: [String], comment: String, in s: TestSession, by person: String) async throws -> String {
+        let id = try await s.submittedFoodApplication(token: person)
+        let clerk = try await s.logInDemoStaff("clerk")
+        #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: clerk).status == .ok)
+        try await s.act(id, ["action": "requestSupplement", "materials": materials, "comment": comment], token: clerk)
+        return id
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aSupplementNoticeCarriesItsReasonAndTheNamedMaterialsReadAsToBeProvidedAgain(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let named = [TestSession.foodMaterials[0], TestSession.foodMaterials[3]]
+            let id = try await Self.supplementRequested(named, comment: "申请书未签字；健康证明已过期", in: s, by: person)
+
+            let notices = try await s.call(.get, "/api/v1/notices", token: person).json["items"] as? [[String: Any]] ?? []
+            let notice = try #require(notices.first { $0["title"] as? String == "请补正材料" })
+            let body = notice["body"] as? String ?? ""
+            #expect(body.contains("补正原因：申请书未签字；健康证明已过期") && body.contains(named[1]), "\(body)")
+
+            func requirements() async throws -> [String: [String: Any]] {
+                let view = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+                return Dictionary(uniqueKeysWithValues: (view.json["requirements"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) })
+            }
+            var listed = try await requirements()
+            for name in TestSession.foodMaterials {
+                #expect(listed[name]?["resubmissionRequired"] as? Bool == named.contains(name), "\(name)")
+                #expect(listed[name]?["provided"] as? Bool == true, "a file is still there: \(name)")
+            }
+            #expect(listed["营业执照"]?["resubmissionRequired"] as? Bool == false)
+            s.clock.advance(60)
+            #expect(try await s.upload(id, material: named[0], token: person).status == .created)
+            listed = try await requirements()
+            #expect(listed[named[0]]?["resubmissionRequired"] as? Bool == false && listed[named[1]]?["resubmissionRequired"] as? Bool == true)
+            let page = try await s.call(.get, "/applications/\(id)", headers: [.authorization: "Bearer \(person)"])
+            #expect(page.text.contains("<li>\(named[1]) <span class=\"tag warn\">待补正</span>"), "\(page.text)")
+            #expect(page.text.contains("<li>\(named[0]) <span class=\"tag ok\">已上传</span>"))
+
+            // Once resubmitted, nothing waits for the applicant any more.
+            #expect(try await s.upload(id, material: named[1], token: person).status == .created)
+            #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
+            #expect(try await requirements().values.allSatisfy { $0["resubmissionRequired"] as? Bool == false })
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func theSupervisorOfTheDivisionReadsTheApplicantsActsOnItsCases(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await Self.supplementRequested([TestSession.foodMaterials[3]], comment: "健康证明已过期", in: s, by: person)
+            s.clock.advance(60)
+            #expect(try await s.upload(id, material: TestSession.foodMaterials[3], token: person).status == .created)
+            #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
+
+            let supervisor = try await s.logInDemoStaff("supervisor")
+            for (action, count) in [("application.create", 1), ("application.fill", 1), ("application.attach", 5), ("application.submit", 1),
+                                    ("application.resubmit", 1)] {
+                let entries = try await s.call(.get, "/api/v1/audit?action=\(action)&targetId=\(id)", token: supervisor)
+                #expect(entries.json["total"] as? Int == count, "\(action): \(entries.text)")
+                let first = (entries.json["items"] as? [[String: Any]])?.first
+                #expect(first?["departmentCode"] as? String == "330106-xzspj" && first?["actorRole"] as? String != "system", "\(action): \(entries.text)")
+            }
+
+            // A draft is entered with the department it is filed with; a case of the province stays out of the city's view.
+            let draft = try await s.foodDraft(token: person)
+            #expect(try await s.call(.get, "/api/v1/audit?action=application.create&targetId=\(draft)", token: supervisor).json["total"] as? Int == 1)
+            let province = try await s.call(.post, "/api/v1/applications", token: try await s.demoPerson(1),
+                                            json: ["itemCode": TestSession.foodItem, "divisionCode": "330000"]).json["id"] as? String ?? ""
+            #expect(try await s.call(.get, "/api/v1/audit?action=application.create&targetId=\(province)", token: supervisor).json["total"] as? Int == 0)
+            let admin = try await s.logInDemoStaff("admin")
+            let provincial = try await s.call(.get, "/api/v1/audit?action=application.create&targetId=\(province)", token: admin)
+            #expect((provincial.json["items"] as? [[String: Any]])?.first?["departmentCode"] as? String == "330000-scjgj", "\(provincial.text)")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func formValuesAreCheckedByTheFieldsRules(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.foodDraft(token: person)
+            let bad = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
+                "operatorName": "a\u{0001}b", "contactMobile": "abc", "premisesDivision": "440304", "plannedOpening": "1900-01-01",
+                "premisesAddress": "文三路\n1 号"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(Set(bad.errorFields) == ["form/operatorName", "form/contactMobile", "form/premisesDivision", "form/plannedOpening",
+                                             "form/premisesAddress"], "\(bad.text)")
+            let stored = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["form"] as? [String: String] ?? [:]
+            #expect(stored["operatorName"] == nil && stored["contactMobile"] == DemoData.persons[0].mobile, "nothing of a refused fill is stored")
+            let today = CivilDate(instant: s.clock.read())
+            let good = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
+                "operatorName": "西湖小吃店", "contactMobile": "13900000009", "premisesDivision": "330106",
+                "plannedOpening": today.adding(days: 30).description]])
+            #expect(good.status == .ok, "\(good.text)")
+        }
+    }
+}
