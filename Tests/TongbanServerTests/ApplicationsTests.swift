@@ -378,7 +378,7 @@ struct ApplicationsTests {
             let seen = accepted.json["version"] as? Int ?? 0
             try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "version": seen], token: scjg)
             let strict = try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "version": seen], token: wjj, expect: .conflict)
-            #expect(strict.json["currentVersion"] as? String == String(seen + 1), "\(strict.text)")
+            #expect(strict.json["currentVersion"] as? Int == seen + 1, "\(strict.text)")
         }
     }
 

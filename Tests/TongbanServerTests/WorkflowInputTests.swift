@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 import TongbanCore
 @testable import TongbanServer
@@ -34,6 +35,32 @@ struct WorkflowInputTests {
             let unchanged = try await s.call(.get, "/api/v1/applications/\(id)", token: scjg)
             #expect(unchanged.json["currentStep"] as? String == "jointReview", "nothing half done")
             try await s.act(id, ["action": "reject", "reason": "无健康证", "legalBasis": "《食品安全法》第四十五条"], token: scjg)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func refusalsStateTheStepAndVersionAsTheCaseShowsThem(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            let submitted = try await s.call(.get, "/api/v1/applications/\(id)", token: clerk)
+            #expect(submitted.json["currentStep"] as? String == "acceptance" && submitted.json["currentStepName"] as? String == "受理",
+                    "\(submitted.text)")
+            let version = submitted.json["version"] as? Int
+            for (body, token, status) in [(["action": "accept"], scjg, HTTPResponse.Status.forbidden),
+                                          (["action": "giveOpinion", "verdict": "agree"], scjg, .conflict),
+                                          (["action": "conclude"], clerk, .conflict)] {
+                let refused = try await s.act(id, body, token: token, expect: status)
+                #expect(refused.json["currentStep"] as? String == "acceptance", "\(refused.text)")
+                #expect(refused.json["currentVersion"] as? Int == version && version != nil)
+                #expect(refused.errorFields.allSatisfy { $0 == "action" }, "\(refused.text)")
+            }
+            try await s.act(id, ["action": "refuseToAccept", "reason": "不属于本机关职权范围"], token: clerk)
+            let final = try await s.act(id, ["action": "accept"], token: clerk, expect: .conflict)
+            #expect(final.json["currentStatus"] as? String == "rejectedAtIntake" && final.json["currentStep"] == nil, "\(final.text)")
+            #expect(final.json["currentVersion"] as? Int == (version ?? 0) + 1)
         }
     }
 }

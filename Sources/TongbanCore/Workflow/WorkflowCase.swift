@@ -221,8 +221,9 @@ public enum WorkflowError: Error, Sendable, Equatable {
         }
     }
 
+    /// A refusal of the action itself, not of one of its inputs: it names the `action` field.
     private func issue(_ code: String, _ zh: String, _ en: String) -> FieldIssue {
-        FieldIssue(field: "", code: code, zh: zh, en: en)
+        FieldIssue(field: "action", code: code, zh: zh, en: en)
     }
 }
 

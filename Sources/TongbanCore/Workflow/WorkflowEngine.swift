@@ -95,6 +95,15 @@ public struct WorkflowEngine: Sendable {
         return (change.workflowCase, events)
     }
 
+    /// The step the case is at: intake (受理, the initial step) from submission until
+    /// acceptance, also while a notice sent before acceptance waits; none in draft or once final.
+    public func step(of workflowCase: WorkflowCase) -> String? {
+        switch workflowCase.state {
+        case .submitted, .supplementRequested(step: nil): definition.initialStep
+        default: workflowCase.state.step
+        }
+    }
+
     /// Clocks of the joint-review departments that have not yet given their opinion, each
     /// measured against that department's own limit.
     public func pendingParticipantClocks(of workflowCase: WorkflowCase) -> [String: CaseClock] {

@@ -15,10 +15,11 @@ public struct Problem: Error, Sendable {
     public var titleZh: String
     public var titleEn: String
     public var issues: [FieldIssue]
-    public var extra: [String: String]
+    /// Extension members (RFC 9457 §3.2): strings, or integers where the member is a count or version.
+    public var extra: [String: any Sendable]
 
     public init(_ status: HTTPResponse.Status, code: String, zh: String, en: String,
-                issues: [FieldIssue] = [], extra: [String: String] = [:]) {
+                issues: [FieldIssue] = [], extra: [String: any Sendable] = [:]) {
         self.status = status
         self.code = code
         self.titleZh = zh

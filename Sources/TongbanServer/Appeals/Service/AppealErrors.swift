@@ -21,7 +21,7 @@ enum AppealError: ProblemConvertible {
             Problem(.conflict, code: "no-reply", zh: "未答复的诉求不能办结", en: "an appeal cannot close without a reply")
         case .lostUpdate(let status, let version):
             Problem(.conflict, code: "conflict", zh: "诉求已被他人更新，请刷新后重试", en: "the appeal was changed by someone else; reload and retry",
-                    extra: ["currentStatus": status, "currentVersion": String(version)])
+                    extra: ["currentStatus": status, "currentVersion": version])
         case .replyFlagged(let flags):
             .validation(flags.map { FieldIssue(field: "text", code: $0.rawValue, zh: $0.zh + "；确认无误后可勾选“仍然发送”", en: $0.en + "; acknowledge to send anyway") })
         case .invalidAPIKey:

@@ -31,8 +31,9 @@ enum ApplicationProblem {
     /// official may have moved it on between this caller's read and their action.
     static func withState(_ problem: Problem, of current: ApplicationRecord) -> Problem {
         var problem = problem
-        problem.extra.merge(["currentVersion": String(current.version), "currentStatus": current.status,
-                             "currentStep": current.currentStep ?? ""]) { _, new in new }
+        problem.extra.merge(["currentVersion": current.version, "currentStatus": current.status]) { _, new in new }
+        // A case has no step in draft and once final: then the member is left out, never empty.
+        problem.extra["currentStep"] = current.currentStep
         return problem
     }
 

@@ -202,7 +202,7 @@ extension ApplicationService {
         var updated = record
         updated.caseJson = next.storedJSON
         updated.status = ApplicationStatus(next.state).rawValue
-        updated.currentStep = next.state.step
+        updated.currentStep = engine.step(of: next)
         updated.version += 1
         updated.updatedAt = now
         let deadlines = engine.deadlines(of: next, asOf: today, calendar: calendar)

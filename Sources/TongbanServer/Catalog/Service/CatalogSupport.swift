@@ -74,7 +74,7 @@ enum CatalogError: ProblemConvertible {
             return .conflict("事项未处于发布状态，不能停用", "only a published item can be retired")
         case .staleEdit(let current):
             return Problem(.conflict, code: "conflict", zh: "事项已被他人修改，请刷新后重试", en: "the item was changed by someone else",
-                           extra: ["currentRowVersion": String(current)])
+                           extra: ["currentRowVersion": current])
         }
     }
 }

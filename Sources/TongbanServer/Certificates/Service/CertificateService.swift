@@ -25,7 +25,7 @@ public enum CertificateError: ProblemConvertible {
             Problem(.conflict, code: "not-revocable", zh: "该证照已撤销", en: "certificate is already revoked")
         case .changedMeanwhile(let version):
             Problem(.conflict, code: "conflict", zh: "证照已被他人修改，请刷新后重试", en: "certificate changed meanwhile",
-                    extra: ["currentVersion": String(version)])
+                    extra: ["currentVersion": version])
         case .rateLimited:
             Problem(.tooManyRequests, code: "rate-limited", zh: "查询过于频繁，请稍后再试", en: "too many verification requests; try again later")
         }
