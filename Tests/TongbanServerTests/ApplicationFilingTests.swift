@@ -104,9 +104,10 @@ struct ApplicationFilingTests {
             #expect(try await s.upload(id, material: TestSession.foodMaterials[3], token: person).status == .created)
             #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
 
+            try await s.act(id, ["action": "withdraw", "comment": "不再经营"], token: person)
             let supervisor = try await s.logInDemoStaff("supervisor")
             for (action, count) in [("application.create", 1), ("application.fill", 1), ("application.attach", 5), ("application.submit", 1),
-                                    ("application.resubmit", 1)] {
+                                    ("application.resubmit", 1), ("application.withdraw", 1)] {
                 let entries = try await s.call(.get, "/api/v1/audit?action=\(action)&targetId=\(id)", token: supervisor)
                 #expect(entries.json["total"] as? Int == count, "\(action): \(entries.text)")
                 let first = (entries.json["items"] as? [[String: Any]])?.first

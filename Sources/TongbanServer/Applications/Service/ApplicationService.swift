@@ -367,8 +367,7 @@ public struct ApplicationService: Sendable {
         }
         if !issues.isEmpty { throw Problem.validation(issues) }
         let action: CaseAction = status == .draft ? .submit : .resubmit
-        return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil,
-                                    audit: actor.onCase(handledBy: record.handlingDepartment))
+        return try await transition(record, action: action, actor: .applicant, caller: caller, comment: nil, audit: actor)
     }
 
     /// What the supplement notice waiting for the applicant names (none when there is no such notice).
@@ -496,9 +495,10 @@ public struct ApplicationService: Sendable {
 }
 
 extension AuditActor {
-    /// An applicant's act on a case, entered with the department handling it (from the draft on,
-    /// the one it is filed with): the supervisors of that department's divisions then read the
-    /// whole story of the case, not only its officials' part. Staff keep their own department.
+    /// An applicant's act on a case, a workflow move (submitting, withdrawing) too, entered with
+    /// the department handling it (from the draft on, the one it is filed with): the supervisors of
+    /// that department's divisions then read the whole story of the case, not only its officials'
+    /// part. Staff keep their own department.
     func onCase(handledBy department: String) -> AuditActor {
         var actor = self
         if actor.departmentCode == nil { actor.departmentCode = department }

@@ -253,7 +253,8 @@ extension ApplicationService {
             try await store.replaceTasks(application: record.id, with: tasks, now: now, on: db)
             for notice in Self.notices(for: events, record: stored, comment: comment, now: now) { try await store.insert(notice, on: db) }
             try await audit.append(AuditRecord("application.\(action.kind.rawValue)", targetType: "application", targetID: record.id,
-                                               detail: "\(record.status)→\(stored.status) v\(stored.version)"), actor: actor, on: db)
+                                               detail: "\(record.status)→\(stored.status) v\(stored.version)"),
+                                   actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
             if next.state == .concluded, next.decision?.outcome == .approved {
                 let summary = ConcludedApplication(
                     applicationID: record.id, receiptNumber: stored.receiptNumber, itemCode: record.itemCode, itemName: record.itemName,
