@@ -15,7 +15,7 @@ import TongbanCore
             id: "0193a1b2-0000-7000-8000-000000000001", status: "inProgress", statusZh: "审查中", version: 7,
             itemCode: "330106-XK-0001", itemName: "食品经营许可", divisionCode: "330106", handlingDepartment: "330106-scjgj",
             receiptNumber: "330106202611240001", currentStep: "joint", currentStepName: "联合审查", warningLevel: "warning",
-            dueDate: "2026-12-08", dueDateProvisional: true, stepDueDate: "2026-12-01", escalated: true, outcome: "approved",
+            dueDate: "2026-12-08", promisedDueDate: "2026-11-30", dueDateProvisional: true, stepDueDate: "2026-12-01", escalated: true, outcome: "approved",
             outstandingMaterials: ["健康证明", awkward],
             opinions: ["330106-scjgj": JointOpinion(.agree, comment: "符合要求"), "330106-wjj": JointOpinion(.disagree, comment: awkward),
                        "330106-xfj": JointOpinion(.agree, comment: "")],
@@ -56,7 +56,7 @@ import TongbanCore
 
     static var bare: ApplicationView {
         var view = full
-        view.receiptNumber = nil; view.currentStep = nil; view.currentStepName = nil; view.dueDate = nil; view.stepDueDate = nil
+        view.receiptNumber = nil; view.currentStep = nil; view.currentStepName = nil; view.dueDate = nil; view.promisedDueDate = nil; view.stepDueDate = nil
         view.escalated = false; view.outcome = nil; view.outstandingMaterials = []; view.opinions = [:]; view.form = [:]
         view.fields = []; view.requirements = []; view.materials = []; view.timeline = []; view.tasks = []
         view.submittedAt = nil; view.concludedAt = nil

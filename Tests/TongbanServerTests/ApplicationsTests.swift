@@ -1021,7 +1021,7 @@ struct ApplicationsTests {
             let person = try await s.demoPerson()
             let id = try await s.submittedFoodApplication(token: person)
             try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("clerk"))
-            let calendar = s.services.applications.calendar
+            let calendar = s.services.calendars.current
             let accepted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
             let due = try #require((accepted.json["dueDate"] as? String).flatMap(CivilDate.init(iso:)))
             #expect(accepted.json["dueDateProvisional"] as? Bool == true)
@@ -1161,6 +1161,29 @@ struct ApplicationsTests {
             // A part with another name is still no file; the same part without the NUL goes through.
             #expect(try await post(api, name: "attachment").errorFields == ["file"])
             #expect(try await post(api).status == .created)
+        }
+    }
+
+    /// The guide promises 2 working days at 西湖区 (承诺时限) within the legal 10 (法定时限): the case shows both.
+    @Test(arguments: TestEngine.available)
+    func theApplicantSeesThePromisedDateBesideTheLegalOne(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson()
+            let id = try await s.submittedFoodApplication(token: person)
+            let before = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            #expect(before.json["promisedDueDate"] == nil, "the promise runs from acceptance")
+            let guide = try await s.call(.get, "/api/v1/services/\(TestSession.foodItem)?division=330106")
+            #expect(guide.json["promisedLimitDays"] as? Int == 2, "\(guide.text.prefix(200))")
+            try await s.act(id, ["action": "accept"], token: try await s.logInDemoStaff("clerk"))
+            let accepted = try await s.call(.get, "/api/v1/applications/\(id)", token: person)
+            let today = CivilDate(instant: s.clock.read())
+            let calendar = s.services.calendars.current
+            let promised = CaseClock(limit: 2, startedOn: today).status(asOf: today, calendar: calendar).dueDate?.description
+            let legal = CaseClock(limit: 10, startedOn: today).status(asOf: today, calendar: calendar).dueDate?.description
+            #expect(promised != nil && accepted.json["promisedDueDate"] as? String == promised, "\(accepted.text)")
+            #expect(accepted.json["dueDate"] as? String == legal)
+            let page = try await s.call(.get, "/applications/\(id)", token: person)
+            #expect(page.text.contains("承诺办结时间：<span id=\"promised-due-date\">\(promised ?? "-")</span>"))
         }
     }
 

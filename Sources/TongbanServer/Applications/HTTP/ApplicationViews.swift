@@ -69,7 +69,12 @@ struct ApplicationView: Encodable, Sendable {
     var currentStep: String?
     var currentStepName: String?
     var warningLevel: String
+    /// The case's limit as its process definition sets it (the legal limit, 法定时限, for the
+    /// shipped processes): what the warnings of 电子监察 count against and step limits nest in.
     var dueDate: String?
+    /// 承诺办结时间: the item's promised limit (承诺时限, the guide's promisedLimitDays) counted like
+    /// `dueDate`, from acceptance on working days with the same pauses; what the applicant is told.
+    var promisedDueDate: String?
     /// The due date lies in a year whose holiday notice is not entered yet (`WorkingCalendar.isProvisional`).
     var dueDateProvisional: Bool
     /// The current step's due date; `dueDate` is the whole case's.
@@ -109,6 +114,7 @@ extension ApplicationView: JSONWritable {
             w.member("currentStepName", currentStepName)
             w.member("warningLevel", warningLevel)
             w.member("dueDate", dueDate)
+            w.member("promisedDueDate", promisedDueDate)
             w.member("dueDateProvisional", dueDateProvisional)
             w.member("stepDueDate", stepDueDate)
             w.member("escalated", escalated)
@@ -350,15 +356,10 @@ struct ApplicationViewBuilder: Sendable {
 
     /// The parts of the stored `WorkflowCase` a view shows: decoding only these skips its
     /// clocks and state, the costly part of decoding the whole case on every answer.
-    private struct CaseSummary: Decodable {
-        var outstandingMaterials: [String]
-        var opinions: [String: JointOpinion]
-    }
-
     func view(_ record: ApplicationRecord) async throws -> ApplicationView {
         let db = service.database.read
         let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: db)
-        let workflowCase = try ApplicationService.decode(CaseSummary.self, record.caseJson)
+        let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
         let item = try await service.boundItem(of: record)
         let form = service.formDefinition(of: record, item: item)
         let values = try ApplicationService.decode([String: String].self, record.formJson)
@@ -378,6 +379,10 @@ struct ApplicationViewBuilder: Sendable {
             handlingDepartment: record.handlingDepartment, receiptNumber: record.receiptNumber, currentStep: record.currentStep,
             currentStepName: record.currentStep.flatMap { engine.definition.step($0)?.name },
             warningLevel: Self.levelName(record.warningLevel), dueDate: record.dueDate,
+            // Counted when read, not stored: the case's clock holds the start and every pause.
+            promisedDueDate: item.promisedLimitDays > 0 && !workflowCase.state.isFinal
+                ? workflowCase.clock?.withLimit(item.promisedLimitDays).status(asOf: service.today, calendar: service.calendar).dueDate?.description
+                : nil,
             dueDateProvisional: service.calendar.isProvisional(dueDate: record.dueDate), stepDueDate: record.stepDueDate,
             escalated: record.escalated != 0,
             outcome: record.outcome, outstandingMaterials: workflowCase.outstandingMaterials, opinions: workflowCase.opinions,
