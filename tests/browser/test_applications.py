@@ -42,6 +42,7 @@ def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     form = browser.find_element("id", "apply-form")
     # Registered data is prefilled and read-only (免填); government-held materials are not asked for.
     assert form.find_element("name", "principalName").get_attribute("value") == "张伟"
+    assert form.find_element("name", "contactMobile").get_attribute("type") == "tel", "a phone offers its dial pad"
     assert "营业执照" in browser.find_element("css selector", ".notice-box").text
     form.find_element("name", "operatorName").send_keys("西湖小吃店")
     form.find_element("css selector", "select[name=operatorType] option[value=individual]").click()

@@ -148,6 +148,11 @@ struct ApplicationsWeb {
         }
     }
 
+    /// A phone shows a date picker and a dial pad where they fit; numbers and money stay text
+    /// fields, whose value the server checks as plain decimals (a number input would let the
+    /// browser reformat or drop what was typed).
+    static let htmlInputType = [FormFieldType.date.rawValue: "date", FormFieldType.mobile.rawValue: "tel"]
+
     static func inputs(_ fields: [ApplicationView.FieldView], values: [String: String]) -> [FieldInput] {
         fields.map { f in
             let value = values[f.id] ?? ""
@@ -155,7 +160,7 @@ struct ApplicationsWeb {
             return FieldInput(id: f.id, label: f.label, value: value, display: display, required: f.required, prefilled: f.prefilled, help: f.help,
                               isChoice: f.type == "choice",
                               options: (f.options ?? []).map { Option(value: $0.value, label: $0.label, selected: $0.value == value) },
-                              inputType: f.type == "date" ? "date" : "text")
+                              inputType: Self.htmlInputType[f.type] ?? "text")
         }
     }
 
