@@ -77,11 +77,38 @@ struct TestStore: Sendable {
     }
 }
 
+/// How many applications the parallel tests run at once. Swift Testing starts every test case
+/// together; hundreds of applications, each migrating its own PostgreSQL database over its own
+/// connection pools, left two cores so busy that connects timed out (10 s) and tests failed
+/// with 500s that say nothing about the product. Waiting for a turn costs no test anything.
+actor TestGate {
+    static let applications = TestGate(limit: 6)
+    /// Set inside a turn, so an application a test starts within its own never waits for itself.
+    @TaskLocal static var holding = false
+
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func turn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if Self.holding { return try await body() }
+        if running < limit { running += 1 } else { await withCheckedContinuation { waiting.append($0) } }
+        defer { if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() } }
+        return try await Self.$holding.withValue(true) { try await body() }
+    }
+}
+
 /// Builds the real application on an isolated store and hands the test an HTTP client.
 func withApp(
     _ engine: TestEngine, demo: Bool = false, clock: TestClock = TestClock(),
     _ body: @Sendable (TestSession) async throws -> Void
 ) async throws {
+    try await TestGate.applications.turn { try await runApp(engine, demo: demo, clock: clock, body) }
+}
+
+private func runApp(_ engine: TestEngine, demo: Bool, clock: TestClock, _ body: @Sendable (TestSession) async throws -> Void) async throws {
     let store = try await TestStore.make(engine, clock: clock, demo: demo)
     let app: TongbanApplication
     do {
