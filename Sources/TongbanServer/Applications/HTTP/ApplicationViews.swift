@@ -354,8 +354,8 @@ struct ApplicationViewBuilder: Sendable {
         }
     }
 
-    /// The parts of the stored `WorkflowCase` a view shows: decoding only these skips its
-    /// clocks and state, the costly part of decoding the whole case on every answer.
+    /// The whole view of a case; its timeline is read once, for the view and for what a waiting
+    /// supplement notice still asks for.
     func view(_ record: ApplicationRecord) async throws -> ApplicationView {
         let db = service.database.read
         let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: db)
@@ -365,7 +365,8 @@ struct ApplicationViewBuilder: Sendable {
         let values = try ApplicationService.decode([String: String].self, record.formJson)
         let materials = try await service.store.materials(application: record.id, on: db)
         let provided = Set(materials.map(\.materialName))
-        let again = Set(try await service.awaitingResubmission(record, materials: materials, item: item))
+        let timeline = try await service.store.timeline(application: record.id, on: db)
+        let again = Set(try service.awaitingResubmission(record, materials: materials, item: item, timeline: timeline))
         let requirements = item.materials.map { m in
             var condition: String?
             if case .conditional(let text) = m.required { condition = text }
@@ -398,7 +399,7 @@ struct ApplicationViewBuilder: Sendable {
                                              fileName: $0.fileName, contentType: $0.contentType, sizeBytes: $0.sizeBytes,
                                              sha256: $0.sha256, createdAt: $0.createdAt)
             },
-            timeline: try await service.store.timeline(application: record.id, on: db).map {
+            timeline: timeline.map {
                 ApplicationView.TimelineView(at: $0.occurredAt, time: CivilDate.chinaMinute(unixMilliseconds: $0.occurredAt), event: $0.event, summary: $0.summary, comment: $0.comment,
                                              actorName: $0.actorName, actorRole: $0.actorRole, departmentCode: $0.departmentCode)
             },

@@ -389,18 +389,21 @@ public struct ApplicationService: Sendable {
     /// Every material the supplement notice names must be uploaded again after the notice:
     /// resubmitting what was found faulty would only bring the same notice back.
     private func unsupplemented(_ record: ApplicationRecord, materials: [MaterialRecord], item: ServiceItem) async throws -> [FieldIssue] {
-        try await awaitingResubmission(record, materials: materials, item: item).map { name in
+        let timeline = try Self.supplementNamed(record).isEmpty ? [] : try await store.timeline(application: record.id, on: database.read)
+        return try awaitingResubmission(record, materials: materials, item: item, timeline: timeline).map { name in
             ApplicationProblem.field("materials/\(name)", "supplementMissing", "请按补正告知重新上传“\(name)”",
                                      "upload \(name) again, as the supplement notice asks")
         }
     }
 
     /// The materials the waiting supplement notice names that have not been uploaded since it:
-    /// what the applicant still has to provide again (none outside a supplement).
-    func awaitingResubmission(_ record: ApplicationRecord, materials: [MaterialRecord], item: ServiceItem) async throws -> [String] {
+    /// what the applicant still has to provide again (none outside a supplement). `timeline` is the
+    /// case's, which the caller reads anyway (the view shows it) or only during a supplement.
+    func awaitingResubmission(_ record: ApplicationRecord, materials: [MaterialRecord], item: ServiceItem,
+                              timeline: [TimelineRecord]) throws -> [String] {
         let named = try Self.supplementNamed(record)
         guard !named.isEmpty else { return [] }
-        let requested = try await store.timeline(application: record.id, on: database.read)
+        let requested = timeline
             .last { $0.event == WorkflowEvent.Kind.supplementRequested(materials: []).code }?.occurredAt ?? 0
         let renewed = Set(materials.filter { $0.source == "applicant" && $0.createdAt > requested }.map(\.materialName))
         // Notices from before names were checked against the guide may name what cannot be uploaded.
