@@ -37,8 +37,16 @@ struct ApplicationFilingTests {
             let ambiguous = try await s.call(.post, "/api/v1/applications", token: shenzhen, json: ["itemCode": TestSession.foodItem])
             #expect(ambiguous.status == .unprocessableContent && ambiguous.errorFields == ["divisionCode"], "\(ambiguous.text)")
             let issue = (ambiguous.json["errors"] as? [[String: Any]])?.first
-            #expect((issue?["message"] as? String)?.contains("330000、330102、330106") == true, "\(ambiguous.text)")
-            #expect((issue?["messageEn"] as? String)?.contains("divisionCode") == true)
+            // Each division to choose from is named, not only coded.
+            #expect((issue?["message"] as? String)?.contains("330000 浙江省、330102 上城区、330106 西湖区") == true, "\(ambiguous.text)")
+            #expect((issue?["messageEn"] as? String)?.contains("divisionCode among 330000 (浙江省), 330102 (上城区), 330106 (西湖区)") == true,
+                    "\(ambiguous.text)")
+            // The apply page, sent without a division, says the same.
+            let csrf = String(repeating: "d", count: 40)
+            let page = try await s.call(.post, "/apply/\(TestSession.foodItem)", raw: "_csrf=\(csrf)&_division=",
+                                        headers: [.authorization: "Bearer \(shenzhen)", .contentType: "application/x-www-form-urlencoded",
+                                                  .cookie: "\(CSRF.cookie)=\(csrf)"])
+            #expect(page.status == .unprocessableContent && page.text.contains("330000 浙江省、330102 上城区、330106 西湖区"), "\(page.text)")
             let chosen = try await filed(["itemCode": TestSession.foodItem, "divisionCode": "330106"], token: shenzhen)
             #expect(chosen.status == .ok && chosen.json["divisionCode"] as? String == "330106")
 

@@ -156,9 +156,13 @@ public struct ApplicationService: Sendable {
         case .division(let code): return code
         case .standard: return nil
         case .ambiguous(let offered):
-            let list = offered.joined(separator: "、")
-            throw Problem.validation([ApplicationProblem.field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(list)",
-                                                               "the item is handled in several divisions; choose divisionCode among \(offered.joined(separator: ", "))")])
+            // A bare code means nothing to an applicant choosing where to file: each comes with its name.
+            var named: [(code: String, name: String)] = []
+            for code in offered { named.append((code, try await reference.division(code)?.name ?? "")) }
+            let zh = named.map { $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)" }.joined(separator: "、")
+            let en = named.map { $0.name.isEmpty ? $0.code : "\($0.code) (\($0.name))" }.joined(separator: ", ")
+            throw Problem.validation([ApplicationProblem.field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
+                                                               "the item is handled in several divisions; choose divisionCode among \(en)")])
         }
     }
 
