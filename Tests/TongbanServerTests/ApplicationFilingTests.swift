@@ -57,6 +57,57 @@ struct ApplicationFilingTests {
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func anAgentsApplicationWithoutDivisionIsFiledWhereItsOrganisationIsRegistered(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            /// Registers an organisation whose legal representative is the demo person `index`, who then acts for it.
+            func organisation(_ name: String, creditCode: String, representative index: Int, token: String) async throws -> String {
+                let seed = DemoData.persons[index]
+                let org = try await s.call(.post, "/api/v1/organizations", token: token, json: [
+                    "name": name, "creditCode": creditCode, "legalRepresentative": ["name": seed.name, "idNumber": seed.idNumber]])
+                #expect(org.status == .created, "\(org.text)")
+                return org.json["id"] as? String ?? ""
+            }
+            func filed(_ body: [String: Any], token: String) async throws -> TestSession.Reply {
+                let created = try await s.call(.post, "/api/v1/applications", token: token, json: body)
+                guard created.status == .created else { return created }
+                return try await s.call(.get, "/api/v1/applications/\(created.json["id"] as? String ?? "")", token: token)
+            }
+            struct Row: Decodable { var divisionCode: String; var organizationId: String? }
+            func stored(_ view: TestSession.Reply) async throws -> Row? {
+                try await s.services.database.sql.select().columns("division_code", "organization_id").from("applications")
+                    .where("id", .equal, view.json["id"] as? String ?? "").first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+
+            // 张伟's ID number is from 西湖区; the company he acts for is registered in 上城区 (its credit code's 330102).
+            let zhang = try await s.demoPerson(0)
+            let shangchengCompany = try await organisation("杭州上城某某餐饮有限公司", creditCode: Fixtures.creditCodes[1], representative: 0, token: zhang)
+            let forCompany = try await filed(["itemCode": TestSession.foodItem, "organizationId": shangchengCompany], token: zhang)
+            #expect(forCompany.status == .ok, "\(forCompany.text)")
+            #expect(forCompany.json["divisionCode"] as? String == "330102", "the organisation's division, not the agent's")
+            let named = try await filed(["itemCode": TestSession.foodItem, "divisionCode": "330102"], token: zhang)
+            #expect(forCompany.json["handlingDepartment"] as? String == named.json["handlingDepartment"] as? String)
+            #expect(try await stored(forCompany).map { [$0.divisionCode, $0.organizationId] } == ["330102", shangchengCompany])
+            // For himself he still files in 西湖区.
+            let forHimself = try await filed(["itemCode": TestSession.foodItem], token: zhang)
+            #expect(forHimself.json["divisionCode"] as? String == "330106", "\(forHimself.text)")
+
+            // 李娜's ID number (深圳) leaves the choice to her, but not when she acts for a 西湖区 company.
+            let li = try await s.demoPerson(2)
+            let xihuCompany = try await organisation("杭州西湖某某食品有限公司", creditCode: Fixtures.creditCodes[0], representative: 2, token: li)
+            let asAgent = try await filed(["itemCode": TestSession.foodItem, "organizationId": xihuCompany], token: li)
+            #expect(asAgent.status == .ok && asAgent.json["divisionCode"] as? String == "330106", "\(asAgent.text)")
+            #expect(try await stored(asAgent)?.organizationId == xihuCompany)
+            let asHerself = try await s.call(.post, "/api/v1/applications", token: li, json: ["itemCode": TestSession.foodItem])
+            #expect(asHerself.status == .unprocessableContent && asHerself.errorFields == ["divisionCode"], "\(asHerself.text)")
+
+            // Nobody files for a company they do not act for, wherever it is registered.
+            let stranger = try await s.call(.post, "/api/v1/applications", token: li,
+                                            json: ["itemCode": TestSession.foodItem, "organizationId": shangchengCompany])
+            #expect(stranger.status == .unprocessableContent && stranger.errorFields == ["organizationId"], "\(stranger.text)")
+        }
+    }
+
     /// A submitted food-licence case whose clerk asked for `materials` again; returns its id.
     static func supplementRequested(_ materials: [String], comment: String, in s: TestSession, by person: String) async throws -> String {
         let id = try await s.submittedFoodApplication(token: person)
