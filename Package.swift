@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // Domain core: rules only, no I/O, so it is unit-tested in microseconds.
@@ -91,6 +92,17 @@ let package = Package(
                 "TongbanServer",
                 "TongbanCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // The least a submission request could cost on Hummingbird and SQLite: the yardstick of
+        // bench/applications/sqlite_ceiling.py, not part of the product.
+        .executableTarget(
+            name: "submission-floor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
