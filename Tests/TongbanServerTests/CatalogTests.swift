@@ -255,6 +255,52 @@ struct CatalogTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func importRefusesKeysItsRecordsDoNotTakeNamingEachPath(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            // The shipped demo catalog holds only keys the importer knows (its `_comment` is a note on the file).
+            let (entries, parsed) = CatalogTransfer.parse(try BundledResources.data("catalog/demo-catalog.json"), format: .json)
+            #expect(parsed.isEmpty && entries.count == 139 + 21 && entries.allSatisfy { $0.unknownKeys.isEmpty }, "\(parsed)")
+            #expect(try await Self.count(s, "catalog_items") == 139)
+
+            let token = try await s.logInDemoStaff("catalog")
+            // What the JSON export writes, the import reads back.
+            let exported = try await s.call(.get, "/api/v1/catalog/export", token: token)
+            let same = try await s.call(.post, "/api/v1/catalog/import", token: token, raw: exported.text)
+            #expect(same.status == .ok && same.json["unchanged"] as? Int == 139, "\(same.text.prefix(500))")
+
+            // Misspelt keys at every depth: of the file, of an item and its materials, of a local implementation.
+            var typo = Self.item(code: "330000-XK-9007")
+            typo["tag"] = ["新"]
+            var materials = typo["materials"] as? [[String: Any]] ?? []
+            materials[0]["sampleUrl"] = "https://example.org/sample.pdf"
+            typo["materials"] = materials
+            var local = (exported.json["localImplementations"] as? [[String: Any]] ?? []).first ?? [:]
+            local["promisedLimitdays"] = 3
+            let file: [String: Any] = ["_comment": "测试", "itemz": [], "items": [Self.item(code: "330000-XK-9006"), typo],
+                                       "localImplementations": [local]]
+            let refused = try await s.call(.post, "/api/v1/catalog/import", token: token, json: file)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(refused.errorFields == ["itemz", "items/1", "localImplementations/0"], "\(refused.text)")
+            let errors = Dictionary(uniqueKeysWithValues: (refused.json["errors"] as? [[String: Any]] ?? []).map { ($0["field"] as? String ?? "", $0) })
+            #expect(errors["itemz"]?["message"] as? String == "未知字段 itemz" && errors["itemz"]?["messageEn"] as? String == "unknown field itemz")
+            #expect(errors["items/1"]?["message"] as? String == "第 2 条事项：materials/0/sampleUrl：未知字段；tag：未知字段", "\(refused.text)")
+            #expect(errors["items/1"]?["messageEn"] as? String == "items #2: materials/0/sampleUrl: unknown field; tag: unknown field")
+            #expect(errors["localImplementations/0"]?["message"] as? String == "第 1 条实施清单：promisedLimitdays：未知字段", "\(refused.text)")
+            #expect(try await Self.count(s, "catalog_items") == 139, "nothing of a refused file is stored")
+
+            // The same in CSV: an unknown column, and an unknown key in a cell holding JSON.
+            let header = CatalogTransfer.csvColumns.joined(separator: ",")
+            let basis = "\"[{\"\"law\"\":\"\"《某某条例》\"\",\"\"article\"\":\"\"第一条\"\",\"\"articel\"\":\"\"第二条\"\"}]\""
+            let row = "item,330000-GG-9011,新事项,publicService,330000-scjgj,330000,person,published,10,5,0,true,birth,新,条件,申请,地址,全天,0571-12345678,,,\(basis),[],"
+            let csv = try await s.call(.post, "/api/v1/catalog/import?format=csv", token: token, raw: [header + ",feeBasiss", row].joined(separator: "\n"))
+            #expect(csv.status == .unprocessableContent && csv.errorFields == ["columns/feeBasiss", "rows/2"], "\(csv.text)")
+            let messages = (csv.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            #expect(messages.first == "未知列 feeBasiss" && messages.last?.contains("legalBasis/0/articel：未知字段") == true, "\(messages)")
+            #expect(try await Self.count(s, "catalog_items") == 139)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func editedSynonymsApplyInEveryProcess(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
             // A second service on the same database stands for another server process.

@@ -28,6 +28,12 @@ enum JSONBody {
         try decode(type, from: data, refusingUnknownKeys: true)
     }
 
+    /// As `decodeStrict`, but the unknown keys come back as issues beside the value instead of
+    /// being thrown: an import file reports them with every other problem of its record.
+    static func decodeNamingUnknown<T: Decodable>(_ type: T.Type, from data: Data) throws -> (value: T, unknown: [FieldIssue]) {
+        try decodeRecording(type, from: data, refusingUnknownKeys: true)
+    }
+
     private static func body(of request: Request) async throws -> Data {
         var request = request
         do {
@@ -38,6 +44,13 @@ enum JSONBody {
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from data: Data, refusingUnknownKeys: Bool) throws -> T {
+        let (value, unknown) = try decodeRecording(type, from: data, refusingUnknownKeys: refusingUnknownKeys)
+        if !unknown.isEmpty { throw Problem.badRequest("请求含有未知字段", "the body has fields this request does not take", issues: unknown) }
+        return value
+    }
+
+    private static func decodeRecording<T: Decodable>(_ type: T.Type, from data: Data,
+                                                      refusingUnknownKeys: Bool) throws -> (value: T, unknown: [FieldIssue]) {
         if data.isEmpty {
             throw Problem.badRequest("请求体为空，应为 JSON", "request body is empty; JSON expected")
         }
@@ -55,12 +68,7 @@ enum JSONBody {
         } catch {
             throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
         }
-        if !unknown.isEmpty {
-            throw Problem.badRequest("请求含有未知字段", "the body has fields this request does not take", issues: unknown.map {
-                FieldIssue(field: $0, code: "unknown", zh: "未知字段 \($0)", en: "unknown field \($0)")
-            })
-        }
-        return value
+        return (value, unknown.map { FieldIssue(field: $0, code: "unknown", zh: "未知字段 \($0)", en: "unknown field \($0)") })
     }
 
     /// Foundation's decoder reports a number that does not fit its integer field (`1.5`, or one

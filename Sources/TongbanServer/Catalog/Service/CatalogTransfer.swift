@@ -25,6 +25,9 @@ public struct CatalogTransfer: Sendable {
         var field: String
         var zh: String
         var en: String
+        /// Keys of the record its type does not take: refused with the record's other problems, since
+        /// a misspelt optional key would otherwise be dropped and the record stored without it.
+        var unknownKeys: [FieldIssue] = []
 
         /// Names the `index`th record of a JSON file's `path` array, e.g. `items/3`, 第 4 条事项.
         static func naming(_ path: String, _ index: Int, noun: String) -> (field: String, zh: String, en: String) {
@@ -38,9 +41,10 @@ public struct CatalogTransfer: Sendable {
             self.en = en
         }
 
-        init(_ value: Value, _ path: String, _ index: Int, noun: String) {
+        init(_ value: Value, _ path: String, _ index: Int, noun: String, unknownKeys: [FieldIssue] = []) {
             let name = Self.naming(path, index, noun: noun)
             self.init(value: value, field: name.field, zh: name.zh, en: name.en)
+            self.unknownKeys = unknownKeys
         }
     }
 
@@ -69,22 +73,26 @@ public struct CatalogTransfer: Sendable {
         struct Loose: Decodable {
             var items: [JSONValue]?
             var localImplementations: [JSONValue]?
+            /// A note on the file for its readers (the bundled demo catalog says where it comes from); not stored.
+            var comment: JSONValue?
+            enum CodingKeys: String, CodingKey { case items, localImplementations, comment = "_comment" }
         }
         let loose: Loose
+        var issues: [FieldIssue] = []
         do {
-            loose = try JSONBody.decode(Loose.self, from: data)
+            // A misspelt `items` would otherwise import nothing and report success.
+            (loose, issues) = try JSONBody.decodeNamingUnknown(Loose.self, from: data)
         } catch {
             return ([], (Problem.from(error)?.issues ?? []).isEmpty
                 ? [FieldIssue(field: "", code: "syntax", zh: "文件不是有效的 JSON", en: "the file is not valid JSON")]
                 : Problem.from(error)!.issues)
         }
         var entries: [Entry] = []
-        var issues: [FieldIssue] = []
         func read<T: Decodable>(_ values: [JSONValue], _ type: T.Type, path: String, noun: String, wrap: (T) -> Entry.Value) {
             for (index, value) in values.enumerated() {
                 do {
-                    let decoded = try JSONBody.decode(T.self, from: CatalogJSON.encoder.encode(value))
-                    entries.append(Entry(wrap(decoded), path, index, noun: noun))
+                    let (decoded, unknown) = try JSONBody.decodeNamingUnknown(T.self, from: CatalogJSON.encoder.encode(value))
+                    entries.append(Entry(wrap(decoded), path, index, noun: noun, unknownKeys: unknown.map(Self.unknownKey)))
                 } catch {
                     let name = Entry.naming(path, index, noun: noun)
                     issues.append(rowIssue(field: name.field, zh: name.zh, en: name.en, Problem.from(error)?.issues ?? []))
@@ -103,14 +111,18 @@ public struct CatalogTransfer: Sendable {
     ]
 
     private static func parseCSV(_ text: String) -> (entries: [Entry], issues: [FieldIssue]) {
-        let rows: [[String: String]]
+        let csv: CSV<Named>
         do {
-            rows = try CSV<Named>(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text).rows
+            csv = try CSV<Named>(string: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
         } catch {
             return ([], [FieldIssue(field: "", code: "syntax", zh: "文件不是有效的 CSV", en: "the file is not valid CSV")])
         }
+        let rows = csv.rows
         var entries: [Entry] = []
-        var issues: [FieldIssue] = []
+        // A misspelt column, like a misspelt JSON key, would drop its data from every row.
+        var issues = csv.header.filter { !$0.isEmpty && !csvColumns.contains($0) }.map {
+            FieldIssue(field: "columns/\($0)", code: "unknown", zh: "未知列 \($0)", en: "unknown column \($0)")
+        }
         for (index, row) in rows.enumerated() {
             // Spreadsheet numbering: the header is row 1.
             let line = index + 2
@@ -131,6 +143,11 @@ public struct CatalogTransfer: Sendable {
             }
         }
         return (entries, issues)
+    }
+
+    /// Within a record's message, which names the record: `第 4 条事项：materials/0/sorce：未知字段`.
+    static func unknownKey(_ issue: FieldIssue) -> FieldIssue {
+        FieldIssue(field: issue.field, code: "unknown", zh: "未知字段", en: "unknown field")
     }
 
     /// One error per bad row: every problem of the row in one message.
@@ -181,6 +198,7 @@ public struct CatalogTransfer: Sendable {
         var seen: Set<String> = []
         for entry in entries {
             var rowIssues = IssueCollector()
+            rowIssues.add(contentsOf: entry.unknownKeys)
             switch entry.value {
             case .item(let item):
                 let key = CatalogService.target(item)
@@ -385,7 +403,9 @@ private struct CSVRowReader {
 
     private mutating func decoded<T: Decodable>(_ column: String, _ type: T.Type) -> T? {
         do {
-            return try JSONBody.decode(T.self, from: Data(text(column).utf8))
+            let (value, unknown) = try JSONBody.decodeNamingUnknown(T.self, from: Data(text(column).utf8))
+            issues.append(contentsOf: unknown.map { FieldIssue(field: "\(column)/\($0.field)", code: "unknown", zh: "未知字段", en: "unknown field") })
+            return unknown.isEmpty ? value : nil
         } catch {
             issues.append(FieldIssue(field: column, code: "invalid", zh: "\(column) 应为有效的 JSON 数组", en: "\(column) must be a valid JSON array"))
             return nil
