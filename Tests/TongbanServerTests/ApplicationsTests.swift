@@ -686,6 +686,66 @@ struct ApplicationsTests {
         }
     }
 
+    /// A queue is worked red cards first, then yellow, then the oldest submission. The order lives
+    /// on the task rows (M017), so each rewrite of a case's tasks must carry the case's escalation.
+    @Test(arguments: TestEngine.available)
+    func queueListsRedCardsThenYellowThenTheOldest(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson(1)
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let created = try await s.call(.post, "/api/v1/applications", token: person,
+                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+                let id = created.json["id"] as? String ?? ""
+                #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
+                ids.append(id)
+            }
+            let clerk = try await s.logInDemoStaff("clerk")
+            func order() async throws -> (ids: [String], counts: [String: Int]) {
+                let answer = try await s.call(.get, "/api/v1/work/queue?pageSize=200&itemCode=330106-GG-0002", token: clerk)
+                let listed = (answer.json["items"] as? [[String: Any]] ?? []).compactMap { $0["applicationId"] as? String }
+                return (listed.filter(ids.contains), answer.json["counts"] as? [String: Int] ?? [:])
+            }
+            #expect(try await order().ids == ids, "oldest first")
+
+            // As the deadline sweep marks them: the second at 黄牌, the newest at 红牌 and escalated.
+            let store = s.services.applications.store, database = s.services.database
+            func mark(_ id: String, level: WarningLevel, escalated: Bool) async throws {
+                var record = try #require(try await store.application(id: id, on: database.sql))
+                let tasks = try await store.tasks(application: id, on: database.sql).map {
+                    ScheduledTask(task: CaseTask(departmentCode: $0.departmentCode, role: try #require(ProcessRole(rawValue: $0.role)),
+                                                 kind: try #require(TaskKind(rawValue: $0.kind)), step: $0.step),
+                                  dueDate: $0.dueDate, warningLevel: level.rawValue)
+                }
+                let expected = record.version
+                record.warningLevel = level.rawValue
+                record.escalated = escalated ? 1 : 0
+                record.version += 1
+                let staged = record
+                try await database.transaction { db in
+                    try await store.update(staged, expectedVersion: expected, on: db)
+                    try await store.replaceTasks(of: staged, with: tasks, now: staged.updatedAt, on: db)
+                }
+            }
+            try await mark(ids[1], level: .warning, escalated: false)
+            try await mark(ids[2], level: .overdue, escalated: true)
+            let marked = try await order()
+            #expect(marked.ids == [ids[2], ids[1], ids[0]])
+            #expect(marked.counts["escalated"] == 1 && marked.counts["warning"] == 1 && marked.counts["overdue"] == 1, "\(marked.counts)")
+            let page = try await s.call(.get, "/api/v1/work/queue?pageSize=1&itemCode=330106-GG-0002", token: clerk)
+            #expect((page.json["items"] as? [[String: Any]])?.first?["escalated"] as? Bool == true)
+
+            // The escalated case moves on: its next tasks keep the red card and their place.
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(ids[2])/claim", token: clerk).status == .ok)
+            try await s.act(ids[2], ["action": "accept"], token: clerk)
+            struct Task: Decodable { var escalated: Int; var submittedAt: Int64? }
+            let next = try await database.sql.select().columns("escalated", "submitted_at").from("application_tasks")
+                .where("application_id", .equal, ids[2]).all(decoding: Task.self, keyDecodingStrategy: .snakeCase)
+            let submitted = try #require(try await store.application(id: ids[2], on: database.sql)?.submittedAt)
+            #expect(!next.isEmpty && next.allSatisfy { $0.escalated == 1 && $0.submittedAt == submitted }, "\(next)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func claimsFollowPostsAndHoldTheirTask(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

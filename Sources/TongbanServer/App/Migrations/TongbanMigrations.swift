@@ -22,6 +22,7 @@ enum TongbanMigrations {
         migrations.add(M014LateCases())
         migrations.add(M015FoodLicenceFields())
         migrations.add(M016DataKeyCheck())
+        migrations.add(M017QueueOrder())
         return migrations
     }
 }

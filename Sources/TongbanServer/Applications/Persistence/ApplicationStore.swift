@@ -245,8 +245,9 @@ public protocol ApplicationStore: Sendable {
     func append(_ entries: [TimelineRecord], on db: any SQLDatabase) async throws
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord]
 
-    /// Makes the application's open tasks exactly `tasks`, keeping the claims of tasks that stay.
-    func replaceTasks(application: String, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws
+    /// Makes the application's open tasks exactly `tasks`, keeping the claims of tasks that stay;
+    /// each carries the case's escalation and submission time, its place in the queue.
+    func replaceTasks(of application: ApplicationRecord, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow]
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts)
     /// Open cases at 黄牌 or 红牌 (most urgent first) and the counts under the other filters.
@@ -398,23 +399,27 @@ struct SQLApplicationStore: ApplicationStore {
     /// up to date. It may go in one statement with the delete before it (`besideItsTable`): the
     /// delete removes only tasks outside the new set and this writes only tasks in it, so neither
     /// touches the other's rows.
-    private static let insertTasks = SQLRowsInsert(
-        "INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at, due_date, warning_level)",
-        columns: 8,
+    private static let insertTasks = SQLRowsInsert("""
+        INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at, due_date, warning_level,
+                                       escalated, submitted_at)
+        """,
+        columns: 10,
         tail: """
             ON CONFLICT (application_id, department_code, role, kind) DO UPDATE
-            SET due_date = excluded.due_date, warning_level = excluded.warning_level
+            SET due_date = excluded.due_date, warning_level = excluded.warning_level, escalated = excluded.escalated,
+                submitted_at = excluded.submitted_at
             """,
         deferrable: true, besideItsTable: true)
 
-    func replaceTasks(application: String, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws {
+    func replaceTasks(of application: ApplicationRecord, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws {
         // Two statements whatever changes, instead of reading the open tasks and writing each difference.
         let keys: [any Encodable & Sendable] = tasks.flatMap {
             [$0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue] as [any Encodable & Sendable]
         }
-        try await db.query(Self.deleteOtherTasks[tasks.count], [application] + keys).run()
+        try await db.query(Self.deleteOtherTasks[tasks.count], [application.id] + keys).run()
         try await Self.insertTasks.run(tasks.map {
-            [application, $0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.task.step, now, $0.dueDate, $0.warningLevel]
+            [application.id, $0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.task.step, now, $0.dueDate,
+             $0.warningLevel, application.escalated, application.submittedAt]
         }, on: db)
     }
 
@@ -423,7 +428,7 @@ struct SQLApplicationStore: ApplicationStore {
         SQLColumn("kind", table: "t"), SQLColumn("step", table: "t"), SQLColumn("claimed_by", table: "t"),
         SQLColumn("item_code", table: "a"), SQLColumn("item_name", table: "a"), SQLColumn("status", table: "a"),
         SQLColumn("receipt_number", table: "a"), SQLColumn("warning_level", table: "t"), SQLColumn("due_date", table: "t"),
-        SQLColumn("escalated", table: "a"), SQLColumn("submitted_at", table: "a"),
+        SQLColumn("escalated", table: "t"), SQLColumn("submitted_at", table: "t"),
     ]
 
     private func joined(_ db: any SQLDatabase) -> SQLSelectBuilder {
@@ -458,19 +463,23 @@ struct SQLApplicationStore: ApplicationStore {
             }
             return q
         }
+        // The order of the index `application_tasks_order` (M017): a page reads its own rows only.
         let items = try await scoped(joined(db).columns(Self.queueColumns))
-            .orderBy(SQLColumn("escalated", table: "a"), SQLDirection.descending)
+            .orderBy(SQLColumn("escalated", table: "t"), SQLDirection.descending)
             .orderBy(SQLColumn("warning_level", table: "t"), SQLDirection.descending)
-            .orderBy(SQLColumn("submitted_at", table: "a"))
+            .orderBy(SQLColumn("submitted_at", table: "t"))
             .orderBy(SQLColumn("application_id", table: "t"))
             .limit(paging.pageSize).offset(paging.offset)
             .all().map(QueueRow.init(row:))
         struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var claimedBy: String?; var n: Int }
-        let buckets = try await scoped(joined(db), claims: false)
-            .column(SQLColumn("warning_level", table: "t")).column(SQLColumn("escalated", table: "a"))
+        // Without a filter on the case the counts read the index alone.
+        let tasks = filter.itemCode == nil && filter.status == nil
+            ? db.select().from(SQLAlias(SQLIdentifier("application_tasks"), as: SQLIdentifier("t"))) : joined(db)
+        let buckets = try await scoped(tasks, claims: false)
+            .column(SQLColumn("warning_level", table: "t")).column(SQLColumn("escalated", table: "t"))
             .column(SQLColumn("claimed_by", table: "t"))
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .groupBy(SQLColumn("warning_level", table: "t")).groupBy(SQLColumn("escalated", table: "a"))
+            .groupBy(SQLColumn("warning_level", table: "t")).groupBy(SQLColumn("escalated", table: "t"))
             .groupBy(SQLColumn("claimed_by", table: "t"))
             .all(decoding: Bucket.self, keyDecodingStrategy: .snakeCase)
         var counts = QueueCounts()

@@ -250,7 +250,7 @@ extension ApplicationService {
         return try await guardedTransaction(of: record) { db in
             try await store.update(stored, expectedVersion: record.version, on: db)
             try await store.append(entries, on: db)
-            try await store.replaceTasks(application: record.id, with: tasks, now: now, on: db)
+            try await store.replaceTasks(of: stored, with: tasks, now: now, on: db)
             for notice in Self.notices(for: events, record: stored, comment: comment, now: now) { try await store.insert(notice, on: db) }
             try await audit.append(AuditRecord("application.\(action.kind.rawValue)", targetType: "application", targetID: record.id,
                                                detail: "\(record.status)→\(stored.status) v\(stored.version)"),
@@ -541,7 +541,7 @@ extension ApplicationService {
                                                            detail: "level=\(level) limit=\(deadlines.governing?.rawValue ?? "-") due=\(due)"),
                                                actor: .system("deadlines", for: record.handlingDepartment), on: db)
                     }
-                    try await store.replaceTasks(application: id, with: tasks, now: now, on: db)
+                    try await store.replaceTasks(of: staged, with: tasks, now: now, on: db)
                 }
                 try await store.finishSweep(application: id, worker: worker, day: day, on: db)
             }
