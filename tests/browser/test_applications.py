@@ -38,8 +38,12 @@ def pdf_file():
 
 def test_citizen_applies_and_tracks_then_clerk_accepts(server, browser):
     log_in_person(browser, server)
-    browser.get(server + "/apply/330000-XK-0009?division=330106")
+    # From the provincial guide, whose 在线办理 names no division: the case goes where 张伟 belongs (属地办理).
+    browser.get(server + "/services/330000-XK-0009")
+    click_and_wait(browser, browser.find_element("id", "apply-online"))
+    assert browser.find_element("id", "filing-division").text == "330106 西湖区"
     form = browser.find_element("id", "apply-form")
+    assert form.find_element("name", "_division").get_attribute("value") == ""
     # Registered data is prefilled and read-only (免填); government-held materials are not asked for.
     assert form.find_element("name", "principalName").get_attribute("value") == "张伟"
     assert form.find_element("name", "contactMobile").get_attribute("type") == "tel", "a phone offers its dial pad"

@@ -37,6 +37,15 @@ enum ApplicationProblem {
         return problem
     }
 
+    /// No division was named, none of the item's serves the applicant's own, and the item is
+    /// handled in several: the applicant chooses, so every candidate is named by code and name.
+    static func divisionToChoose(_ named: [ApplicationService.NamedDivision]) -> Problem {
+        let zh = named.map { $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)" }.joined(separator: "、")
+        let en = named.map { $0.name.isEmpty ? $0.code : "\($0.code) (\($0.name))" }.joined(separator: ", ")
+        return Problem.validation([field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
+                                         "the item is handled in several divisions; choose divisionCode among \(en)")])
+    }
+
     static func notEditable(_ status: String) -> Problem {
         Problem.conflict("当前状态下不能修改申请", "the application cannot be changed in status \(status)",
                          issues: [FieldIssue(field: "status", code: "notEditable", zh: "申请已提交，不能修改", en: "status \(status) is not editable")])

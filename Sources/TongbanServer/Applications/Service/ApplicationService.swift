@@ -147,22 +147,42 @@ public struct ApplicationService: Sendable {
         return record
     }
 
-    /// Where an application that names no division goes (`FilingDivision`): nil files it with
-    /// the item's standard; an applicant whose division none serves must choose among several.
-    func competentDivision(for itemCode: String, applicant: ApplicantIdentity) async throws -> String? {
+    /// Where a case that names no division is filed for its applicant (`FilingDivision`).
+    enum Filing: Sendable, Equatable {
+        /// In this division; nil: with the item's standard.
+        case division(String?)
+        /// The applicant must choose among these, each with its name.
+        case choose([NamedDivision])
+    }
+
+    struct NamedDivision: Sendable, Equatable {
+        var code: String
+        /// Empty when the division is unknown to the reference data.
+        var name: String
+    }
+
+    /// The rule for a case of `itemCode` that names no division, for the API and for the apply
+    /// page, which shows where the case will go (or the choice) before it is created.
+    func filing(for itemCode: String, applicant: ApplicantIdentity) async throws -> Filing {
         let home = FilingDivision.home(idNumber: applicant.idNumber, organizationDivision: applicant.organizationDivision,
                                        divisionExists: divisions.contains)
         switch FilingDivision.choose(home: home, offeredIn: try await catalog.offeringDivisions(code: itemCode)) {
-        case .division(let code): return code
-        case .standard: return nil
+        case .division(let code): return .division(code)
+        case .standard: return .division(nil)
         case .ambiguous(let offered):
             // A bare code means nothing to an applicant choosing where to file: each comes with its name.
-            var named: [(code: String, name: String)] = []
-            for code in offered { named.append((code, try await reference.division(code)?.name ?? "")) }
-            let zh = named.map { $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)" }.joined(separator: "、")
-            let en = named.map { $0.name.isEmpty ? $0.code : "\($0.code) (\($0.name))" }.joined(separator: ", ")
-            throw Problem.validation([ApplicationProblem.field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
-                                                               "the item is handled in several divisions; choose divisionCode among \(en)")])
+            var named: [NamedDivision] = []
+            for code in offered { named.append(NamedDivision(code: code, name: try await reference.division(code)?.name ?? "")) }
+            return .choose(named)
+        }
+    }
+
+    /// Where an application that names no division goes: nil files it with the item's standard;
+    /// an applicant whose division none serves must choose among several (422).
+    func competentDivision(for itemCode: String, applicant: ApplicantIdentity) async throws -> String? {
+        switch try await filing(for: itemCode, applicant: applicant) {
+        case .division(let code): return code
+        case .choose(let named): throw ApplicationProblem.divisionToChoose(named)
         }
     }
 

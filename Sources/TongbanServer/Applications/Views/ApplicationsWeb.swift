@@ -56,7 +56,22 @@ struct ApplicationsWeb {
     struct ApplyPage: Sendable {
         var itemCode: String
         var itemName: String
+        /// Where the case goes, code and name: the division named, or the one the filing rule gives.
+        var divisionLabel: String
+        /// Sent back with the form: the division the applicant came with (a local implementation's
+        /// guide); empty lets the filing rule decide, as the API does without `divisionCode`.
         var division: String
+        /// The division was not named: the filing rule chose it from the applicant.
+        var byResidence: Bool
+        /// The filing rule leaves the choice to the applicant: the divisions to choose from.
+        var divisionChoices: [Option]
+        var choosesDivision: Bool
+        /// Whom the case is for: the person, or an organisation they act for (empty: themselves).
+        var organizationId: String
+        var applicants: [Option]
+        var choosesApplicant: Bool
+        /// Whom the case is for, as the page names them when there is nothing to choose.
+        var applicantName: String
         var departmentCode: String
         var fields: [FieldInput]
         var governmentSupplied: [String]
@@ -215,16 +230,43 @@ struct ApplicationsWeb {
         return views.page("application", page, request: request, context: context, status: status)
     }
 
+    /// An organisation-only item, and the person acts for no organisation: the page says so
+    /// rather than offer a form the service can only refuse.
+    struct NoOrganizationPage: Sendable { var itemCode: String; var itemName: String }
+
     /// The application form for an item, prefilled from the applicant's registered data; after a
-    /// refusal, with the values sent and the reasons.
-    func applyPage(_ code: String, division: String?, request: Request, context: TongbanContext,
+    /// refusal, with the values sent and the reasons. `division`: the one the applicant came with
+    /// (nil: the filing rule decides, `ApplicationService.filing`); `organization`: the organisation
+    /// applied for (nil: the person themselves, or their first organisation for an item only organisations apply for).
+    func applyPage(_ code: String, division: String?, organization: String?, request: Request, context: TongbanContext,
                    submitted: [String: String] = [:], refusal: Problem? = nil) async throws -> Response {
         try ApplicationProblem.checkDivision(division, field: "division", in: service.divisions)
-        guard let entry = try await service.catalog.item(code: code, division: division, version: nil), entry.isPublished else {
+        // The item as the guide the applicant came from shows it: the standard, or the named division's implementation.
+        guard let requested = try await service.catalog.item(code: code, division: division, version: nil), requested.isPublished else {
             throw ApplicationProblem.notFound()
         }
+        let caller = context.principal!
+        let type = requested.item.applicantType
+        let organizations = type.serves(.organization) ? try await service.accounts.organizations(agent: caller.accountID) : []
+        if !type.serves(.person), organizations.isEmpty {
+            return views.page("apply-no-organization", NoOrganizationPage(itemCode: code, itemName: requested.item.name),
+                              request: request, context: context, status: refusal?.status ?? .ok)
+        }
+        let chosenOrganization = type.serves(.organization) ? (organization ?? (type.serves(.person) ? nil : organizations.first?.id)) : nil
+        let applicant = try await service.identity(of: caller, organizationID: chosenOrganization)
+        // The rule is asked even when a division was named: an applicant who has to choose keeps the
+        // choice (the named division preselected) on the page after a refusal of their form.
+        let filing = try await service.filing(for: code, applicant: applicant)
+        var entry = requested
+        var choices: [ApplicationService.NamedDivision] = []
+        switch filing {
+        case .division(let competent?) where division == nil:
+            // Not published there: the form still shows, and creating the case says why it cannot be filed.
+            if let local = try await service.catalog.item(code: code, division: competent, version: nil), local.isPublished { entry = local }
+        case .choose(let named): choices = named
+        default: break
+        }
         let (item, version) = (entry.item, entry.currentVersion)
-        let applicant = try await service.identity(of: context.principal!, organizationID: nil)
         let form = service.library.form(for: item, version: version)
         let values = service.prefill(form, from: applicant).merging(submitted) { _, sent in sent }
         let fields = form.fields.map {
@@ -232,8 +274,19 @@ struct ApplicationsWeb {
                                       options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
         }
         let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
+        let divisionName = try await service.reference.division(item.divisionCode)?.name ?? ""
+        var applicants = type.serves(.person)
+            ? [Option(value: "", label: "本人（\(applicant.name)）", selected: chosenOrganization == nil)] : []
+        applicants += organizations.map { Option(value: $0.id, label: $0.name, selected: $0.id == chosenOrganization) }
         var page = ApplyPage(
-            itemCode: item.itemCode, itemName: item.name, division: item.divisionCode, departmentCode: item.departmentCode,
+            itemCode: item.itemCode, itemName: item.name,
+            divisionLabel: choices.isEmpty ? "\(item.divisionCode) \(divisionName)" : "",
+            division: choices.isEmpty ? division ?? "" : "", byResidence: division == nil && choices.isEmpty,
+            divisionChoices: choices.map { Option(value: $0.code, label: $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)", selected: $0.code == division) },
+            choosesDivision: !choices.isEmpty,
+            organizationId: chosenOrganization ?? "", applicants: applicants, choosesApplicant: applicants.count > 1,
+            applicantName: applicants.first(where: \.selected)?.label ?? applicant.name,
+            departmentCode: item.departmentCode,
             fields: Self.inputs(fields, values: values), governmentSupplied: supplied, applicantMaterials: item.applicantMaterials.map(\.name),
             hasGovernmentSupplied: !supplied.isEmpty)
         if let refusal { page.errors = Self.errors(refusal) }
@@ -261,21 +314,24 @@ struct ApplicationsWeb {
 
     func register(_ routes: SecuredRouter) {
         routes.get("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
-            try await applyPage(try context.parameters.require("code"), division: request.query("division"), request: request, context: context)
+            try await applyPage(try context.parameters.require("code"), division: request.query("division").flatMap { $0.isEmpty ? nil : $0 },
+                                organization: request.query("organization").flatMap { $0.isEmpty ? nil : $0 }, request: request, context: context)
         }
         routes.post("/apply/{code}", access: ApplicationsAPI.applicants) { request, context in
             let form = try await FormBody.read(request)
             let code = try context.parameters.require("code")
             let division = form["_division"].flatMap { $0.isEmpty ? nil : $0 }
+            let organization = form["_organization"].flatMap { $0.isEmpty ? nil : $0 }
             let values = form.filter { !$0.key.hasPrefix("_") }
             do {
                 // Created with its form in one step, as the API does: a refused form leaves no empty draft behind.
-                let record = try await service.create(.init(itemCode: code, divisionCode: division, organizationId: nil, form: values),
+                let record = try await service.create(.init(itemCode: code, divisionCode: division, organizationId: organization, form: values),
                                                       by: context.principal!, actor: context.auditActor)
                 return ViewRenderer.redirect("/applications/\(record.id)")
             } catch {
                 guard let problem = Problem.from(error), problem.status.code < 500, problem.status != .notFound else { throw error }
-                return try await applyPage(code, division: division, request: request, context: context, submitted: values, refusal: problem)
+                return try await applyPage(code, division: division, organization: organization, request: request, context: context,
+                                           submitted: values, refusal: problem)
             }
         }
         routes.get("/applications", access: .signedIn) { request, context in

@@ -172,7 +172,10 @@ struct CatalogWeb {
             statusNote: item.status == .retired ? "本事项已停止办理，以下为停止前的办事指南。" : nil,
             historic: version.flatMap { $0 == guide.currentVersion ? nil : "您正在查看第 \($0) 版（历史版本），现行为第 \(guide.currentVersion) 版。" },
             zeroVisits: item.visits == 0, oneVisit: item.visits == 1, visits: item.visits,
-            online: item.onlineFull && item.status == .published, applyHref: "/apply/\(item.itemCode)",
+            online: item.onlineFull && item.status == .published,
+            // A guide read for a division (a local implementation's) applies there; the plain guide
+            // leaves the division to the filing rule, which files a case where its applicant belongs.
+            applyHref: "/apply/\(item.itemCode)" + (division == nil ? "" : "?division=\(item.divisionCode)"),
             legalBasis: item.legalBasis.map { "\($0.law)\($0.article)" },
             conditions: item.conditions, hasConditions: !item.conditions.isEmpty,
             materials: item.materials.map { m in
