@@ -735,14 +735,22 @@ struct ApplicationsTests {
             let page = try await s.call(.get, "/api/v1/work/queue?pageSize=1&itemCode=330106-GG-0002", token: clerk)
             #expect((page.json["items"] as? [[String: Any]])?.first?["escalated"] as? Bool == true)
 
-            // The escalated case moves on: its next tasks keep the red card and their place.
+            // The escalated case moves on: its next tasks keep the red card and their place, and
+            // carry its new state, which the state filter and its counts read (M018).
             #expect(try await s.call(.post, "/api/v1/work/queue/\(ids[2])/claim", token: clerk).status == .ok)
             try await s.act(ids[2], ["action": "accept"], token: clerk)
-            struct Task: Decodable { var escalated: Int; var submittedAt: Int64? }
-            let next = try await database.sql.select().columns("escalated", "submitted_at").from("application_tasks")
+            struct Task: Decodable { var escalated: Int; var submittedAt: Int64?; var status: String?; var itemCode: String? }
+            let next = try await database.sql.select().columns("escalated", "submitted_at", "status", "item_code").from("application_tasks")
                 .where("application_id", .equal, ids[2]).all(decoding: Task.self, keyDecodingStrategy: .snakeCase)
-            let submitted = try #require(try await store.application(id: ids[2], on: database.sql)?.submittedAt)
-            #expect(!next.isEmpty && next.allSatisfy { $0.escalated == 1 && $0.submittedAt == submitted }, "\(next)")
+            let accepted = try #require(try await store.application(id: ids[2], on: database.sql))
+            #expect(accepted.status != "submitted")
+            #expect(!next.isEmpty && next.allSatisfy {
+                $0.escalated == 1 && $0.submittedAt == accepted.submittedAt && $0.status == accepted.status && $0.itemCode == "330106-GG-0002"
+            }, "\(next)")
+            let waiting = try await s.call(.get, "/api/v1/work/queue?pageSize=200&status=submitted&itemCode=330106-GG-0002", token: clerk)
+            let waitingIDs = (waiting.json["items"] as? [[String: Any]] ?? []).compactMap { $0["applicationId"] as? String }
+            #expect(waitingIDs.filter(ids.contains) == [ids[1], ids[0]])
+            #expect(waiting.json["total"] as? Int == waitingIDs.count && (waiting.json["counts"] as? [String: Int])?["total"] == waitingIDs.count)
         }
     }
 

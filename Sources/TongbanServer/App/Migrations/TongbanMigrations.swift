@@ -23,6 +23,7 @@ enum TongbanMigrations {
         migrations.add(M015FoodLicenceFields())
         migrations.add(M016DataKeyCheck())
         migrations.add(M017QueueOrder())
+        migrations.add(M018QueueFilters())
         return migrations
     }
 }

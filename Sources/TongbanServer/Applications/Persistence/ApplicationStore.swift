@@ -246,7 +246,8 @@ public protocol ApplicationStore: Sendable {
     func timeline(application: String, on db: any SQLDatabase) async throws -> [TimelineRecord]
 
     /// Makes the application's open tasks exactly `tasks`, keeping the claims of tasks that stay;
-    /// each carries the case's escalation and submission time, its place in the queue.
+    /// each carries what the queue orders and filters it by: the case's escalation, submission
+    /// time, status and item.
     func replaceTasks(of application: ApplicationRecord, with tasks: [ScheduledTask], now: Int64, on db: any SQLDatabase) async throws
     func tasks(application: String, on db: any SQLDatabase) async throws -> [QueueRow]
     func queue(_ filter: QueueFilter, paging: Paging, on db: any SQLDatabase) async throws -> (items: [QueueRow], total: Int, counts: QueueCounts)
@@ -401,13 +402,13 @@ struct SQLApplicationStore: ApplicationStore {
     /// touches the other's rows.
     private static let insertTasks = SQLRowsInsert("""
         INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at, due_date, warning_level,
-                                       escalated, submitted_at)
+                                       escalated, submitted_at, status, item_code)
         """,
-        columns: 10,
+        columns: 12,
         tail: """
             ON CONFLICT (application_id, department_code, role, kind) DO UPDATE
             SET due_date = excluded.due_date, warning_level = excluded.warning_level, escalated = excluded.escalated,
-                submitted_at = excluded.submitted_at
+                submitted_at = excluded.submitted_at, status = excluded.status
             """,
         deferrable: true, besideItsTable: true)
 
@@ -419,7 +420,7 @@ struct SQLApplicationStore: ApplicationStore {
         try await db.query(Self.deleteOtherTasks[tasks.count], [application.id] + keys).run()
         try await Self.insertTasks.run(tasks.map {
             [application.id, $0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.task.step, now, $0.dueDate,
-             $0.warningLevel, application.escalated, application.submittedAt]
+             $0.warningLevel, application.escalated, application.submittedAt, application.status, application.itemCode]
         }, on: db)
     }
 
@@ -451,8 +452,8 @@ struct SQLApplicationStore: ApplicationStore {
         func scoped(_ q: SQLSelectBuilder, claims: Bool = true) -> SQLSelectBuilder {
             q.where(SQLColumn("department_code", table: "t"), .equal, SQLBind(filter.departmentCode))
                 .where(SQLColumn("role", table: "t"), .in, SQLBind.group(filter.roles))
-            if let v = filter.itemCode { q.where(SQLColumn("item_code", table: "a"), .equal, SQLBind(v)) }
-            if let v = filter.status { q.where(SQLColumn("status", table: "a"), .equal, SQLBind(v)) }
+            if let v = filter.itemCode { q.where(SQLColumn("item_code", table: "t"), .equal, SQLBind(v)) }
+            if let v = filter.status { q.where(SQLColumn("status", table: "t"), .equal, SQLBind(v)) }
             if let v = filter.warningLevel { q.where(SQLColumn("warning_level", table: "t"), .equal, SQLBind(v)) }
             if claims {
                 switch filter.claim {
@@ -463,7 +464,7 @@ struct SQLApplicationStore: ApplicationStore {
             }
             return q
         }
-        // The order of the index `application_tasks_order` (M017): a page reads its own rows only.
+        // The order of the index `application_tasks_working_order` (M017, M018): a page reads its own rows only.
         let items = try await scoped(joined(db).columns(Self.queueColumns))
             .orderBy(SQLColumn("escalated", table: "t"), SQLDirection.descending)
             .orderBy(SQLColumn("warning_level", table: "t"), SQLDirection.descending)
@@ -472,10 +473,8 @@ struct SQLApplicationStore: ApplicationStore {
             .limit(paging.pageSize).offset(paging.offset)
             .all().map(QueueRow.init(row:))
         struct Bucket: Decodable { var warningLevel: Int; var escalated: Int; var claimedBy: String?; var n: Int }
-        // Without a filter on the case the counts read the index alone.
-        let tasks = filter.itemCode == nil && filter.status == nil
-            ? db.select().from(SQLAlias(SQLIdentifier("application_tasks"), as: SQLIdentifier("t"))) : joined(db)
-        let buckets = try await scoped(tasks, claims: false)
+        // The counts read the index alone.
+        let buckets = try await scoped(db.select().from(SQLAlias(SQLIdentifier("application_tasks"), as: SQLIdentifier("t"))), claims: false)
             .column(SQLColumn("warning_level", table: "t")).column(SQLColumn("escalated", table: "t"))
             .column(SQLColumn("claimed_by", table: "t"))
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
