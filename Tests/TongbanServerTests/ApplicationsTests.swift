@@ -54,6 +54,19 @@ extension TestSession {
         return id
     }
 
+    /// Cases of 失业登记 in 西湖区 (no upload needed), created with their form and submitted, oldest first.
+    func submittedUnemploymentApplications(_ count: Int, token: String) async throws -> [String] {
+        var ids: [String] = []
+        for _ in 0..<count {
+            let created = try await call(.post, "/api/v1/applications", token: token,
+                                         json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
+            let id = created.json["id"] as? String ?? ""
+            #expect(try await call(.post, "/api/v1/applications/\(id)/submit", token: token).status == .ok)
+            ids.append(id)
+        }
+        return ids
+    }
+
     @discardableResult
     func act(_ id: String, _ body: [String: Any], token: String, expect status: HTTPResponse.Status = .ok) async throws -> Reply {
         let reply = try await call(.post, "/api/v1/applications/\(id)/actions", token: token, json: body)
@@ -642,15 +655,7 @@ struct ApplicationsTests {
     @Test(arguments: TestEngine.available)
     func queueTotalsFollowTheClaimFilter(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
-            let person = try await s.demoPerson(1)
-            var ids: [String] = []
-            for _ in 0..<3 {
-                let created = try await s.call(.post, "/api/v1/applications", token: person,
-                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
-                let id = created.json["id"] as? String ?? ""
-                #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
-                ids.append(id)
-            }
+            let ids = try await s.submittedUnemploymentApplications(3, token: try await s.demoPerson(1))
             let clerk = try await s.logInDemoStaff("clerk")
             struct Seen { var total: Int; var items: [String]; var counts: [String: Int] }
             func queue(_ query: String) async throws -> Seen {
@@ -691,15 +696,7 @@ struct ApplicationsTests {
     @Test(arguments: TestEngine.available)
     func queueListsRedCardsThenYellowThenTheOldest(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in
-            let person = try await s.demoPerson(1)
-            var ids: [String] = []
-            for _ in 0..<3 {
-                let created = try await s.call(.post, "/api/v1/applications", token: person,
-                                               json: ["itemCode": "330106-GG-0002", "divisionCode": "330106", "form": ["request": "申请失业登记"]])
-                let id = created.json["id"] as? String ?? ""
-                #expect(try await s.call(.post, "/api/v1/applications/\(id)/submit", token: person).status == .ok)
-                ids.append(id)
-            }
+            let ids = try await s.submittedUnemploymentApplications(3, token: try await s.demoPerson(1))
             let clerk = try await s.logInDemoStaff("clerk")
             func order() async throws -> (ids: [String], counts: [String: Int]) {
                 let answer = try await s.call(.get, "/api/v1/work/queue?pageSize=200&itemCode=330106-GG-0002", token: clerk)
