@@ -39,6 +39,8 @@ struct ApplicationFilingTests {
             let issue = (ambiguous.json["errors"] as? [[String: Any]])?.first
             // Each division to choose from is named, not only coded.
             #expect((issue?["message"] as? String)?.contains("330000 浙江省、330102 上城区、330106 西湖区") == true, "\(ambiguous.text)")
+            #expect(ambiguous.json["divisionChoices"] as? [[String: String]] == [
+                ["code": "330000", "name": "浙江省"], ["code": "330102", "name": "上城区"], ["code": "330106", "name": "西湖区"]], "\(ambiguous.text)")
             #expect((issue?["messageEn"] as? String)?.contains("divisionCode among 330000 (浙江省), 330102 (上城区), 330106 (西湖区)") == true,
                     "\(ambiguous.text)")
             // The apply page, sent without a division, says the same.

@@ -42,8 +42,11 @@ enum ApplicationProblem {
     static func divisionToChoose(_ named: [ApplicationService.NamedDivision]) -> Problem {
         let zh = named.map { $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)" }.joined(separator: "、")
         let en = named.map { $0.name.isEmpty ? $0.code : "\($0.code) (\($0.name))" }.joined(separator: ", ")
-        return Problem.validation([field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
-                                         "the item is handled in several divisions; choose divisionCode among \(en)")])
+        var problem = Problem.validation([field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
+                                                "the item is handled in several divisions; choose divisionCode among \(en)")])
+        // An API client offers the choice without parsing the message.
+        problem.extra["divisionChoices"] = named.map { ["code": $0.code, "name": $0.name] }
+        return problem
     }
 
     static func notEditable(_ status: String) -> Problem {
