@@ -65,4 +65,70 @@ struct JointDecisionTests {
             #expect(concluded.json["outcome"] as? String == "approved")
         }
     }
+
+    /// The food licence republished at 西湖区 with an ANY join (并联审查, join = any) led by 卫生健康.
+    private static var anyJoinDefinition: [String: Any] {
+        let decide: [[String: Any]] = [["kind": "approve", "roles": ["decisionMaker"], "next": "conclusion"],
+                                       ["kind": "reject", "roles": ["decisionMaker"], "next": "conclusion"],
+                                       ["kind": "returnToPreviousStep", "roles": ["decisionMaker"]]]
+        return [
+            "schemaVersion": 1, "id": "330106-food-business-any", "version": 1, "name": "食品经营许可（新办）并联审批：任一部门同意",
+            "timeLimit": 10, "initialStep": "acceptance",
+            "steps": [
+                ["id": "acceptance", "name": "受理", "kind": "acceptance", "timeLimit": 5, "actions": [
+                    ["kind": "accept", "roles": ["acceptor"], "next": "jointReview"],
+                    ["kind": "refuseToAccept", "roles": ["acceptor"]],
+                    ["kind": "requestSupplement", "roles": ["acceptor"]]]],
+                ["id": "jointReview", "name": "联合审查", "kind": "jointReview", "timeLimit": 5,
+                 "jointReview": ["joinMode": "any", "leadDepartment": "330106-wjj", "participants": [
+                    ["departmentCode": "330106-wjj", "timeLimit": 5], ["departmentCode": "330106-scjgj", "timeLimit": 3]]],
+                 "actions": [
+                    ["kind": "giveOpinion", "roles": ["reviewer"]],
+                    ["kind": "approve", "roles": ["reviewer"], "next": "decision"],
+                    ["kind": "reject", "roles": ["reviewer"], "next": "decision"]]],
+                ["id": "decision", "name": "决定", "kind": "decision", "timeLimit": 3, "actions": decide],
+                ["id": "conclusion", "name": "办结", "kind": "conclusion", "timeLimit": 2, "actions": [
+                    ["kind": "conclude", "roles": ["acceptor"]]]],
+            ] as [[String: Any]],
+        ]
+    }
+
+    /// Issue #4 (QA F3): once an ANY joint review has settled, a later opinion (here the lead's
+    /// disagreement) is refused and leaves no trace, so the file never shows the lead department
+    /// against the result it then carries out.
+    @Test(arguments: TestEngine.available)
+    func anAnyJointReviewTakesNoOpinionOnceSettled(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let published = try await s.call(.put, "/api/v1/processes/\(TestSession.foodItem)", token: catalogAdmin,
+                                             json: ["divisionCode": "330106", "definition": Self.anyJoinDefinition])
+            #expect(published.status == .ok, "\(published.text)")
+            let (id, _, _, scjg, wjj, _) = try await Self.inJointReview(s)
+
+            try await s.act(id, ["action": "giveOpinion", "verdict": "agree", "comment": "经营场所符合要求"], token: scjg)
+            let settled = try await s.call(.get, "/api/v1/applications/\(id)", token: wjj)
+            let events = (settled.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["event"] as? String }
+            #expect(events.filter { $0 == "jointReviewSettled" }.count == 1, "\(events)")
+
+            let late = try await s.act(id, ["action": "giveOpinion", "verdict": "disagree", "comment": "卫生条件不达标"], token: wjj,
+                                       expect: .conflict)
+            let issue = (late.json["errors"] as? [[String: Any]])?.first
+            #expect(issue?["code"] as? String == "jointReviewSettled", "\(late.text)")
+            #expect((issue?["message"] as? String)?.contains("联合审查意见已汇总") == true)
+            #expect((issue?["messageEn"] as? String)?.contains("joint review has already settled") == true)
+            #expect(late.json["currentStep"] as? String == "jointReview")
+
+            let after = try await s.call(.get, "/api/v1/applications/\(id)", token: wjj)
+            #expect(after.json["version"] as? Int == settled.json["version"] as? Int, "nothing stored")
+            let opinions = after.json["opinions"] as? [String: Any] ?? [:]
+            #expect(opinions.keys.sorted() == ["330106-scjgj"], "\(opinions)")
+            #expect((after.json["timeline"] as? [[String: Any]] ?? []).count == (settled.json["timeline"] as? [[String: Any]] ?? []).count)
+
+            // The lead closes the review on the result that stands, on record only through it.
+            let closed = try await s.act(id, ["action": "approve"], token: wjj)
+            #expect(closed.json["currentStep"] as? String == "decision", "\(closed.text)")
+            let closedOpinions = closed.json["opinions"] as? [String: Any] ?? [:]
+            #expect(closedOpinions.keys.sorted() == ["330106-scjgj"], "\(closedOpinions)")
+        }
+    }
 }

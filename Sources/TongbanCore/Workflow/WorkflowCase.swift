@@ -172,6 +172,8 @@ public enum WorkflowError: Error, Sendable, Equatable {
     case notLeadDepartment(department: String?)
     case opinionAlreadyGiven(department: String)
     case jointReviewPending
+    /// An opinion offered after the review settled where no further opinion counts (ANY).
+    case jointReviewSettled(JoinResult)
     case contradictsJointResult
     /// Every input the action lacks or gets wrong (`CaseAction.inputIssues`).
     case invalidInput([InputIssue])
@@ -204,6 +206,9 @@ public enum WorkflowError: Error, Sendable, Equatable {
             [issue("opinionAlreadyGiven", "部门 \(department) 已提交意见", "department \(department) has already given its opinion")]
         case .jointReviewPending:
             [issue("jointReviewPending", "联合审查意见尚未汇总完毕", "the joint review opinions are not all in")]
+        case .jointReviewSettled(let result):
+            [issue("jointReviewSettled", "联合审查意见已汇总（\(result == .agreed ? "同意" : "不同意")），不再接受意见",
+                   "the joint review has already settled (\(result.rawValue)); no further opinions are taken")]
         case .contradictsJointResult:
             [issue("contradictsJointResult", "联合审查结论为不同意，不能通过", "the joint review disagreed; it cannot be approved")]
         case .invalidInput(let inputs):

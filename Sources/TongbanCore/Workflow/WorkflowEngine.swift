@@ -253,8 +253,14 @@ private struct Change {
                 throw .departmentNotParticipant(department: actor.departmentCode)
             }
             guard workflowCase.opinions[department] == nil else { throw .opinionAlreadyGiven(department: department) }
-            try requireInputs(action)
             let before = joinResult(joint)
+            // ANY: one agreement settles the review, and what is left is the lead's to close. A
+            // later opinion would change nothing but would put a department on record against
+            // the result the lead then carries out (a 不同意 in the file of a case it passes).
+            // AND keeps taking the opinions still missing after a disagreement: each adds its
+            // reasons to the refusal, and none can turn it.
+            if joint.joinMode == .any, before != .pending { throw .jointReviewSettled(before) }
+            try requireInputs(action)
             workflowCase.opinions[department] = opinion
             events.append(.opinionGiven(department: department, opinion))
             let after = joinResult(joint)

@@ -106,6 +106,71 @@ import Testing
         #expect(run.current.state == .accepted(step: "decision"))
     }
 
+    /// Issue #4 (F3): under ANY the first agreement settles the review and leaves only the lead's
+    /// closing, so no department goes on record against the result once it stands.
+    @Test func anyJoinTakesNoOpinionOnceSettled() throws {
+        var run = try inJointReview(.any)
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        #expect(run.events.last?.kind == .jointReviewSettled(.agreed))
+        run.refuses(disagree, by: Self.reviewer(Self.lead), with: .jointReviewSettled(.agreed))
+        run.refuses(agree, by: Self.reviewer(Self.health), with: .jointReviewSettled(.agreed))
+        // Who may not give an opinion at all, or gave one already, still learns that first.
+        run.refuses(agree, by: Self.reviewer("fgw"), with: .departmentNotParticipant(department: "fgw"))
+        run.refuses(disagree, by: Self.reviewer(Self.fire), with: .opinionAlreadyGiven(department: Self.fire))
+        // Refused before its inputs are read: a blank disagreement is refused for the settlement.
+        run.refuses(.giveOpinion(JointOpinion(.disagree, comment: "")), by: Self.reviewer(Self.health), with: .jointReviewSettled(.agreed))
+        #expect(run.current.opinions.keys.sorted() == [Self.fire])
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(run.current.state == .accepted(step: "decision"))
+        #expect(run.current.opinions == [Self.fire: JointOpinion(.agree, comment: "符合要求")])
+        #expect(WorkflowError.jointReviewSettled(.agreed).issues.map(\.code) == ["jointReviewSettled"])
+        #expect(WorkflowError.jointReviewSettled(.agreed).issues.first?.messageZh.contains("联合审查意见已汇总") == true)
+
+        // Disagreements before the agreement were asked for and stay on record.
+        var mixed = try inJointReview(.any)
+        try mixed.act(disagree, by: Self.reviewer(Self.health))
+        try mixed.act(agree, by: Self.reviewer(Self.fire))
+        mixed.refuses(disagree, by: Self.reviewer(Self.lead), with: .jointReviewSettled(.agreed))
+        #expect(Set(mixed.current.opinions.keys) == [Self.health, Self.fire])
+    }
+
+    /// ANY settles on a disagreement only once every department disagreed: nobody is left to
+    /// give an opinion, and each one's second is refused as under AND.
+    @Test func anyJoinSettledOnDisagreementTakesNoMore() throws {
+        var run = try inJointReview(.any)
+        for department in [Self.lead, Self.fire, Self.health] { try run.act(disagree, by: Self.reviewer(department)) }
+        #expect(run.events.last?.kind == .jointReviewSettled(.disagreed))
+        for department in [Self.lead, Self.fire, Self.health] {
+            run.refuses(agree, by: Self.reviewer(department), with: .opinionAlreadyGiven(department: department))
+        }
+    }
+
+    /// AND wants every department's opinion: each is taken until all are in, in any order, and
+    /// after a disagreement settled it the rest still add their reasons to the refusal.
+    @Test func andJoinTakesEveryDepartmentsOpinionOnce() throws {
+        var run = try inJointReview(.all)
+        for department in [Self.health, Self.lead] {
+            try run.act(agree, by: Self.reviewer(department))
+            #expect(run.events.last?.kind == .opinionGiven(department: department, JointOpinion(.agree, comment: "符合要求")))
+            run.refuses(disagree, by: Self.reviewer(department), with: .opinionAlreadyGiven(department: department))
+        }
+        try run.act(agree, by: Self.reviewer(Self.fire))
+        #expect(run.events.last?.kind == .jointReviewSettled(.agreed))
+        #expect(run.current.opinions.count == 3)
+        for department in [Self.lead, Self.fire, Self.health] {
+            run.refuses(agree, by: Self.reviewer(department), with: .opinionAlreadyGiven(department: department))
+        }
+
+        var refused = try inJointReview(.all)
+        try refused.act(disagree, by: Self.reviewer(Self.fire))
+        #expect(refused.events.last?.kind == .jointReviewSettled(.disagreed))
+        try refused.act(disagree, by: Self.reviewer(Self.health))
+        try refused.act(agree, by: Self.reviewer(Self.lead))
+        #expect(refused.current.opinions.count == 3)
+        #expect(refused.events.filter { $0.kind == .jointReviewSettled(.disagreed) }.count == 1)
+        refused.refuses(agree, by: Self.reviewer(Self.health), with: .opinionAlreadyGiven(department: Self.health))
+    }
+
     @Test func anyJoinDisagreesOnlyWhenEveryoneDisagrees() throws {
         var run = try inJointReview(.any)
         for department in [Self.lead, Self.fire] { try run.act(disagree, by: Self.reviewer(department)) }

@@ -10,7 +10,7 @@ extension WorkflowError: ProblemConvertible {
             Problem(.forbidden, code: "workflow-forbidden", zh: "无权办理此环节", en: "not permitted at this step", issues: issues)
         case .invalidInput, .supplementNeedsNotice:
             Problem.validation(issues)
-        case .notAllowedInState, .opinionAlreadyGiven, .jointReviewPending, .supplementAlreadyRequested, .clockSuspended,
+        case .notAllowedInState, .opinionAlreadyGiven, .jointReviewPending, .jointReviewSettled, .supplementAlreadyRequested, .clockSuspended,
              .clockNotSuspended, .noPreviousStep, .contradictsJointResult, .definitionMismatch, .dateOutOfOrder:
             Problem.conflict("办件当前状态不允许此操作", "the case's state does not allow this action", issues: issues)
         }
