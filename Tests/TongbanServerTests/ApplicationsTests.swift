@@ -426,7 +426,7 @@ struct ApplicationsTests {
             #expect(try await s.call(.get, "/api/v1/work/queue", token: person).status == .forbidden)
             #expect(try await s.call(.get, "/api/v1/work/queue", token: scjg).json["total"] as? Int == 0)
             #expect(try await s.call(.get, "/api/v1/work/queue?warningLevel=red", token: scjg).status == .badRequest)
-            for status in ["draft", "concluded", "withdrawn", "nonsense"] {
+            for status in ["draft", "concluded", "withdrawn", "supplementRequested", "nonsense"] {
                 let refused = try await s.call(.get, "/api/v1/work/queue?status=\(status)", token: scjg)
                 #expect(refused.status == .badRequest && (refused.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "status",
                         "a queue holds no \(status) case")
@@ -748,6 +748,28 @@ struct ApplicationsTests {
             let waitingIDs = (waiting.json["items"] as? [[String: Any]] ?? []).compactMap { $0["applicationId"] as? String }
             #expect(waitingIDs.filter(ids.contains) == [ids[1], ids[0]])
             #expect(waiting.json["total"] as? Int == waitingIDs.count && (waiting.json["counts"] as? [String: Int])?["total"] == waitingIDs.count)
+        }
+    }
+
+    /// An action is guarded by the case's version alone, so a claim makes a new version: an official
+    /// who read the case before a colleague's claim gets 409 with the case as it stands, never acts on
+    /// the claimed task. And a supplement notice given with `reason` (as refusals take it) carries it.
+    @Test(arguments: TestEngine.available)
+    func aClaimOutdatesWhatColleaguesReadAndASupplementKeepsItsReason(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let person = try await s.demoPerson(1)
+            let ids = try await s.submittedUnemploymentApplications(2, token: person)
+            let clerk = try await s.logInDemoStaff("clerk")
+            let read = try await s.call(.get, "/api/v1/applications/\(ids[0])", token: clerk).json["version"] as? Int
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(ids[0])/claim", token: clerk).status == .ok)
+            let stale = try await s.act(ids[0], ["action": "accept", "version": read ?? 0], token: clerk, expect: .conflict)
+            #expect(stale.json["currentVersion"] as? Int == (read ?? 0) + 1, "\(stale.text)")
+            try await s.act(ids[0], ["action": "accept", "version": (read ?? 0) + 1], token: clerk)
+
+            try await s.act(ids[1], ["action": "requestSupplement", "materials": ["解除或者终止劳动关系证明"], "reason": "缺少解除劳动合同证明的签章"],
+                            token: clerk)
+            let notices = try await s.call(.get, "/api/v1/notices", token: person).json["items"] as? [[String: Any]] ?? []
+            #expect(notices.contains { ($0["body"] as? String)?.contains("缺少解除劳动合同证明的签章") == true }, "\(notices)")
         }
     }
 

@@ -40,6 +40,43 @@ import Testing
         Set(try await database.sql.raw("SELECT label FROM scratch").all(decoding: Row.self).map(\.label))
     }
 
+    /// A transaction refused because of what another one wrote (a colleague's change of the same
+    /// case: the version check) answers with the state as it now stands, read after the refusal.
+    /// On SQLite both may share a batch: the refusal must wait for the COMMIT that shows readers
+    /// the write it ran into.
+    @Test(arguments: TestEngine.available)
+    func aRefusalComesAfterTheWriteItRanIntoIsVisible(engine: TestEngine) async throws {
+        try await withDatabase(engine) { database in
+            let unseen = await withTaskGroup(of: Int.self) { group in
+                for i in 1...30 {
+                    group.addTask {
+                        _ = try? await database.transaction { db in
+                            try await db.insert(into: "scratch").columns("id", "label").values(SQLBind(i), SQLBind("w\(i)")).run()
+                        }
+                        return 0
+                    }
+                    group.addTask {
+                        do {
+                            try await database.transaction { db in
+                                let written = try await db.select().column("label").from("scratch").where("id", .equal, SQLBind(i))
+                                    .all(decoding: Row.self)
+                                if !written.isEmpty { throw Failure() }
+                            }
+                            return 0
+                        } catch {
+                            // Refused because the row was there: readers must see it now.
+                            let seen = try? await database.sql.select().column("label").from("scratch").where("id", .equal, SQLBind(i))
+                                .all(decoding: Row.self)
+                            return seen?.isEmpty == false ? 0 : 1
+                        }
+                    }
+                }
+                return await group.reduce(0, +)
+            }
+            #expect(unseen == 0, "refusals answered before the write they ran into was committed")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func concurrentTransactionsFailAlone(engine: TestEngine) async throws {
         try await withDatabase(engine) { database in

@@ -88,7 +88,17 @@ final class SQLiteWriter: @unchecked Sendable {
                 try connection.run("RELEASE request", [], { _ in })
             } catch {
                 undo(error)
-                endTurn()
+                if batchOpen {
+                    // What the body ran into (a colleague's change of the same case earlier in this
+                    // batch, say) reaches readers only with the batch's COMMIT; its caller reads the
+                    // case again to say how it now stands, so the refusal waits for that COMMIT.
+                    try? await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                        batch.append(done)
+                        endTurn()
+                    }
+                } else {
+                    endTurn()
+                }
                 throw error
             }
             try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in

@@ -215,10 +215,11 @@ struct ApplicationsAPI {
         var issues: [FieldIssue] = []
         var query = ApplicationService.QueueQuery(itemCode: request.query("itemCode"), status: request.query("status"),
                                                   warningLevel: nil, claim: request.query("claim"))
-        // Only open cases have tasks: a draft or a concluded case is never in a queue, so asking
-        // for one is a mistake to name, not an empty page.
-        if let status = query.status, !SQLApplicationStore.openStatuses.contains(status) {
-            let open = SQLApplicationStore.openStatuses.joined(separator: ", ")
+        // Only open cases waiting for an official have tasks: a draft, a concluded case or one
+        // waiting for the applicant's supplement is never in a queue, so asking for one is a
+        // mistake to name, not an empty page.
+        if let status = query.status, !SQLApplicationStore.queueStatuses.contains(status) {
+            let open = SQLApplicationStore.queueStatuses.joined(separator: ", ")
             issues.append(FieldIssue(field: "status", code: "invalid", zh: "工作队列只有办理中的办件，状态只能是 \(open)",
                                      en: "a work queue holds open cases only; status must be one of \(open)"))
         }

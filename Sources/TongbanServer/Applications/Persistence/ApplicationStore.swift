@@ -254,6 +254,9 @@ public protocol ApplicationStore: Sendable {
     /// Open cases at 黄牌 or 红牌 (most urgent first) and the counts under the other filters.
     func lateCases(_ filter: LateCaseFilter, paging: Paging, on db: any SQLDatabase) async throws
         -> (items: [ApplicationRecord], total: Int, counts: LateCaseCounts)
+    /// A new version of the case with nothing else changed: an official who read it before a
+    /// colleague's claim then fails the version check of their action (409) instead of acting on a claimed task.
+    func bumpVersion(application: String, now: Int64, on db: any SQLDatabase) async throws
     /// Sets the claim when `expectedHolder` still holds it (nil: unclaimed); false otherwise.
     func setClaim(application: String, department: String, kind: String, to holder: String?, expectedHolder: String?,
                   anyHolder: Bool, now: Int64, on db: any SQLDatabase) async throws -> Bool
@@ -271,6 +274,8 @@ public protocol ApplicationStore: Sendable {
 
 struct SQLApplicationStore: ApplicationStore {
     static let openStatuses = [ApplicationStatus.submitted, .supplementRequested, .inProgress, .approved, .rejected].map(\.rawValue)
+    /// The states a case with an open task is in: one waiting for the applicant's supplement has none.
+    static let queueStatuses = openStatuses.filter { $0 != ApplicationStatus.supplementRequested.rawValue }
 
     private struct Count: Decodable { var n: Int }
 
@@ -545,6 +550,11 @@ struct SQLApplicationStore: ApplicationStore {
             if let expectedHolder { q.where("claimed_by", .equal, expectedHolder) } else { q.where("claimed_by", .is, SQLLiteral.null) }
         }
         return try await !q.returning("application_id").all().isEmpty
+    }
+
+    func bumpVersion(application: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("applications").set("version", to: SQLRaw("version + 1")).set("updated_at", to: SQLBind(now))
+            .where("id", .equal, application).run()
     }
 
     private static let countReceipt = SQLTemplate("""

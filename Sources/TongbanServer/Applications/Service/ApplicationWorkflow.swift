@@ -120,9 +120,12 @@ extension ApplicationService {
         if !current.state.isFinal, step?.action(governing) != nil {
             try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
         }
+        // A supplement notice's reason is its comment; `reason`, which the other refusing actions
+        // take, is read as one there too rather than dropped.
+        let comment = input.action == .requestSupplement && (input.comment ?? "").trimmed().isEmpty ? input.reason : input.comment
         return try await transition(record, current: current, action: action,
                                     actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
-                                    caller: caller, comment: input.comment, audit: actor)
+                                    caller: caller, comment: comment, audit: actor)
     }
 
     /// Steps bound to no department belong to the handling department; a joint review
@@ -420,6 +423,8 @@ extension ApplicationService {
         let changed = try await database.transaction { db in
             guard try await store.setClaim(application: id, department: department, kind: task.kind, to: newHolder,
                                            expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else { return false }
+            // An action is guarded by the case's version only: the claim makes the version it read stale.
+            try await store.bumpVersion(application: id, now: now, on: db)
             try await audit.append(AuditRecord(recordedAs, targetType: "application", targetID: id,
                                                detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
             return true

@@ -414,7 +414,7 @@ struct ApplicationsWeb {
             let levelNames = [(WarningLevel.normal, "正常"), (.warning, "黄牌"), (.overdue, "红牌")]
             let filters = QueueFilters(
                 itemCode: query.itemCode ?? "",
-                statuses: options(SQLApplicationStore.openStatuses.compactMap(ApplicationStatus.init(rawValue:)).map { ($0.rawValue, $0.zh) },
+                statuses: options(SQLApplicationStore.queueStatuses.compactMap(ApplicationStatus.init(rawValue:)).map { ($0.rawValue, $0.zh) },
                                   chosen: query.status),
                 levels: options(levelNames.map { (ApplicationViewBuilder.levelName($0.0.rawValue), $0.1) },
                                 chosen: query.warningLevel.map(ApplicationViewBuilder.levelName)),
