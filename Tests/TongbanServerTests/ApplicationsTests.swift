@@ -770,6 +770,16 @@ struct ApplicationsTests {
                             token: clerk)
             let notices = try await s.call(.get, "/api/v1/notices", token: person).json["items"] as? [[String: Any]] ?? []
             #expect(notices.contains { ($0["body"] as? String)?.contains("缺少解除劳动合同证明的签章") == true }, "\(notices)")
+
+            // A case the clerk reads but whose step is with other departments: 409 with its state, not 404;
+            // staff of an uninvolved department learn nothing.
+            let food = try await s.submittedFoodApplication(token: try await s.demoPerson())
+            try await s.act(food, ["action": "accept"], token: clerk)
+            let elsewhere = try await s.call(.post, "/api/v1/work/queue/\(food)/claim", token: clerk)
+            #expect(elsewhere.status == .conflict && elsewhere.json["currentStep"] as? String == "jointReview", "\(elsewhere.text)")
+            let stranger = try await s.logInDemoStaff("handler-zjw")
+            let refused = try await s.call(.post, "/api/v1/work/queue/\(food)/claim", token: stranger)
+            #expect([.forbidden, .notFound].contains(refused.status) && refused.json["currentStep"] == nil, "\(refused.text)")
         }
     }
 

@@ -381,7 +381,14 @@ extension ApplicationService {
         // The caller's own claim first, then an open task, so "release" and "claim" pick the task they mean.
         guard let task = reachable.first(where: { $0.claimedBy == caller.accountID }) ?? reachable.first(where: { $0.claimedBy == nil })
                 ?? reachable.first else {
-            if departmentTasks.isEmpty { throw ApplicationProblem.notFound() }
+            if departmentTasks.isEmpty {
+                // A case the caller may read but whose step is elsewhere is no missing case.
+                let record = try await visible(id, to: caller)
+                throw ApplicationProblem.withState(Problem.conflict(
+                    "该办件当前没有本部门的待办任务", "the case has no open task for your department at its current step",
+                    issues: [FieldIssue(field: "task", code: "noTaskHere", zh: "本部门当前无此办件的任务", en: "no open task for your department")]),
+                    of: record)
+            }
             throw Problem(.forbidden, code: "workflow-forbidden", zh: "该任务不属于您的岗位", en: "the task is not for your post")
         }
         var holder: String?
