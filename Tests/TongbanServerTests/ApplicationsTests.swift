@@ -827,6 +827,12 @@ struct ApplicationsTests {
             let usernames = Set((colleagues.json["items"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String })
             #expect(usernames.isSuperset(of: ["clerk", "wang.shou", "reviewer", "approver"]) && !usernames.contains("reviewer-scjg"), "\(usernames)")
             #expect(try await s.call(.get, "/api/v1/work/colleagues", token: clerk).status == .forbidden)
+            // Paged like every list: the second page of one holds the second colleague; a bad page is named.
+            let all = colleagues.json["items"] as? [[String: Any]] ?? []
+            let second = try await s.call(.get, "/api/v1/work/colleagues?page=2&pageSize=1", token: approver)
+            #expect(second.json["total"] as? Int == all.count && second.json["page"] as? Int == 2 && second.json["pageSize"] as? Int == 1)
+            #expect((second.json["items"] as? [[String: Any]])?.first?["id"] as? String == all.dropFirst().first?["id"] as? String && all.count > 1)
+            #expect(try await s.call(.get, "/api/v1/work/colleagues?page=0", token: approver).errorFields == ["page"])
 
             // The department head reassigns it by log-in name (as typed at log-in, any case); the colleague then works it.
             let assigned = try await s.call(.post, queue + "/assign", token: approver, json: ["assignee": "Wang.Shou"])

@@ -155,13 +155,16 @@ struct ApplicationsAPI {
                 return try JSONOut.response(QueueItemView(task, calendar: service.calendar))
             }
         }
-        routes.get("/api/v1/work/colleagues", access: .roles([.approver])) { _, context in
+        routes.get("/api/v1/work/colleagues", access: .roles([.approver])) { request, context in
             struct Colleague: Encodable, Sendable { var id: String; var username: String?; var name: String; var post: String?; var posts: [String] }
-            let items = try await service.colleagues(of: context.principal!).map {
+            let paging = try Paging(request)
+            // A department's staff are few: read whole, paged like every other list.
+            let all = try await service.colleagues(of: context.principal!)
+            let items = all.dropFirst(min(paging.offset, all.count)).prefix(paging.pageSize).map {
                 Colleague(id: $0.id, username: $0.username, name: $0.displayName, post: $0.post,
                           posts: StaffPosts.processRoles(for: $0.roleSet).map(\.rawValue))
             }
-            return try JSONOut.response(Page(items: items, total: items.count, page: 1, pageSize: max(items.count, 1)))
+            return try JSONOut.response(Page(items: Array(items), total: all.count, page: paging.page, pageSize: paging.pageSize))
         }
         routes.post("/api/v1/work/queue/{id}/assign", access: .roles([.approver])) { request, context in
             let input = try await JSONBody.decode(Assignment.self, from: request)
