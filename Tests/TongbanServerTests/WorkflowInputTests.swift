@@ -27,6 +27,10 @@ struct WorkflowInputTests {
             // A fault found before the engine is asked comes with everything else missing.
             #expect(try await fields(["action": "suspend", "comment": long], scjg) == ["comment", "pauseReason"])
             #expect(try await fields(["action": "giveOpinion", "comment": long], wjj) == ["comment", "verdict"])
+            // The Chinese message names a field as the case page labels it, not by its JSON key.
+            let named = try await s.act(id, ["action": "giveOpinion", "comment": long], token: wjj, expect: .unprocessableContent)
+            let messages = (named.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            #expect(messages == ["说明不能超过 2000 个字", "请填写审查意见（同意或不同意）"], "\(messages)")
             try await s.act(id, ["action": "giveOpinion", "verdict": "disagree", "comment": "无健康证"], token: wjj)
             #expect(try await fields(["action": "reject"], scjg) == ["reason", "legalBasis"])
             #expect(try await fields(["action": "reject", "reason": " "], scjg) == ["reason", "legalBasis"])

@@ -146,11 +146,15 @@ extension ApplicationService {
     /// Most materials one supplement notice may name (a guide lists a few dozen at most).
     static let materialsLimit = 100
 
+    /// What the case page calls an action's inputs: a Chinese message names the field as the official sees it.
+    static let inputLabels = ["comment": "说明", "reason": "理由", "legalBasis": "法律依据", "verdict": "审查意见（同意或不同意）",
+                              "pauseReason": "暂停原因"]
+
     static func caseAction(_ input: ActionInput) throws -> CaseAction {
         var issues: [FieldIssue] = []
         for (field, value) in [("comment", input.comment), ("reason", input.reason), ("legalBasis", input.legalBasis)] {
             if let value, value.count > textLimit {
-                issues.append(ApplicationProblem.field(field, "tooLong", "\(field) 不能超过 \(textLimit) 个字",
+                issues.append(ApplicationProblem.field(field, "tooLong", "\(inputLabels[field] ?? field)不能超过 \(textLimit) 个字",
                                                        "\(field) must be at most \(textLimit) characters"))
             }
         }
@@ -182,7 +186,8 @@ extension ApplicationService {
         case .resume: .resume
         }
         guard let action else {
-            issues.append(.required(input.action == .giveOpinion ? "verdict" : "pauseReason"))
+            let field = input.action == .giveOpinion ? "verdict" : "pauseReason"
+            issues.append(ApplicationProblem.field(field, "required", "请填写\(inputLabels[field] ?? field)", "\(field) is required"))
             throw Problem.validation(issues)
         }
         // The engine names what is missing once the caller may act at all; with other faults
