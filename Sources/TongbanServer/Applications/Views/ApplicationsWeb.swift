@@ -81,7 +81,13 @@ struct ApplicationsWeb {
         var hasErrors = false
     }
 
-    struct ListPage: Sendable { var items: [ApplicationSummary]; var hasItems: Bool; var notices: [NoticeRecord]; var hasNotices: Bool }
+    struct ListPage: Sendable {
+        var items: [ApplicationSummary]
+        var hasItems: Bool
+        var notices: [NoticeRecord]
+        var hasNotices: Bool
+        var pager: Pager
+    }
 
     struct QueuePage: Sendable {
         var items: [QueueRowView]
@@ -115,20 +121,39 @@ struct ApplicationsWeb {
         var scopes: [Option]
     }
 
-    /// Previous and next page links that keep the filters.
+    /// Where a list page stands, with previous and next page links that keep the filters; the
+    /// `pager` partial shows it. A list with nothing in it has no page to name, and a page past the
+    /// last (a link kept while the list shrank, or a number typed in) says so and links to the last.
     struct Pager: Sendable {
         var page: Int
         var pages: Int
+        var total: Int
+        /// What the list counts: 项 (tasks) or 件 (cases).
+        var unit: String
         var previous: String?
         var next: String?
+        var empty: Bool
+        var beyond: Bool
+        var within: Bool
+        var last: String?
 
-        init(_ request: Request, paging: Paging, total: Int) {
+        init(_ request: Request, paging: Paging, total: Int, unit: String) {
             page = paging.page
             pages = max(1, (total + paging.pageSize - 1) / paging.pageSize)
-            // Past the last page (the queue shrank while paging): back to the last one.
-            previous = paging.page > 1 ? ViewRenderer.pageLink(request, min(paging.page - 1, pages)) : nil
-            next = paging.page < pages ? ViewRenderer.pageLink(request, paging.page + 1) : nil
+            self.total = total
+            self.unit = unit
+            empty = total == 0
+            beyond = !empty && paging.page > pages
+            within = !empty && !beyond
+            last = beyond ? ViewRenderer.pageLink(request, pages) : nil
+            previous = within && paging.page > 1 ? ViewRenderer.pageLink(request, paging.page - 1) : nil
+            next = within && paging.page < pages ? ViewRenderer.pageLink(request, paging.page + 1) : nil
         }
+    }
+
+    /// Page and page size of the list pages: 50 rows unless asked, at most 200; bad paging is the API's 400.
+    static func paging(_ request: Request) throws -> Paging {
+        try Paging(request, defaultSize: 50, maxSize: 200)
     }
 
     struct LatePage: Sendable {
@@ -336,11 +361,14 @@ struct ApplicationsWeb {
         }
         routes.get("/applications", access: .signedIn) { request, context in
             let caller = context.principal!
-            let (items, _) = try await service.store.applications(applicant: caller.accountID, paging: Paging(page: 1, pageSize: 100),
-                                                                  on: service.database.sql)
+            // Paged as the work queue is, so every case is reachable, however many there are.
+            let paging = try Self.paging(request)
+            let (items, total) = try await service.store.applications(applicant: caller.accountID, paging: paging, on: service.database.sql)
             let (notices, _) = try await service.notices(for: caller, paging: Paging(page: 1, pageSize: 10))
             return views.page("my-applications", ListPage(items: items.map(ApplicationSummary.init), hasItems: !items.isEmpty,
-                                                          notices: notices, hasNotices: !notices.isEmpty), request: request, context: context)
+                                                          notices: notices, hasNotices: !notices.isEmpty,
+                                                          pager: Pager(request, paging: paging, total: total, unit: "件")),
+                              request: request, context: context)
         }
         routes.get("/applications/{id}", access: .signedIn) { request, context in
             try await applicationPage(try context.parameters.require("id"), request: request, context: context)
@@ -406,7 +434,7 @@ struct ApplicationsWeb {
         routes.get("/work", access: ApplicationsAPI.officials) { request, context in
             // The API's filters, so a bad one is refused the same way (400, naming it).
             let query = try ApplicationsAPI.queueQuery(request)
-            let paging = try Paging(request, defaultSize: 50, maxSize: 200)
+            let paging = try Self.paging(request)
             let (items, total, counts) = try await service.queue(query, for: context.principal!, paging: paging)
             func options(_ all: [(String, String)], chosen: String?) -> [Option] {
                 [Option(value: "", label: "全部", selected: chosen == nil)] + all.map { Option(value: $0.0, label: $0.1, selected: $0.0 == chosen) }
@@ -435,7 +463,7 @@ struct ApplicationsWeb {
             }
             return views.page("work-queue", QueuePage(items: rows, hasItems: !rows.isEmpty, counts: counts, total: total,
                                                       isHead: isHead, filters: filters,
-                                                      pager: Pager(request, paging: paging, total: total)),
+                                                      pager: Pager(request, paging: paging, total: total, unit: "项")),
                               request: request, context: context)
         }
         for path in ["claim", "release", "assign"] {
@@ -453,7 +481,7 @@ struct ApplicationsWeb {
         }
         routes.get("/supervision", access: ApplicationsAPI.lateCaseReaders) { request, context in
             let query = try ApplicationsAPI.lateCaseQuery(request)
-            let paging = try Paging(request, defaultSize: 50, maxSize: 200)
+            let paging = try Self.paging(request)
             let (items, total, counts) = try await service.lateCases(query, for: context.principal!, paging: paging)
             let chosen = query.warningLevel.map(ApplicationViewBuilder.levelName)
             let levels = [Option(value: "", label: "黄牌和红牌", selected: chosen == nil),
@@ -468,7 +496,7 @@ struct ApplicationsWeb {
             }
             return views.page("supervision", LatePage(items: rows, hasItems: !rows.isEmpty, counts: counts,
                                                       total: total, levels: levels, escalatedOnly: query.escalated == true,
-                                                      pager: Pager(request, paging: paging, total: total)),
+                                                      pager: Pager(request, paging: paging, total: total, unit: "件")),
                               request: request, context: context)
         }
     }
