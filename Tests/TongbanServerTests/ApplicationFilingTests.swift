@@ -43,6 +43,16 @@ struct ApplicationFilingTests {
                 ["code": "330000", "name": "浙江省"], ["code": "330102", "name": "上城区"], ["code": "330106", "name": "西湖区"]], "\(ambiguous.text)")
             #expect((issue?["messageEn"] as? String)?.contains("divisionCode among 330000 (浙江省), 330102 (上城区), 330106 (西湖区)") == true,
                     "\(ambiguous.text)")
+            // A division that does not handle the item is the division's fault, with where it is handled;
+            // an item that exists nowhere is the item's.
+            let elsewhere = try await s.call(.post, "/api/v1/applications", token: shenzhen,
+                                             json: ["itemCode": "330106-GG-0002", "divisionCode": "330102"])
+            #expect(elsewhere.status == .unprocessableContent && elsewhere.errorFields == ["divisionCode"], "\(elsewhere.text)")
+            #expect(((elsewhere.json["errors"] as? [[String: Any]])?.first?["message"] as? String)?.hasPrefix("该事项不在 330102 上城区 办理") == true)
+            #expect(elsewhere.json["divisionChoices"] as? [[String: String]] == [["code": "330106", "name": "西湖区"]], "\(elsewhere.text)")
+            let nowhere = try await s.call(.post, "/api/v1/applications", token: shenzhen,
+                                           json: ["itemCode": "330106-XK-9999", "divisionCode": "330106"])
+            #expect(nowhere.errorFields == ["itemCode"] && nowhere.json["divisionChoices"] == nil, "\(nowhere.text)")
             // The apply page, sent without a division, says the same.
             let csrf = String(repeating: "d", count: 40)
             let page = try await s.call(.post, "/apply/\(TestSession.foodItem)", raw: "_csrf=\(csrf)&_division=",

@@ -40,10 +40,20 @@ enum ApplicationProblem {
     /// No division was named, none of the item's serves the applicant's own, and the item is
     /// handled in several: the applicant chooses, so every candidate is named by code and name.
     static func divisionToChoose(_ named: [ApplicationService.NamedDivision]) -> Problem {
+        divisionChoice("ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）", "the item is handled in several divisions; choose divisionCode among",
+                       named)
+    }
+
+    /// The case named a division where the item is not handled, though it is handled elsewhere.
+    static func notOfferedIn(_ division: String, named: [ApplicationService.NamedDivision]) -> Problem {
+        divisionChoice("notOffered", "该事项不在 \(division) 办理，请选择办理地区（divisionCode）", "the item is not handled in \(division); choose divisionCode among",
+                       named)
+    }
+
+    private static func divisionChoice(_ code: String, _ leadZh: String, _ leadEn: String, _ named: [ApplicationService.NamedDivision]) -> Problem {
         let zh = named.map { $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)" }.joined(separator: "、")
         let en = named.map { $0.name.isEmpty ? $0.code : "\($0.code) (\($0.name))" }.joined(separator: ", ")
-        var problem = Problem.validation([field("divisionCode", "ambiguous", "该事项由多个地区分别办理，请选择办理地区（divisionCode）：\(zh)",
-                                                "the item is handled in several divisions; choose divisionCode among \(en)")])
+        var problem = Problem.validation([field("divisionCode", code, "\(leadZh)：\(zh)", "\(leadEn) \(en)")])
         // An API client offers the choice without parsing the message.
         problem.extra["divisionChoices"] = named.map { ["code": $0.code, "name": $0.name] }
         return problem

@@ -74,10 +74,15 @@ public struct ApplicationService: Sendable {
             try await competentDivision(for: input.itemCode, applicant: applicant)
         }
         guard let entry = try await catalog.item(code: input.itemCode, division: filingDivision, version: nil), entry.isPublished else {
+            // An item handled elsewhere is no unknown item: the fault is the division, and the answer names where it is handled.
+            if let division = input.divisionCode, case let offered = try await catalog.offeringDivisions(code: input.itemCode), !offered.isEmpty {
+                let name = try await reference.division(division)?.name ?? ""
+                throw ApplicationProblem.notOfferedIn(name.isEmpty ? division : "\(division) \(name)", named: try await named(offered))
+            }
             // Echoed clipped: whatever was sent comes back in the answer.
-            let code = input.itemCode.clipped(40), division = input.divisionCode?.clipped(12)
+            let code = input.itemCode.clipped(40)
             throw Problem.validation([ApplicationProblem.field("itemCode", "unknownItem", "事项 \(code) 不存在或未发布",
-                                                               "item \(code) is not published\(division.map { " in \($0)" } ?? "")")])
+                                                               "item \(code) does not exist or is not published")])
         }
         let (item, itemVersion) = (entry.item, entry.currentVersion)
         if item.applicantType == .organization, applicant.organizationID == nil {
@@ -169,12 +174,15 @@ public struct ApplicationService: Sendable {
         switch FilingDivision.choose(home: home, offeredIn: try await catalog.offeringDivisions(code: itemCode)) {
         case .division(let code): return .division(code)
         case .standard: return .division(nil)
-        case .ambiguous(let offered):
-            // A bare code means nothing to an applicant choosing where to file: each comes with its name.
-            var named: [NamedDivision] = []
-            for code in offered { named.append(NamedDivision(code: code, name: try await reference.division(code)?.name ?? "")) }
-            return .choose(named)
+        case .ambiguous(let offered): return .choose(try await named(offered))
         }
+    }
+
+    /// A bare code means nothing to an applicant choosing where to file: each comes with its name.
+    func named(_ codes: [String]) async throws -> [NamedDivision] {
+        var named: [NamedDivision] = []
+        for code in codes { named.append(NamedDivision(code: code, name: try await reference.division(code)?.name ?? "")) }
+        return named
     }
 
     /// Where an application that names no division goes: nil files it with the item's standard;
