@@ -98,6 +98,15 @@ struct ApplyPageTests {
             let again = try await li.post(Self.apply, [("_division", "330106"), ("contactMobile", "12")])
             #expect(again.status == .unprocessableContent)
             #expect(again.text.contains("<option value=\"330106\" selected>330106 西湖区</option>"), "\(again.text)")
+
+            // A division that does not handle the item: the form again with where it is handled, not a 404.
+            let nowhere = try await li.post(Self.apply, [("_division", "110101"), ("operatorName", "小吃店")])
+            #expect(nowhere.status == .unprocessableContent && nowhere.text.contains("该事项不在 110101"), "\(nowhere.text)")
+            for choice in choices { #expect(nowhere.text.contains(choice), "\(choice)") }
+            // An item handled in one division only: filed there, and not said to follow from where she lives (深圳).
+            let single = try await li.get("/apply/330106-GG-0002")
+            #expect(single.text.contains("<span id=\"filing-division\">330106 西湖区</span>") && !single.text.contains("按申请人所在地确定"),
+                    "\(single.text)")
         }
     }
 

@@ -284,8 +284,11 @@ struct ApplicationsWeb {
         let filing = try await service.filing(for: code, applicant: applicant)
         var entry = requested
         var choices: [ApplicationService.NamedDivision] = []
+        // Only a division found from where the applicant belongs is said to be; the item's own (handled in one place) is not.
+        var byResidence = false
         switch filing {
         case .division(let competent?) where division == nil:
+            byResidence = true
             // Not published there: the form still shows, and creating the case says why it cannot be filed.
             if let local = try await service.catalog.item(code: code, division: competent, version: nil), local.isPublished { entry = local }
         case .choose(let named): choices = named
@@ -306,7 +309,7 @@ struct ApplicationsWeb {
         var page = ApplyPage(
             itemCode: item.itemCode, itemName: item.name,
             divisionLabel: choices.isEmpty ? "\(item.divisionCode) \(divisionName)" : "",
-            division: choices.isEmpty ? division ?? "" : "", byResidence: division == nil && choices.isEmpty,
+            division: choices.isEmpty ? division ?? "" : "", byResidence: byResidence,
             divisionChoices: choices.map { Option(value: $0.code, label: $0.name.isEmpty ? $0.code : "\($0.code) \($0.name)", selected: $0.code == division) },
             choosesDivision: !choices.isEmpty,
             organizationId: chosenOrganization ?? "", applicants: applicants, choosesApplicant: applicants.count > 1,
@@ -355,7 +358,9 @@ struct ApplicationsWeb {
                 return ViewRenderer.redirect("/applications/\(record.id)")
             } catch {
                 guard let problem = Problem.from(error), problem.status.code < 500, problem.status != .notFound else { throw error }
-                return try await applyPage(code, division: division, organization: organization, request: request, context: context,
+                // A division refused is not shown again as chosen: the page offers where the item is handled.
+                let shown = problem.issues.contains { $0.field == "divisionCode" } ? nil : division
+                return try await applyPage(code, division: shown, organization: organization, request: request, context: context,
                                            submitted: values, refusal: problem)
             }
         }
