@@ -31,6 +31,10 @@ struct WorkflowInputTests {
             let named = try await s.act(id, ["action": "giveOpinion", "comment": long], token: wjj, expect: .unprocessableContent)
             let messages = (named.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
             #expect(messages == ["说明不能超过 2000 个字", "请填写审查意见（同意或不同意）"], "\(messages)")
+            // Every refusal, not only a 409, carries the case as it stands.
+            #expect(named.json["currentVersion"] as? Int != nil && named.json["currentStatus"] as? String == "inProgress", "\(named.text)")
+            let notApplicant = try await s.act(id, ["action": "withdraw"], token: clerk, expect: .forbidden)
+            #expect(notApplicant.json["currentStep"] as? String == "jointReview", "\(notApplicant.text)")
             try await s.act(id, ["action": "giveOpinion", "verdict": "disagree", "comment": "无健康证"], token: wjj)
             #expect(try await fields(["action": "reject"], scjg) == ["reason", "legalBasis"])
             #expect(try await fields(["action": "reject", "reason": " "], scjg) == ["reason", "legalBasis"])

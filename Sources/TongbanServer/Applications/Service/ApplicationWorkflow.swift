@@ -46,30 +46,36 @@ extension ApplicationService {
     /// An official's action, or the applicant's withdrawal.
     public func act(id: String, input: ActionInput, by caller: Principal, actor: AuditActor) async throws -> ApplicationRecord {
         var record = try await visible(id, to: caller)
-        if let seen = input.version, seen != record.version {
-            guard try input.action == .giveOpinion && Self.onlyOpinionsSince(seen, basis: input.basis, of: record) else {
-                throw ApplicationProblem.staleVersion(record)
+        // Every refusal carries the case as the caller last read it (version, status, step), so a
+        // client that moves many cases can resynchronise from any answer, not only from a 409.
+        do {
+            if let seen = input.version, seen != record.version {
+                guard try input.action == .giveOpinion && Self.onlyOpinionsSince(seen, basis: input.basis, of: record) else {
+                    throw ApplicationProblem.staleVersion(record)
+                }
             }
-        }
-        let action = try Self.caseAction(input)
-        var attempts = 0
-        while true {
-            do {
-                return try await act(record, action: action, input: input, by: caller, actor: actor)
-            } catch let refusal as WorkflowError {
-                throw ApplicationProblem.withState(try await named(refusal), of: record)
-            } catch let problem as Problem where input.action == .giveOpinion && (input.version == nil || input.basis != nil) && attempts < 5
-                        && problem.issues.contains(where: { $0.code == "stale" }) {
-                // Departments of a joint review give their opinions in parallel (并联): another
-                // department's opinion stored first is no reason to refuse this one, as any other
-                // change would be. Tried again on the case as it now is, where the engine checks it
-                // afresh. An API caller who named the version it saw keeps the strict check; the
-                // case page names it with the digest of what it showed (`basis`).
-                let current = try await visible(id, to: caller)
-                guard try Self.onlyOpinionsSince(record.version, basis: Self.opinionBasis(of: record), of: current) else { throw problem }
-                record = current
-                attempts += 1
+            let action = try Self.caseAction(input)
+            var attempts = 0
+            while true {
+                do {
+                    return try await act(record, action: action, input: input, by: caller, actor: actor)
+                } catch let refusal as WorkflowError {
+                    throw ApplicationProblem.withState(try await named(refusal), of: record)
+                } catch let problem as Problem where input.action == .giveOpinion && (input.version == nil || input.basis != nil) && attempts < 5
+                            && problem.issues.contains(where: { $0.code == "stale" }) {
+                    // Departments of a joint review give their opinions in parallel (并联): another
+                    // department's opinion stored first is no reason to refuse this one, as any other
+                    // change would be. Tried again on the case as it now is, where the engine checks it
+                    // afresh. An API caller who named the version it saw keeps the strict check; the
+                    // case page names it with the digest of what it showed (`basis`).
+                    let current = try await visible(id, to: caller)
+                    guard try Self.onlyOpinionsSince(record.version, basis: Self.opinionBasis(of: record), of: current) else { throw problem }
+                    record = current
+                    attempts += 1
+                }
             }
+        } catch let problem as Problem where problem.extra["currentVersion"] == nil && problem.status.code < 500 {
+            throw ApplicationProblem.withState(problem, of: record)
         }
     }
 
