@@ -180,6 +180,44 @@ struct ProcessPublicationTests {
         }
     }
 
+    /// After 办结 in a process with a 送达 step, the open task is the delivery: the case page's
+    /// task, the queue row and the claim describe the step the case is at, not the conclusion it left.
+    @Test(arguments: TestEngine.available)
+    func afterConclusionTheOpenTaskIsTheDelivery(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            var definition = Self.definition(id: "330106-unemployment-delivered")
+            var steps = definition["steps"] as! [[String: Any]]
+            steps[3]["actions"] = [["kind": "conclude", "roles": ["acceptor"], "next": "delivery"]]
+            steps.append(["id": "delivery", "name": "送达", "kind": "delivery", "timeLimit": 2, "actions": [
+                ["kind": "deliver", "roles": ["acceptor"]]]])
+            definition["steps"] = steps
+            let published = try await s.call(.put, "/api/v1/processes/\(Self.item)", token: try await s.logInDemoStaff("catalog"),
+                                             json: ["divisionCode": "330106", "definition": definition])
+            #expect(published.status == .ok, "\(published.text)")
+            let id = try #require(try await s.submittedUnemploymentApplications(1, token: try await s.demoPerson(1)).first)
+            let clerk = try await s.logInDemoStaff("clerk")
+            try await s.act(id, ["action": "accept"], token: clerk)
+            try await s.act(id, ["action": "approve"], token: try await s.logInDemoStaff("reviewer"))
+            try await s.act(id, ["action": "approve"], token: try await s.logInDemoStaff("approver"))
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: clerk).status == .ok)
+
+            let concluded = try await s.act(id, ["action": "conclude"], token: clerk)
+            #expect(concluded.json["status"] as? String == "approved" && concluded.json["currentStep"] as? String == "delivery",
+                    "\(concluded.text)")
+            let tasks = try await s.call(.get, "/api/v1/applications/\(id)", token: clerk).json["tasks"] as? [[String: Any]] ?? []
+            #expect(tasks.count == 1 && tasks.first?["step"] as? String == "delivery", "\(tasks)")
+            // The claim was on the conclusion: the delivery is new work, waiting to be claimed.
+            #expect(tasks.first?["claimedBy"] == nil, "\(tasks)")
+            let queue = try await s.call(.get, "/api/v1/work/queue", token: clerk).json["items"] as? [[String: Any]] ?? []
+            let row = queue.first { $0["applicationId"] as? String == id }
+            #expect(row?["step"] as? String == "delivery" && row?["claimedBy"] == nil, "\(queue)")
+
+            let delivered = try await s.act(id, ["action": "deliver"], token: clerk)
+            #expect(delivered.json["status"] as? String == "concluded", "\(delivered.text)")
+            #expect((try await s.call(.get, "/api/v1/applications/\(id)", token: clerk).json["tasks"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     /// Two administrators publish at the same moment: each publication either gets its own
     /// version or a 409; never do two stored publications share one id and version.
     @Test(arguments: TestEngine.available)

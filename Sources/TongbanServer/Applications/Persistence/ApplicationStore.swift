@@ -402,9 +402,12 @@ struct SQLApplicationStore: ApplicationStore {
             deferrable: true)
     }
     /// A task that is already open keeps its row, and with it its claim; its deadline is brought
-    /// up to date. It may go in one statement with the delete before it (`besideItsTable`): the
-    /// delete removes only tasks outside the new set and this writes only tasks in it, so neither
-    /// touches the other's rows.
+    /// up to date. A task of the same post and kind at another step (办结 then 送达, two review
+    /// steps of one post) is other work: the row takes the new step, and its claim and creation
+    /// time start afresh, as a task's new row would. (Every right-hand side reads the row as it
+    /// was, on both engines.) It may go in one statement with the delete before it
+    /// (`besideItsTable`): the delete removes only tasks outside the new set and this writes only
+    /// tasks in it, so neither touches the other's rows.
     private static let insertTasks = SQLRowsInsert("""
         INSERT INTO application_tasks (application_id, department_code, role, kind, step, created_at, due_date, warning_level,
                                        escalated, submitted_at, status, item_code)
@@ -413,7 +416,11 @@ struct SQLApplicationStore: ApplicationStore {
         tail: """
             ON CONFLICT (application_id, department_code, role, kind) DO UPDATE
             SET due_date = excluded.due_date, warning_level = excluded.warning_level, escalated = excluded.escalated,
-                submitted_at = excluded.submitted_at, status = excluded.status
+                submitted_at = excluded.submitted_at, status = excluded.status, step = excluded.step,
+                claimed_by = CASE WHEN application_tasks.step IS NOT DISTINCT FROM excluded.step THEN application_tasks.claimed_by END,
+                claimed_at = CASE WHEN application_tasks.step IS NOT DISTINCT FROM excluded.step THEN application_tasks.claimed_at END,
+                created_at = CASE WHEN application_tasks.step IS NOT DISTINCT FROM excluded.step THEN application_tasks.created_at
+                                  ELSE excluded.created_at END
             """,
         deferrable: true, besideItsTable: true)
 
