@@ -46,6 +46,28 @@ struct WorkflowInputTests {
         }
     }
 
+    /// An `action` the endpoint does not know is a 422 naming the field as the case page labels it
+    /// (动作) with the actions it takes, as the other inputs' refusals are; not a malformed body.
+    @Test(arguments: TestEngine.available)
+    func anUnknownActionIsNamedWithTheActionsTaken(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let id = try await s.submittedFoodApplication(token: try await s.demoPerson())
+            let clerk = try await s.logInDemoStaff("clerk")
+            let refused = try await s.act(id, ["action": "approveAll", "comment": "全部通过"], token: clerk, expect: .unprocessableContent)
+            #expect(refused.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            let issue = (refused.json["errors"] as? [[String: Any]])?.first ?? [:]
+            #expect(refused.errorFields == ["action"] && issue["code"] as? String == "invalid", "\(refused.text)")
+            let zh = issue["message"] as? String ?? ""
+            #expect(zh.hasPrefix("未知的动作“approveAll”，动作须为以下之一：受理（accept）、不予受理（refuseToAccept）") && !zh.contains("action"), "\(zh)")
+            #expect(zh.contains("送达（deliver）") && zh.contains("撤回（withdraw）") && !zh.contains("（submit）"), "\(zh)")
+            #expect((issue["messageEn"] as? String)?.hasPrefix("unknown action approveAll; action must be one of accept, refuseToAccept,") == true,
+                    "\(refused.text)")
+            // A value of the wrong type is still a malformed body; a known action still works.
+            #expect(try await s.act(id, ["action": 7], token: clerk, expect: .badRequest).errorFields == ["action"])
+            try await s.act(id, ["action": "accept"], token: clerk)
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func refusalsStateTheStepAndVersionAsTheCaseShowsThem(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

@@ -65,6 +65,9 @@ enum JSONBody {
         } catch let error as DecodingError {
             throw Problem.badRequest("请求内容格式有误", "malformed request body",
                                      issues: issues(for: error, decoding: type, with: decoder, from: data))
+        } catch let problem as Problem {
+            // A type that names a bad value in its own words (`ApplicationService.ActionInput`).
+            throw problem
         } catch {
             throw Problem.badRequest("请求内容不是有效的 JSON", "body is not valid JSON")
         }

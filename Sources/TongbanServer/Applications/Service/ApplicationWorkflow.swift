@@ -23,6 +23,40 @@ extension ApplicationService {
         private enum CodingKeys: String, CodingKey {
             case action, comment, reason, legalBasis, materials, verdict, pauseReason, version
         }
+
+        public init(action: ActionKind, comment: String? = nil, reason: String? = nil, legalBasis: String? = nil, materials: [String]? = nil,
+                    verdict: Verdict? = nil, pauseReason: PauseReason? = nil, version: Int? = nil, basis: String? = nil) {
+            (self.action, self.comment, self.reason, self.legalBasis, self.materials) = (action, comment, reason, legalBasis, materials)
+            (self.verdict, self.pauseReason, self.version, self.basis) = (verdict, pauseReason, version, basis)
+        }
+
+        /// An `action` the endpoint does not know is named as the page names the field, with the
+        /// actions it takes, as the other inputs' refusals are (not as a malformed body).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let raw = try c.decode(String.self, forKey: .action)
+            guard let action = ActionKind(rawValue: raw) else { throw ApplicationService.unknownAction(raw) }
+            self.init(action: action, comment: try c.decodeIfPresent(String.self, forKey: .comment),
+                      reason: try c.decodeIfPresent(String.self, forKey: .reason),
+                      legalBasis: try c.decodeIfPresent(String.self, forKey: .legalBasis),
+                      materials: try c.decodeIfPresent([String].self, forKey: .materials),
+                      verdict: try c.decodeIfPresent(Verdict.self, forKey: .verdict),
+                      pauseReason: try c.decodeIfPresent(PauseReason.self, forKey: .pauseReason),
+                      version: try c.decodeIfPresent(Int.self, forKey: .version))
+        }
+
+        /// What `action` may be: an official's actions and the applicant's withdrawal (submitting
+        /// and resubmitting have their own endpoint).
+        static let actions = ActionKind.allCases.filter { !$0.isApplicantAction || $0 == .withdraw }
+    }
+
+    /// An `action` that is none of `ActionInput.actions`, from the API or the case page.
+    static func unknownAction(_ raw: String) -> Problem {
+        let label = inputLabels["action"] ?? "action"
+        let zh = ActionInput.actions.map { "\($0.nameZh)（\($0.rawValue)）" }.joined(separator: "、")
+        let en = ActionInput.actions.map(\.rawValue).joined(separator: ", ")
+        return Problem.validation([ApplicationProblem.field("action", "invalid", "未知的\(label)“\(raw.clipped(40))”，\(label)须为以下之一：\(zh)",
+                                                            "unknown action \(raw.clipped(40)); action must be one of \(en)")])
     }
 
     /// The opinions the case holds and a digest of the rest: a page's opinion stands over a later
@@ -153,7 +187,7 @@ extension ApplicationService {
     static let materialsLimit = 100
 
     /// What the case page calls an action's inputs: a Chinese message names the field as the official sees it.
-    static let inputLabels = ["comment": "说明", "reason": "理由", "legalBasis": "法律依据", "verdict": "审查意见（同意或不同意）",
+    static let inputLabels = ["action": "动作", "comment": "说明", "reason": "理由", "legalBasis": "法律依据", "verdict": "审查意见（同意或不同意）",
                               "pauseReason": "暂停原因"]
 
     static func caseAction(_ input: ActionInput) throws -> CaseAction {

@@ -415,9 +415,7 @@ struct ApplicationsWeb {
             return try await perform(id, request: request, context: context) {
                 let raw = (form["action"] ?? "").trimmed()
                 guard !raw.isEmpty else { throw Problem.validation([.required("action")]) }
-                guard let kind = ActionKind(rawValue: raw) else {
-                    throw Problem.validation([ApplicationProblem.field("action", "invalid", "未知的办理动作", "unknown action \(raw.clipped(40))")])
-                }
+                guard let kind = ActionKind(rawValue: raw) else { throw ApplicationService.unknownAction(raw) }
                 var version: Int?
                 if let sent = form["version"]?.trimmed(), !sent.isEmpty {
                     guard let number = Int(sent) else {
