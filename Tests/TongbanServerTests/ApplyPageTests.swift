@@ -110,6 +110,27 @@ struct ApplyPageTests {
         }
     }
 
+    /// A material the guide asks for only in a situation (授权委托书 when someone else applies) is
+    /// listed with its situation, not among the materials every applicant provides; an optional one as optional.
+    @Test(arguments: TestEngine.available)
+    func materialsAreListedAsTheGuideAsksForThem(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let zhang = Browser(s: s, token: try await s.demoPerson(0))
+            let page = try await zhang.get(Self.apply).text
+            func paragraph(_ lead: String, in html: String) -> String {
+                guard let start = html.range(of: "<p>\(lead)") ?? html.range(of: "\(lead)") else { return "" }
+                return String(html[start.lowerBound...].prefix { $0 != "\n" })
+            }
+            let required = paragraph("需提交的材料：", in: page)
+            #expect(TestSession.foodMaterials.allSatisfy(required.contains) && !required.contains("授权委托书"), "\(required)")
+            #expect(page.contains("<p id=\"conditional-materials\">视情形提交：授权委托书（委托他人办理的）；</p>"), "\(page)")
+
+            let licence = try await zhang.get("/apply/330000-XK-0016").text
+            #expect(paragraph("可选提交：", in: licence).contains("近期免冠照片"), "\(licence)")
+            #expect(!paragraph("需提交的材料：", in: licence).contains("近期免冠照片"), "\(licence)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aDivisionTheApplicantCameWithFromALocalGuideIsKept(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

@@ -75,11 +75,20 @@ struct ApplicationsWeb {
         var departmentCode: String
         var fields: [FieldInput]
         var governmentSupplied: [String]
-        var applicantMaterials: [String]
+        /// What the applicant hands in, as the guide asks for it: always, in a situation it names, or if they wish.
+        var requiredMaterials: [String]
+        var conditionalMaterials: [ConditionalMaterial]
+        var optionalMaterials: [String]
+        var hasRequiredMaterials: Bool
+        var hasConditionalMaterials: Bool
+        var hasOptionalMaterials: Bool
         var hasGovernmentSupplied: Bool
         var errors: [[String: String]] = [] { didSet { hasErrors = !errors.isEmpty } }
         var hasErrors = false
     }
+
+    /// A material the guide asks for only in a situation (情形), e.g. 授权委托书 when an agent applies.
+    struct ConditionalMaterial: Sendable { var name: String; var condition: String }
 
     struct ListPage: Sendable {
         var items: [ApplicationSummary]
@@ -302,6 +311,13 @@ struct ApplicationsWeb {
                                       options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
         }
         let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
+        let handedIn = item.applicantMaterials
+        let required = handedIn.filter { $0.required == .required }.map(\.name)
+        let optional = handedIn.filter { $0.required == .optional }.map(\.name)
+        let conditional = handedIn.compactMap { material -> ConditionalMaterial? in
+            guard case .conditional(let condition) = material.required else { return nil }
+            return ConditionalMaterial(name: material.name, condition: condition)
+        }
         let divisionName = try await service.reference.division(item.divisionCode)?.name ?? ""
         var applicants = type.serves(.person)
             ? [Option(value: "", label: "本人（\(applicant.name)）", selected: chosenOrganization == nil)] : []
@@ -315,7 +331,9 @@ struct ApplicationsWeb {
             organizationId: chosenOrganization ?? "", applicants: applicants, choosesApplicant: applicants.count > 1,
             applicantName: applicants.first(where: \.selected)?.label ?? applicant.name,
             departmentCode: item.departmentCode,
-            fields: Self.inputs(fields, values: values), governmentSupplied: supplied, applicantMaterials: item.applicantMaterials.map(\.name),
+            fields: Self.inputs(fields, values: values), governmentSupplied: supplied,
+            requiredMaterials: required, conditionalMaterials: conditional, optionalMaterials: optional,
+            hasRequiredMaterials: !required.isEmpty, hasConditionalMaterials: !conditional.isEmpty, hasOptionalMaterials: !optional.isEmpty,
             hasGovernmentSupplied: !supplied.isEmpty)
         if let refusal { page.errors = Self.errors(refusal) }
         return views.page("apply", page, request: request, context: context, status: refusal?.status ?? .ok)
