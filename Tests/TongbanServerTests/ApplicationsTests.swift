@@ -849,6 +849,65 @@ struct ApplicationsTests {
         }
     }
 
+    /// The pages say who works a claimed task (由 … 办理) and offer only what the viewer may do: a
+    /// colleague of the holder gets neither 释放 nor the case's actions, the holder releases, and the
+    /// department head, who may, keeps 释放 and 分派 and the actions.
+    @Test(arguments: TestEngine.available)
+    func pagesNameWhoHoldsATaskAndOfferOnlyWhatTheViewerMay(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let id = try #require(try await s.submittedUnemploymentApplications(1, token: try await s.demoPerson(1)).first)
+            let created = try await s.call(.post, "/api/v1/staff", token: try await s.logInDemoStaff("admin"), json: [
+                "username": "wang.shou", "name": "王受", "password": "Shouli#2026long", "departmentCode": "330106-xzspj",
+                "post": "受理岗", "roles": ["windowClerk"]])
+            let secret = try #require((created.json["otpauthURI"] as? String).flatMap { URLComponents(string: $0) }?
+                .queryItems?.first { $0.name == "secret" }?.value)
+            let colleague = try await s.logIn("wang.shou", password: "Shouli#2026long", otp: TOTP.code(secret: TOTP.base32Decode(secret) ?? [], at: s.clock.read()))
+            let clerk = try await s.logInDemoStaff("clerk")
+            let approver = try await s.logInDemoStaff("approver")
+            func page(_ path: String, _ token: String) async throws -> String {
+                let reply = try await s.call(.get, path, token: token)
+                #expect(reply.status == .ok, "\(path): \(reply.text)")
+                return reply.text
+            }
+            /// The queue row of the case: what it says and which forms it holds.
+            func row(_ html: String) -> String {
+                guard let link = html.range(of: "href=\"/applications/\(id)\"") else { return "" }
+                let start = html[..<link.lowerBound].range(of: "<tr", options: .backwards)?.lowerBound ?? link.lowerBound
+                return html[start...].components(separatedBy: "</tr>").first ?? ""
+            }
+            let release = "action=\"/work/\(id)/release\"", claim = "action=\"/work/\(id)/claim\"", assign = "action=\"/work/\(id)/assign\""
+
+            // Unclaimed: each clerk may claim it; nobody is named.
+            let open = row(try await page("/work", colleague))
+            #expect(open.contains(claim) && !open.contains(release) && !open.contains("办理</span>"), "\(open)")
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/claim", token: clerk).status == .ok)
+
+            // The colleague learns who holds it and is offered nothing the server would refuse.
+            let colleagueRow = row(try await page("/work", colleague))
+            #expect(colleagueRow.contains("由 陈受理 办理") && !colleagueRow.contains(release) && !colleagueRow.contains(claim), "\(colleagueRow)")
+            let colleagueCase = try await page("/applications/\(id)", colleague)
+            #expect(colleagueCase.contains("受理：由 陈受理 办理") && colleagueCase.contains("id=\"held-by-colleague\""), "\(colleagueCase)")
+            #expect(!colleagueCase.contains("id=\"action-form\""), "\(colleagueCase)")
+            #expect(try await s.call(.post, "/api/v1/work/queue/\(id)/release", token: colleague).status == .conflict)
+
+            // The holder releases and acts.
+            let clerkRow = row(try await page("/work", clerk))
+            #expect(clerkRow.contains("我已认领") && clerkRow.contains(release) && !clerkRow.contains(claim), "\(clerkRow)")
+            let clerkCase = try await page("/applications/\(id)", clerk)
+            #expect(clerkCase.contains("受理：由您办理（已认领）") && clerkCase.contains("id=\"action-form\"") && !clerkCase.contains("held-by-colleague"),
+                    "\(clerkCase)")
+
+            // The head oversees: names the holder, may release and reassign, and may act.
+            let headRow = row(try await page("/work?scope=department", approver))
+            #expect(headRow.contains("由 陈受理 办理") && headRow.contains(release) && headRow.contains(assign) && !headRow.contains(claim),
+                    "\(headRow)")
+            let headCase = try await page("/applications/\(id)", approver)
+            #expect(headCase.contains("受理：由 陈受理 办理") && !headCase.contains("held-by-colleague"), "\(headCase)")
+            // Nobody else's claim: the colleague is offered nothing to assign.
+            #expect(!colleagueRow.contains(assign))
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func inputIsBoundedAndRefusalsReadWell(_ engine: TestEngine) async throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_772_409_600)) // 2026-03-02 08:00 CST

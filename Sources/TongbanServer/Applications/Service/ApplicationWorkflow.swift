@@ -414,6 +414,56 @@ extension ApplicationService {
         case assign(to: String)
     }
 
+    /// What the caller may do with a task of their department: claim an open task of their own
+    /// post, release their own claim, and, as department head (审批负责人), release or reassign
+    /// any. `changeClaim` refuses by it and the pages offer by it.
+    public struct TaskRights: Sendable, Equatable {
+        public var claim: Bool
+        public var release: Bool
+        public var assign: Bool
+    }
+
+    public static func rights(over task: QueueRow, for caller: Principal) -> TaskRights {
+        let isHead = caller.has(.approver) && task.departmentCode == caller.departmentCode
+        let ownPost = StaffPosts.processRoles(for: caller.roles).contains { $0.rawValue == task.role } && task.departmentCode == caller.departmentCode
+        return TaskRights(claim: ownPost && task.claimedBy == nil,
+                          release: task.claimedBy != nil && (isHead || ownPost && task.claimedBy == caller.accountID),
+                          assign: isHead)
+    }
+
+    /// The claims that keep the caller from acting on a case: colleagues hold every task of the
+    /// caller's posts at their department. None keep the department head out, who may release or
+    /// reassign them. Empty when nothing keeps the caller out.
+    public static func colleaguesHolding(_ tasks: [QueueRow], for caller: Principal) -> [QueueRow] {
+        guard !caller.has(.approver), let department = caller.departmentCode else { return [] }
+        let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
+        let own = tasks.filter { $0.departmentCode == department && roles.contains($0.role) }
+        return !own.isEmpty && own.allSatisfy({ $0.claimedBy != nil && $0.claimedBy != caller.accountID }) ? own : []
+    }
+
+    /// Names of the staff holding tasks, by account id, for pages that say who works a task (由 … 办理).
+    public func holderNames(_ tasks: [QueueRow]) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for id in Set(tasks.compactMap(\.claimedBy)) { names[id] = try await accounts.account(id: id)?.displayName }
+        return names
+    }
+
+    /// A case's claimed tasks at the caller's department, each with its holder's name, and whether
+    /// colleagues' claims keep the caller from acting on it (`checkClaim`).
+    public struct CaseClaims: Sendable {
+        public struct Held: Sendable { public var task: QueueRow; public var holder: String }
+        public var held: [Held]
+        public var keepCallerOut: Bool
+    }
+
+    public func claims(onCase id: String, for caller: Principal) async throws -> CaseClaims {
+        let tasks = try await store.tasks(application: id, on: database.read)
+        let held = tasks.filter { $0.departmentCode == caller.departmentCode && $0.claimedBy != nil }
+        let names = try await holderNames(held)
+        return CaseClaims(held: held.map { CaseClaims.Held(task: $0, holder: $0.claimedBy.flatMap { names[$0] } ?? "") },
+                          keepCallerOut: !Self.colleaguesHolding(tasks, for: caller).isEmpty)
+    }
+
     /// Claim, release or (by the department head, 审批负责人) assign the caller department's task on a case.
     /// A claim is for a task of one's own post; the head may release or reassign any task of the department.
     public func changeClaim(id: String, _ change: ClaimChange, by caller: Principal, actor: AuditActor) async throws -> QueueRow {
@@ -450,10 +500,11 @@ extension ApplicationService {
                                                         issues: [FieldIssue(field: "claimedBy", code: "notClaimed", zh: "尚未被认领", en: "not claimed")]),
                                        id)
             }
-            expected = current == caller.accountID || isHead ? current : caller.accountID
+            guard Self.rights(over: task, for: caller).release else { throw try await claimedElsewhere(id) }
+            expected = current
             auditAction = "application.release"
         case .assign(let assignee):
-            guard isHead else {
+            guard Self.rights(over: task, for: caller).assign else {
                 throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以分派办件", en: "only the department head assigns cases")
             }
             // The head names a colleague by log-in name or by account id.
@@ -481,14 +532,16 @@ extension ApplicationService {
                                                detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
             return true
         }
-        guard changed else {
-            throw try await stated(Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
-                                                    issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")]),
-                                   id)
-        }
+        guard changed else { throw try await claimedElsewhere(id) }
         var result = task
         result.claimedBy = newHolder
         return result
+    }
+
+    private func claimedElsewhere(_ id: String) async throws -> Problem {
+        try await stated(Problem.conflict("办件已被他人认领", "the task is claimed by someone else",
+                                          issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被认领", en: "already claimed")]),
+                         id)
     }
 
     /// A refused claim carries the case as it stands, as a refused action does.
@@ -500,11 +553,8 @@ extension ApplicationService {
     /// A task claimed by a colleague is theirs to work: acting on it is refused, except by the
     /// department head, who may also release or reassign it.
     func checkClaim(_ record: ApplicationRecord, by caller: Principal) async throws {
-        guard record.claimedTasks > 0, !caller.has(.approver), let department = caller.departmentCode else { return }
-        let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
-        let own = try await store.tasks(application: record.id, on: database.read)
-            .filter { $0.departmentCode == department && roles.contains($0.role) }
-        if !own.isEmpty, own.allSatisfy({ $0.claimedBy != nil && $0.claimedBy != caller.accountID }) {
+        guard record.claimedTasks > 0, !caller.has(.approver) else { return }
+        if !Self.colleaguesHolding(try await store.tasks(application: record.id, on: database.read), for: caller).isEmpty {
             throw ApplicationProblem.withState(
                 Problem.conflict("办件已由同事认领，请先由其释放或由负责人改派", "the task is claimed by a colleague",
                                  issues: [FieldIssue(field: "claimedBy", code: "claimed", zh: "已被他人认领", en: "claimed by someone else")]),

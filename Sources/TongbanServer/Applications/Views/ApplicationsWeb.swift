@@ -41,6 +41,11 @@ struct ApplicationsWeb {
         var noticeNames: [String]
         var actions: [Option]
         var canAct: Bool
+        /// For staff: who holds the claimed tasks of their department (由 … 办理).
+        var holders: [HolderLine]
+        var hasHolders: Bool
+        /// Colleagues hold every task of the viewer's posts: no actions are offered, and the page says why.
+        var keptOut: Bool
         /// Sent back with an action: lets a joint-review opinion stand over other departments' (`ActionInput.basis`).
         var opinionBasis: String
         var hasTimeline: Bool
@@ -48,6 +53,9 @@ struct ApplicationsWeb {
         var warning: Bool
         var overdue: Bool
     }
+
+    /// A claimed task and who works it; `mine` when the viewer does.
+    struct HolderLine: Sendable { var task: String; var holder: String; var mine: Bool }
 
     struct RequirementRow: Sendable { var requirement: ApplicationView.RequirementView; var requested: Bool }
     /// An uploaded file, with a 删除 button when the applicant may take it back now.
@@ -108,16 +116,20 @@ struct ApplicationsWeb {
         var pager: Pager
     }
 
-    /// A queue row as the page shows it: in Chinese, with the head's assignment form.
+    /// A queue row as the page shows it: in Chinese, with who works the task and only the forms
+    /// the viewer may use (`ApplicationService.rights`).
     struct QueueRowView: Sendable {
         var item: QueueItemView
         var kindZh: String
         var levelZh: String?
-        /// A task of one of the caller's own posts (the head's department-wide view shows others too).
-        var claimable: Bool
+        var heldByMe: Bool
+        /// The colleague who holds the task (由 … 办理).
+        var holder: String?
+        var canClaim: Bool
+        var canRelease: Bool
         /// For the head: colleagues holding the task's post.
         var assignees: [Option]
-        var hasAssignees: Bool
+        var canAssign: Bool
     }
 
     /// The filter form, filled with what was asked.
@@ -229,11 +241,13 @@ struct ApplicationsWeb {
         let appStatus = ApplicationStatus(rawValue: record.status)
         let editable = isApplicant && appStatus?.isEditable == true
         var actions: [Option] = []
+        var claims = ApplicationService.CaseClaims(held: [], keepCallerOut: false)
         if caller.kind == .staff {
+            claims = try await service.claims(onCase: record.id, for: caller)
             let engine = try await service.library.engine(id: record.definitionId, version: record.definitionVersion, on: service.database.sql)
             let workflowCase = try ApplicationService.decode(WorkflowCase.self, record.caseJson)
             let held = Set(StaffPosts.processRoles(for: caller.roles))
-            if !workflowCase.state.isFinal, appStatus != .draft, appStatus != .supplementRequested,
+            if !workflowCase.state.isFinal, appStatus != .draft, appStatus != .supplementRequested, !claims.keepCallerOut,
                let step = engine.definition.step(workflowCase.state.step ?? engine.definition.initialStep) {
                 for action in step.actions where !held.isDisjoint(with: action.roles) {
                     actions.append(Option(value: action.kind.rawValue, label: action.kind.nameZh, selected: false))
@@ -257,6 +271,10 @@ struct ApplicationsWeb {
                 FileRow(material: $0, removable: $0.source == "applicant" && changeable($0.materialName))
             },
             noticeNames: noticeNames, actions: actions, canAct: !actions.isEmpty,
+            holders: claims.held.map {
+                HolderLine(task: Self.taskKindName($0.task.kind), holder: $0.holder, mine: $0.task.claimedBy == caller.accountID)
+            },
+            hasHolders: !claims.held.isEmpty, keptOut: claims.keepCallerOut,
             opinionBasis: actions.isEmpty ? "" : try ApplicationService.opinionBasis(of: record),
             hasTimeline: !view.timeline.isEmpty, hasOutstanding: !noticeNames.isEmpty,
             warning: view.warningLevel == "warning", overdue: view.warningLevel == "overdue")
@@ -470,17 +488,22 @@ struct ApplicationsWeb {
                 claims: options([("unclaimed", "待认领"), ("mine", "我认领的")], chosen: query.claim),
                 scopes: [Option(value: "mine", label: "我的岗位", selected: !query.wholeDepartment),
                          Option(value: "department", label: "本部门全部岗位", selected: query.wholeDepartment)])
-            let isHead = context.principal!.has(.approver)
-            let colleagues = isHead ? try await service.colleagues(of: context.principal!) : []
-            let ownPosts = Set(StaffPosts.processRoles(for: context.principal!.roles).map(\.rawValue))
+            let caller = context.principal!
+            let isHead = caller.has(.approver)
+            let colleagues = isHead ? try await service.colleagues(of: caller) : []
+            let holders = try await service.holderNames(items)
             let rows = items.map { row in
                 let item = QueueItemView(row, calendar: service.calendar)
-                let assignees = colleagues.filter { StaffPosts.processRoles(for: $0.roleSet).map(\.rawValue).contains(row.role) }
+                let rights = ApplicationService.rights(over: row, for: caller)
+                let assignees = !rights.assign ? [] : colleagues.filter { StaffPosts.processRoles(for: $0.roleSet).map(\.rawValue).contains(row.role) }
                     .compactMap { account in
                         account.username.map { Option(value: $0, label: "\(account.displayName)（\(account.post ?? $0)）", selected: false) }
                     }
+                let heldByMe = row.claimedBy == caller.accountID
                 return QueueRowView(item: item, kindZh: Self.taskKindName(item.kind), levelZh: Self.levelLabel(item.warningLevel),
-                                    claimable: ownPosts.contains(row.role), assignees: assignees, hasAssignees: !assignees.isEmpty)
+                                    heldByMe: heldByMe, holder: heldByMe ? nil : row.claimedBy.map { holders[$0] ?? "" },
+                                    canClaim: rights.claim, canRelease: rights.release, assignees: assignees,
+                                    canAssign: rights.assign && !assignees.isEmpty)
             }
             return views.page("work-queue", QueuePage(items: rows, hasItems: !rows.isEmpty, counts: counts, total: total,
                                                       isHead: isHead, filters: filters,
