@@ -68,6 +68,50 @@ struct WorkflowInputTests {
         }
     }
 
+    /// Two officials act without `version` and the loser reads the case after the winner moved it
+    /// on: the loser could take the action at the step the case left, so it gets 409 with the state,
+    /// not the 403 of the step it never meant to act at. An official who could act at none of the
+    /// steps the case passed, or who saw the current step (sent its version), keeps the 403.
+    @Test(arguments: TestEngine.available)
+    func aCaseMovedOnIsAConflictForWhoCouldActBeforeIt(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let clerk = try await s.logInDemoStaff("clerk")
+            let scjg = try await s.logInDemoStaff("reviewer-scjg")
+            let wjj = try await s.logInDemoStaff("reviewer-wjj")
+            let food = try await s.submittedFoodApplication(token: try await s.demoPerson())
+            try await s.act(food, ["action": "accept"], token: clerk)
+            try await s.act(food, ["action": "giveOpinion", "verdict": "agree"], token: wjj)
+            try await s.act(food, ["action": "giveOpinion", "verdict": "agree"], token: scjg)
+            // The lead closes the joint review; a colleague of the same post closing it too comes second.
+            let closed = try await s.act(food, ["action": "approve"], token: scjg)
+            let version = closed.json["version"] as? Int
+            let second = try await s.act(food, ["action": "approve"], token: scjg, expect: .conflict)
+            #expect(second.json["currentVersion"] as? Int == version && version != nil, "\(second.text)")
+            #expect(second.json["currentStatus"] as? String == "inProgress" && second.json["currentStep"] as? String == "decision",
+                    "\(second.text)")
+            let issue = (second.json["errors"] as? [[String: Any]])?.first ?? [:]
+            #expect(second.errorFields == ["action"] && issue["code"] as? String == "stepLeft", "\(second.text)")
+            #expect(issue["message"] as? String == "办件已离开“联合审查”环节，现处于“决定”环节", "\(second.text)")
+            // Having seen the decision step (its version), the reviewer is refused as one who may not decide.
+            try await s.act(food, ["action": "approve", "version": version ?? 0], token: scjg, expect: .forbidden)
+            // 卫生健康 never closes the joint review, and the clerk never approves: their 403 stands.
+            #expect(try await s.act(food, ["action": "approve"], token: wjj, expect: .forbidden).json["currentStep"] as? String == "decision")
+            try await s.act(food, ["action": "reject", "reason": "无", "legalBasis": "无"], token: clerk, expect: .forbidden)
+
+            // The standard process: the reviewer's approval meets the case at 决定.
+            let person = try await s.demoPerson(1)
+            let id = try #require(try await s.submittedUnemploymentApplications(1, token: person).first)
+            try await s.act(id, ["action": "accept"], token: clerk)
+            // A clerk's supplement notice meets the case accepted by a colleague: at 审查 only reviewers send one.
+            let late = try await s.act(id, ["action": "requestSupplement", "materials": ["解除或者终止劳动关系证明"]], token: clerk, expect: .conflict)
+            #expect(late.json["currentStep"] as? String == "review" && late.errorFields == ["action"], "\(late.text)")
+            let reviewer = try await s.logInDemoStaff("reviewer")
+            try await s.act(id, ["action": "approve"], token: reviewer)
+            let again = try await s.act(id, ["action": "approve"], token: reviewer, expect: .conflict)
+            #expect(again.json["currentStep"] as? String == "decision" && again.errorFields == ["action"], "\(again.text)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func refusalsStateTheStepAndVersionAsTheCaseShowsThem(_ engine: TestEngine) async throws {
         try await withApp(engine, demo: true) { s in

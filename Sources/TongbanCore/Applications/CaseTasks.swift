@@ -76,6 +76,41 @@ extension WorkflowEngine {
         return tasks
     }
 
+    /// Steps bound to no department belong to the handling department; a joint review belongs to
+    /// its participants (the engine checks who may close it).
+    public static func checkDepartment(_ department: String?, at step: Step, handling: String) throws(WorkflowError) {
+        if let joint = step.jointReview {
+            guard let department, joint.participants.contains(where: { $0.departmentCode == department }) else {
+                throw .departmentNotParticipant(department: department)
+            }
+        } else if department != (step.department ?? handling) {
+            throw .departmentNotPermitted(department: department, step: step.id)
+        }
+    }
+
+    /// Whether `actor` may take `kind` at `step` at all, whatever the case's state there: the step
+    /// offers it to the actor's post and department, and a joint review is closed by its lead.
+    public func permits(_ kind: ActionKind, by actor: WorkflowActor, at step: Step, handlingDepartment: String) -> Bool {
+        guard step.action(kind.permission)?.roles.contains(actor.role) == true,
+              (try? Self.checkDepartment(actor.departmentCode, at: step, handling: handlingDepartment)) != nil else { return false }
+        if let joint = step.jointReview, kind == .approve || kind == .reject { return actor.departmentCode == joint.leadDepartment }
+        return true
+    }
+
+    /// The step the case has left on its way to where it is at which the actor, under any of its
+    /// posts, could take `kind` (受理 once accepted, then the steps of its path before the current
+    /// one; a step a return walked back from is no longer on the path). Refused at the current step,
+    /// such an actor met the case after it moved on, which a lost race looks like; one with no such
+    /// step never had a say in the action.
+    public func stepLeft(where kind: ActionKind, by roles: [ProcessRole], department: String?, couldAct workflowCase: WorkflowCase,
+                         handlingDepartment: String) -> Step? {
+        guard !workflowCase.stepPath.isEmpty else { return nil }
+        let left = [definition.initialStep] + workflowCase.stepPath.dropLast()
+        return left.reversed().lazy.compactMap { self.definition.step($0) }.first { step in
+            roles.contains { permits(kind, by: WorkflowActor(role: $0, departmentCode: department), at: step, handlingDepartment: handlingDepartment) }
+        }
+    }
+
     /// Departments whose staff take part in this definition: they may see its cases.
     public func participatingDepartments(handlingDepartment: String) -> Set<String> {
         var departments: Set<String> = [handlingDepartment]

@@ -256,6 +256,27 @@ import Testing
         #expect(run.current.decision?.outcome == .approved, "the earlier disagreement does not stick")
     }
 
+    /// Refused at the step the case is at, an official is told the case moved on only when its post
+    /// and department could take the action at a step the case left: the lead's reviewer closing the
+    /// joint review after a colleague did, not a partner department, which never closes it.
+    @Test func theStepLeftIsOneWhereTheActorCouldTakeTheAction() throws {
+        var run = try inJointReview(.all)
+        func left(_ kind: ActionKind, _ roles: [ProcessRole], _ department: String) -> String? {
+            run.engine.stepLeft(where: kind, by: roles, department: department, couldAct: run.current, handlingDepartment: Self.lead)?.id
+        }
+        #expect(left(.approve, [.reviewer], Self.lead) == nil, "at the joint review, nothing was left yet")
+        #expect(left(.requestSupplement, [.acceptor], Self.lead) == "acceptance")
+        for department in [Self.lead, Self.fire, Self.health] { try run.act(agree, by: Self.reviewer(department)) }
+        try run.act(.approve, by: Self.reviewer(Self.lead))
+        #expect(run.current.state == .accepted(step: "decision"))
+        #expect(left(.approve, [.reviewer], Self.lead) == "jointReview")
+        #expect(left(.approve, [.reviewer, .acceptor], Self.lead) == "jointReview", "any of the actor's posts")
+        #expect(left(.approve, [.reviewer], Self.fire) == nil, "a partner never closes the joint review")
+        #expect(left(.approve, [.acceptor], Self.lead) == nil, "nor does the window approve")
+        #expect(left(.giveOpinion, [.reviewer], "elsewhere") == nil, "nor does a department outside it give opinions")
+        #expect(left(.giveOpinion, [.reviewer], Self.fire) == "jointReview")
+    }
+
     @Test func aParticipantsLimitFitsItsStepBeforePublication() throws {
         #expect(Self.definition(.all).publicationIssues.isEmpty)
         let long = ProcessDefinition.withJointReview(

@@ -94,6 +94,8 @@ extension ApplicationService {
                 do {
                     return try await act(record, action: action, input: input, by: caller, actor: actor)
                 } catch let refusal as WorkflowError {
+                    if input.version == nil, refusal.problem.status == .forbidden,
+                       let moved = try await movedOn(record, action: input.action, by: caller) { throw moved }
                     throw ApplicationProblem.withState(try await named(refusal), of: record)
                 } catch let problem as Problem where input.action == .giveOpinion && (input.version == nil || input.basis != nil) && attempts < 5
                             && problem.issues.contains(where: { $0.code == "stale" }) {
@@ -111,6 +113,24 @@ extension ApplicationService {
         } catch let problem as Problem where problem.extra["currentVersion"] == nil && problem.status.code < 500 {
             throw ApplicationProblem.withState(problem, of: record)
         }
+    }
+
+    /// A caller who named no version and is refused at the case's step, though its post and
+    /// department could take the action at a step the case has left, met the case after it moved
+    /// on (a race lost to a colleague who acted first, or an old view): 409 with the state, as a
+    /// stale version gets, not 403. One that could take it at none of them never had a say, and
+    /// its 403 stands; so does the 403 of one who sent the version it saw, the current one.
+    private func movedOn(_ record: ApplicationRecord, action: ActionKind, by caller: Principal) async throws -> Problem? {
+        let engine = try await library.engine(id: record.definitionId, version: record.definitionVersion, on: database.sql)
+        let current = try Self.decode(WorkflowCase.self, record.caseJson)
+        guard let left = engine.stepLeft(where: action, by: StaffPosts.processRoles(for: caller.roles), department: caller.departmentCode,
+                                         couldAct: current, handlingDepartment: record.handlingDepartment) else { return nil }
+        let at = engine.step(of: current).flatMap { engine.definition.step($0) }
+        return ApplicationProblem.withState(Problem.conflict(
+            "办件已离开您办理的环节，请刷新后查看", "the case has moved on from the step where you act",
+            issues: [FieldIssue(field: "action", code: "stepLeft", zh: "办件已离开“\(left.name)”环节，现处于“\(at?.name ?? "-")”环节",
+                                en: "the case has left step \(left.id) and is at \(at?.id ?? "-")")]),
+            of: record)
     }
 
     /// The refusal as a person reads it: the engine knows departments by code, the page by name.
@@ -157,8 +177,8 @@ extension ApplicationService {
         // When the case has moved on and its step no longer offers the action, the engine's
         // answer (409 with the state) is the true one, not a department refusal.
         let governing: ActionKind = input.action == .resume ? .suspend : input.action
-        if !current.state.isFinal, step?.action(governing) != nil {
-            try Self.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
+        if !current.state.isFinal, let step, step.action(governing) != nil {
+            try WorkflowEngine.checkDepartment(caller.departmentCode, at: step, handling: record.handlingDepartment)
         }
         // A supplement notice's reason is its comment; `reason`, which the other refusing actions
         // take, is read as one there too rather than dropped.
@@ -166,19 +186,6 @@ extension ApplicationService {
         return try await transition(record, current: current, action: action,
                                     actor: WorkflowActor(role: role, departmentCode: caller.departmentCode),
                                     caller: caller, comment: comment, audit: actor)
-    }
-
-    /// Steps bound to no department belong to the handling department; a joint review
-    /// belongs to its participants (the engine checks who may close it).
-    static func checkDepartment(_ department: String?, at step: Step?, handling: String) throws {
-        guard let step else { return }
-        if let joint = step.jointReview {
-            guard let department, joint.participants.contains(where: { $0.departmentCode == department }) else {
-                throw WorkflowError.departmentNotParticipant(department: department)
-            }
-        } else if department != (step.department ?? handling) {
-            throw WorkflowError.departmentNotPermitted(department: department, step: step.id)
-        }
     }
 
     /// Longest comment, reason or legal basis: they are copied into the timeline and the applicant's notices.
