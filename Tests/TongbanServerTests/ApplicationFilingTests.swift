@@ -210,6 +210,13 @@ struct ApplicationFilingTests {
                                              "form/premisesAddress"], "\(bad.text)")
             let stored = try await s.call(.get, "/api/v1/applications/\(id)", token: person).json["form"] as? [String: String] ?? [:]
             #expect(stored["operatorName"] == nil && stored["contactMobile"] == DemoData.persons[0].mobile, "nothing of a refused fill is stored")
+            // A right-to-left override would show the name reversed to the official: refused like any control character.
+            let reversed = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
+                "operatorName": "西湖\u{202E}小吃店", "premisesAddress": "文三路\u{2067}1 号"]])
+            #expect(reversed.status == .unprocessableContent)
+            let issues = reversed.json["errors"] as? [[String: Any]] ?? []
+            #expect(Set(issues.map { "\($0["field"] ?? "") \($0["code"] ?? "")" }) == ["form/operatorName control", "form/premisesAddress control"],
+                    "\(reversed.text)")
             let today = CivilDate(instant: s.clock.read())
             let good = try await s.call(.put, "/api/v1/applications/\(id)", token: person, json: ["form": [
                 "operatorName": "西湖小吃店", "contactMobile": "13900000009", "premisesDivision": "330106",

@@ -219,8 +219,11 @@ extension FormField {
             // Browsers send a textarea's line breaks as CR LF; one form of a break is kept.
             let text = multiline == true ? raw.replacingOccurrences(of: "\r\n", with: "\n") : raw
             if text.unicodeScalars.contains(where: { !allowedInText($0) }) {
-                return .issue(issue("control", multiline == true ? "不能包含除制表符和换行以外的控制字符" : "不能包含换行、制表符等控制字符",
-                                    "must not contain control characters\(multiline == true ? " other than tab and line feed" : "")"))
+                return .issue(multiline == true
+                    ? issue("control", "不能包含除制表符和换行以外的控制字符（含文字方向控制符）",
+                            "must not contain control characters other than tab and line feed (bidirectional controls included)")
+                    : issue("control", "不能包含换行、制表符、文字方向控制符等控制字符",
+                            "must not contain control characters such as line breaks, tabs or bidirectional controls"))
             }
             return text.count <= limit ? .value(text) : .issue(issue("tooLong", "不能超过 \(limit) 个字", "must be at most \(limit) characters"))
         case .number:
@@ -279,11 +282,14 @@ extension FormField {
         }
     }
 
-    /// C0 controls and DEL are refused: they are invisible on a page and break what reads the
-    /// value later; a multi-line field keeps tab and line feed.
+    /// Control characters (C0, DEL, C1) are refused: they are invisible on a page and break what
+    /// reads the value later; a multi-line field keeps tab and line feed. So are the bidirectional
+    /// controls (embeddings, overrides, isolates, LRM, RLM, ALM): invisible too, they reorder how the
+    /// text around them displays, so a name or address could read reversed to the official.
     private func allowedInText(_ scalar: Unicode.Scalar) -> Bool {
-        guard scalar.value < 0x20 || scalar.value == 0x7F else { return true }
-        return multiline == true && (scalar == "\t" || scalar == "\n")
+        if scalar.value < 0x80, scalar.value >= 0x20, scalar.value != 0x7F { return true }
+        if scalar.properties.generalCategory == .control { return multiline == true && (scalar == "\t" || scalar == "\n") }
+        return !scalar.properties.isBidiControl
     }
 
     /// Dates a form can mean: a birth date of a living person, a planned opening, a contract's end.

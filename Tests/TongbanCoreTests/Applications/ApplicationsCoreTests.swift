@@ -103,6 +103,20 @@ struct FormDefinitionTests {
         #expect(rule("note", "第一行\r\n第二行\t完").value == "第一行\n第二行\t完", "CR LF from a textarea is one line feed")
         #expect(rule("note", "a\u{001B}[31m").codes == ["control"])
         #expect(rule("name", "西湖小吃店 № 1").value == "西湖小吃店 № 1")
+        #expect(rule("name", "a\u{0085}b").codes == ["control"], "C1 controls are control characters too")
+    }
+
+    /// Bidirectional controls are invisible and reorder the text around them: "张\u{202E}伟王" would
+    /// display as 张王伟 to the official. Every one of them is refused, in multi-line text too.
+    @Test func textRefusesBidirectionalControls() {
+        let controls: [UInt32] = [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C]
+        for value in controls {
+            let scalar = Character(Unicode.Scalar(value)!)
+            #expect(rule("name", "张\(scalar)伟").codes == ["control"], "U+\(String(value, radix: 16, uppercase: true))")
+            #expect(rule("note", "第一行\n张\(scalar)伟").codes == ["control"], "U+\(String(value, radix: 16, uppercase: true)) in multi-line text")
+        }
+        // Neighbours that are no controls stay: the zero-width joiner of an emoji sequence, Arabic and Hebrew letters.
+        for text in ["👨\u{200D}👩\u{200D}👧", "مطعم", "מסעדה", "Café"] { #expect(rule("name", text).value == text, "\(text)") }
     }
 
     @Test func mobileNumbersAreChecked() {
