@@ -585,13 +585,36 @@ extension ApplicationService {
         let now = self.now
         let store = self.store
         var checked = 0
+        var failed: [(id: String, error: any Error)] = []
         while true {
             let ids = try await database.transaction { db in
                 try await store.claimForSweep(day: day, worker: worker, now: now, until: now + 120_000, limit: batch, on: db)
             }
-            if ids.isEmpty { return checked }
-            for id in ids { try await recheck(id, worker: worker, day: day) }
-            checked += ids.count
+            if ids.isEmpty {
+                if failed.isEmpty { return checked }
+                throw SweepFailures(checked: checked, failed: failed.map { ($0.id, String(reflecting: $0.error)) })
+            }
+            // One case that cannot be counted must not hold up the others, as it did when its error
+            // ended the turn: every case claimed after it waited for the claims to lapse, and met it
+            // again. It keeps its claim until then, so this turn does not take it up twice.
+            for id in ids {
+                do {
+                    try await recheck(id, worker: worker, day: day)
+                    checked += 1
+                } catch {
+                    failed.append((id, error))
+                }
+            }
+        }
+    }
+
+    /// The cases a sweep could not count, reported once the others are done.
+    struct SweepFailures: Error, CustomStringConvertible {
+        let checked: Int
+        let failed: [(id: String, error: String)]
+        var description: String {
+            "deadline sweep: \(failed.count) case(s) not counted (\(checked) counted): "
+                + failed.map { "\($0.id): \($0.error)" }.joined(separator: "; ")
         }
     }
 
