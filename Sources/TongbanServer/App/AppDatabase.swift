@@ -104,10 +104,11 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Applies every pending migration.
-    public func migrate() async throws {
+    /// Applies every pending migration; without the data key, only those before the first
+    /// that needs it (`TongbanMigrations.all`).
+    public func migrate(dataKey: FieldProtector? = nil) async throws {
         let migrator = Migrator(
-            databases: databases, migrations: TongbanMigrations.all(engine: engine),
+            databases: databases, migrations: TongbanMigrations.all(engine: engine, dataKey: dataKey),
             logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
         if engine == .sqlite {
             // The writer and the migrating connection turn foreign keys on when they open.

@@ -30,7 +30,8 @@ public struct TongbanServices: Sendable {
                 try await database.migrate()
                 let loaded = try await DivisionLoader.loadIfEmpty(database)
                 if loaded > 0 { logger.info("loaded \(loaded) divisions") }
-                let protector = try await DataKeyCheck.load(config, database: database, logger: logger)
+                let (protector, checked) = try await DataKeyCheck.load(config, database: database, logger: logger)
+                if checked { try await database.migrate(dataKey: protector) }
                 let audit = SQLAuditLog(database: database, clock: config.clock)
                 let reference = SQLReferenceStore(database: database)
                 let accounts = SQLAccountStore(database: database)

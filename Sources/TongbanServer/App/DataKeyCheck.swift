@@ -13,12 +13,14 @@ enum DataKeyCheck {
 
     /// Loads the key and checks it against the fingerprint stored by the first process (M016);
     /// a database from before the fingerprint is checked against a value encrypted in it.
-    static func load(_ config: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> FieldProtector {
+    /// `checked` is false for the stand-in key of a run that does without the data key.
+    static func load(_ config: AppConfiguration, database: AppDatabase, logger: Logger) async throws
+        -> (protector: FieldProtector, checked: Bool) {
         do {
-            return try await check(configured: config.dataKey, dataDirectory: config.dataDirectory, database: database, now: config.clock())
+            return (try await check(configured: config.dataKey, dataDirectory: config.dataDirectory, database: database, now: config.clock()), true)
         } catch let error as FieldProtectorError where !config.needsDataKey {
             logger.warning("\(error); personal data stays unreadable to this run")
-            return FieldProtector(masterKey: SymmetricKey(size: .bits256))
+            return (FieldProtector(masterKey: SymmetricKey(size: .bits256)), false)
         }
     }
 

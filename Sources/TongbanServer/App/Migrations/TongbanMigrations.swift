@@ -4,7 +4,11 @@ import SQLKit
 /// Every migration in the order it was added. Migrations are added, never edited: a
 /// deployed database has already run the old text.
 enum TongbanMigrations {
-    static func all(engine: AppDatabase.Engine) -> Migrations {
+    /// Without `dataKey`, the migrations up to the first one that needs the data key: start-up
+    /// runs those, checks its key against the database (`DataKeyCheck`, which reads M016's
+    /// table), then runs the rest with the key. A key not checked (a run without the data key,
+    /// `needsDataKey` off) runs none of them: data sealed with a stray key would be lost.
+    static func all(engine: AppDatabase.Engine, dataKey: FieldProtector?) -> Migrations {
         let migrations = Migrations()
         migrations.add(M001Foundation(engine: engine))
         migrations.add(M002Catalog(engine: engine))
@@ -24,6 +28,8 @@ enum TongbanMigrations {
         migrations.add(M016DataKeyCheck())
         migrations.add(M017QueueOrder())
         migrations.add(M018QueueFilters())
+        guard let dataKey else { return migrations }
+        migrations.add(M019SealApplicationForms(protector: dataKey))
         return migrations
     }
 }

@@ -50,8 +50,8 @@ public struct ApplicationRecord: Sendable {
 
 extension ApplicationRecord {
     /// Decoded by hand: it is read on every request about an application, and the generic
-    /// row decoder cost more than the query.
-    init(row: any SQLRow) throws {
+    /// row decoder cost more than the query. The form is stored sealed (`SQLApplicationStore`).
+    init(row: any SQLRow, protector: FieldProtector) throws {
         id = try row.decode(column: "id")
         itemCode = try row.decode(column: "item_code")
         itemVersion = try row.decode(column: "item_version")
@@ -66,7 +66,7 @@ extension ApplicationRecord {
         organizationId = try row.decode(column: "organization_id")
         status = try row.decode(column: "status")
         currentStep = try row.decode(column: "current_step")
-        formJson = try row.decode(column: "form_json")
+        formJson = try protector.decrypt(row.decode(column: "form_json"))
         caseJson = try row.decode(column: "case_json")
         version = try row.decode(column: "version")
         receiptNumber = try row.decode(column: "receipt_number")
@@ -272,7 +272,13 @@ public protocol ApplicationStore: Sendable {
     func finishSweep(application: String, worker: String, day: String, on db: any SQLDatabase) async throws
 }
 
+/// The form is sealed as a whole with the data key (`FieldProtector`) on every write and opened
+/// on every read: it holds the applicant's ID and mobile numbers, names and addresses, which a
+/// backup or a copy of the database must not show without the key. The service sees it in clear.
+/// Forms stored before it was sealed are sealed by M019.
 struct SQLApplicationStore: ApplicationStore {
+    let protector: FieldProtector
+
     static let openStatuses = [ApplicationStatus.submitted, .supplementRequested, .inProgress, .approved, .rejected].map(\.rawValue)
     /// The states a case with an open task is in: one waiting for the applicant's supplement has none.
     static let queueStatuses = openStatuses.filter { $0 != ApplicationStatus.supplementRequested.rawValue }
@@ -314,7 +320,7 @@ struct SQLApplicationStore: ApplicationStore {
     func insert(_ a: ApplicationRecord, on db: any SQLDatabase) async throws {
         let binds: [any Encodable & Sendable] = [
             a.id, a.itemCode, a.itemVersion, a.itemName, a.divisionCode, a.itemDepartment, a.handlingDepartment, a.definitionId,
-            a.definitionVersion, a.formVersion, a.applicantId, a.organizationId, a.status, a.currentStep, a.formJson, a.caseJson,
+            a.definitionVersion, a.formVersion, a.applicantId, a.organizationId, a.status, a.currentStep, try protector.encrypt(a.formJson), a.caseJson,
             a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated, a.outcome, a.createdAt, a.updatedAt,
             a.submittedAt, a.concludedAt, a.stepDueDate,
         ]
@@ -322,12 +328,12 @@ struct SQLApplicationStore: ApplicationStore {
     }
 
     func application(id: String, on db: any SQLDatabase) async throws -> ApplicationRecord? {
-        try await db.query(Self.selectApplication, [id]).first().map(ApplicationRecord.init(row:))
+        try await db.query(Self.selectApplication, [id]).first().map { try ApplicationRecord(row: $0, protector: protector) }
     }
 
     func update(_ a: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws {
         let binds: [any Encodable & Sendable] = [
-            a.status, a.currentStep, a.formJson, a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
+            a.status, a.currentStep, try protector.encrypt(a.formJson), a.caseJson, a.version, a.receiptNumber, a.warningLevel, a.dueDate, a.escalated,
             a.outcome, a.updatedAt, a.submittedAt, a.concludedAt, a.stepDueDate, a.id, expectedVersion,
         ]
         try await db.query(Self.updateApplication, binds).run()
@@ -337,7 +343,7 @@ struct SQLApplicationStore: ApplicationStore {
         let total = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("applications")
             .where("applicant_id", .equal, applicant).first(decoding: Count.self)?.n ?? 0
         let items = try await db.query(Self.pageOfApplications, [applicant, paging.pageSize, paging.offset]).all()
-            .map(ApplicationRecord.init(row:))
+            .map { try ApplicationRecord(row: $0, protector: protector) }
         return (items, total)
     }
 
@@ -543,7 +549,7 @@ struct SQLApplicationStore: ApplicationStore {
         let items = try await page.orderBy("escalated", .descending).orderBy("warning_level", .descending)
             .orderBy("due_date").orderBy("id")
             .limit(paging.pageSize).offset(paging.offset)
-            .all().map(ApplicationRecord.init(row:))
+            .all().map { try ApplicationRecord(row: $0, protector: protector) }
         return (items, total, counts)
     }
 

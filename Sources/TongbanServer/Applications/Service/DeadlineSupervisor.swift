@@ -26,7 +26,7 @@ extension ApplicationService {
                      audit: any AuditLog, divisions: DivisionIndex, calendars: CalendarBook, catalog: any PublishedCatalog,
                      suppliers: [any MaterialSupplier], listeners: [any ConclusionListener]) throws -> ApplicationService {
         ApplicationService(
-            database: database, store: SQLApplicationStore(), catalog: catalog, library: try ProcessLibrary(publications: SQLProcessPublicationStore()),
+            database: database, store: SQLApplicationStore(protector: protector), catalog: catalog, library: try ProcessLibrary(publications: SQLProcessPublicationStore()),
             accounts: accounts, reference: reference, protector: protector, audit: audit, divisions: divisions,
             calendars: calendars,
             suppliers: suppliers, listeners: listeners,
