@@ -69,7 +69,8 @@ struct ProcessPublicationTests {
             // A post no staff account holds would leave its step without anyone to act.
             var wizard = Self.definition(id: "330106-unemployment-two-level")
             var steps = wizard["steps"] as! [[String: Any]]
-            steps[0]["actions"] = [["kind": "accept", "roles": ["wizard"], "next": "review"], ["kind": "refuseToAccept", "roles": ["acceptor", "applicant"]]]
+            steps[0]["actions"] = [["kind": "accept", "roles": ["wizard"], "next": "review"], ["kind": "refuseToAccept", "roles": ["acceptor", "applicant"]],
+                                   ["kind": "requestSupplement", "roles": ["acceptor"]]]
             wizard["steps"] = steps
             let unknownPost = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": wizard])
             #expect(unknownPost.errorFields == ["definition/steps/0/actions/0/roles/0", "definition/steps/0/actions/1/roles/1"], "\(unknownPost.text)")
@@ -215,6 +216,72 @@ struct ProcessPublicationTests {
             let delivered = try await s.act(id, ["action": "deliver"], token: clerk)
             #expect(delivered.json["status"] as? String == "concluded", "\(delivered.text)")
             #expect((try await s.call(.get, "/api/v1/applications/\(id)", token: clerk).json["tasks"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    /// The shipped 西湖区 food-business joint review (AND, led by 330106-scjgj with 330106-wjj), as
+    /// an administrator would send it back.
+    static func shippedJointDefinition(id: String) throws -> [String: Any] {
+        let file = try JSONSerialization.jsonObject(with: BundledResources.data("applications/processes.json")) as? [String: Any]
+        let items = file?["items"] as? [[String: Any]] ?? []
+        var definition = try #require(items.first { $0["itemCode"] as? String == TestSession.foodItem }?["definition"] as? [String: Any])
+        definition["id"] = id
+        definition["version"] = nil
+        return definition
+    }
+
+    static func issue(_ reply: TestSession.Reply, _ field: String) -> [String: Any]? {
+        (reply.json["errors"] as? [[String: Any]])?.first { $0["field"] as? String == field }
+    }
+
+    @Test func shippedDefinitionsMeetThePublicationRules() throws {
+        let library = try ProcessLibrary(publications: SQLProcessPublicationStore())
+        #expect(!library.processes.isEmpty)
+        for process in library.processes {
+            #expect(process.definition.publicationIssues.isEmpty, "\(process.definition.id): \(process.definition.publicationIssues)")
+        }
+    }
+
+    /// QA finding G8: a 决定 offering only approve after an AND joint review. When the joint review
+    /// disagrees, the engine refuses approve (contradictsJointResult) and nothing else moves the
+    /// case, so the definition is refused before any case runs on it, naming the step.
+    @Test(arguments: TestEngine.available)
+    func aDefinitionThatCouldStrandACaseIsRefused(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let path = "/api/v1/processes/\(TestSession.foodItem)"
+            var definition = try Self.shippedJointDefinition(id: "qa-food-approve-only")
+            var steps = definition["steps"] as! [[String: Any]]
+            steps[2]["actions"] = [["kind": "approve", "roles": ["decisionMaker"], "next": "conclusion"],
+                                   ["kind": "suspend", "roles": ["decisionMaker"]]]
+            definition["steps"] = steps
+            let refused = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": definition])
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(Set(refused.errorFields) == ["definition/steps/2", "definition/steps/2/actions/reject"], "\(refused.text)")
+            let stuck = Self.issue(refused, "definition/steps/2")
+            #expect(stuck?["code"] as? String == "stuckAfterDisagreement")
+            #expect((stuck?["message"] as? String)?.contains("决定") == true && (stuck?["message"] as? String)?.contains("reject") == true, "\(refused.text)")
+            #expect((stuck?["messageEn"] as? String)?.contains("step decision") == true, "\(refused.text)")
+            #expect((Self.issue(refused, "definition/steps/2/actions/reject")?["message"] as? String)?.contains("第三十八条") == true)
+
+            // An acceptance that can neither refuse nor ask for the missing materials (第三十二条).
+            var intake = try Self.shippedJointDefinition(id: "qa-food-accept-only")
+            var intakeSteps = intake["steps"] as! [[String: Any]]
+            intakeSteps[0]["actions"] = [["kind": "accept", "roles": ["acceptor"], "next": "jointReview"]]
+            intake["steps"] = intakeSteps
+            let blind = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": intake])
+            #expect(blind.status == .unprocessableContent && Set(blind.errorFields) == [
+                "definition/steps/0/actions/refuseToAccept", "definition/steps/0/actions/requestSupplement"], "\(blind.text)")
+
+            // Nothing was stored: the shipped definition still governs.
+            let inForce = try await s.call(.get, path + "?division=330106", token: catalogAdmin)
+            #expect(inForce.json["source"] as? String == "shipped" && (inForce.json["history"] as? [Any])?.isEmpty == true, "\(inForce.text)")
+
+            // With a way on after the disagreement, it is published.
+            steps[2]["actions"] = (steps[2]["actions"] as! [[String: Any]]) + [["kind": "reject", "roles": ["decisionMaker"], "next": "conclusion"]]
+            definition["steps"] = steps
+            let fixed = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330106", "definition": definition])
+            #expect(fixed.status == .ok, "\(fixed.text)")
         }
     }
 

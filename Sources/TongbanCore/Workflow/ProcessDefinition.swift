@@ -247,7 +247,8 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
     /// (`validate`, which the engine runs too: definitions published before these rules keep
     /// working). Limits nest — a review or decision step within the whole case's limit, a
     /// joint-review department within its step's (the steps after the decision, 办结 and 送达,
-    /// run on their own statutory days) — and ids are short words, shown and stored everywhere.
+    /// run on their own statutory days) — ids are short words, shown and stored everywhere, the
+    /// actions the law obliges are offered, and no case can come to rest where nothing moves it.
     public var publicationIssues: [FieldIssue] {
         var issues: [FieldIssue] = []
         func checkID(_ field: String, _ value: String) {
@@ -275,6 +276,110 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
                 issues.append(FieldIssue(field: "steps/\(i)/jointReview/participants/\(k)/timeLimit", code: "exceedsStepLimit",
                                          zh: "部门 \(participant.departmentCode) 的时限（\(participant.timeLimit) 个工作日）超过联合审查环节的时限（\(step.timeLimit) 个工作日）",
                                          en: "department \(participant.departmentCode) has \(participant.timeLimit) working days, more than its step's \(step.timeLimit)"))
+            }
+        }
+        return issues + statutoryActionIssues + standstillIssues
+    }
+
+    /// What 《行政许可法》 obliges every process to allow: at acceptance, refusing an application
+    /// outside the office's competence and the one-time notice for incomplete materials
+    /// (第三十二条); at the decision, refusing an application that does not qualify (第三十八条).
+    private var statutoryActionIssues: [FieldIssue] {
+        var issues: [FieldIssue] = []
+        for (i, step) in steps.enumerated() {
+            switch step.kind {
+            case .acceptance:
+                if step.action(.refuseToAccept) == nil {
+                    issues.append(FieldIssue(field: "steps/\(i)/actions/refuseToAccept", code: "required",
+                                             zh: "受理环节“\(step.name)”须配置 refuseToAccept（不予受理）：不属于本机关职权范围等情形应当作出不予受理的决定（《中华人民共和国行政许可法》第三十二条）",
+                                             en: "acceptance step \(step.id) must offer refuseToAccept: an application outside the office's competence is refused (Administrative Licensing Law, art. 32)"))
+                }
+                if step.action(.requestSupplement) == nil {
+                    issues.append(FieldIssue(field: "steps/\(i)/actions/requestSupplement", code: "required",
+                                             zh: "受理环节“\(step.name)”须配置 requestSupplement（一次性告知补正）：申请材料不齐全的，应当一次告知需要补正的全部内容（《中华人民共和国行政许可法》第三十二条）",
+                                             en: "acceptance step \(step.id) must offer requestSupplement: incomplete materials are answered with a one-time notice of all that is missing (Administrative Licensing Law, art. 32)"))
+                }
+            case .decision where step.action(.reject) == nil:
+                issues.append(FieldIssue(field: "steps/\(i)/actions/reject", code: "required",
+                                         zh: "决定环节“\(step.name)”须配置 reject（不予许可）：不符合法定条件、标准的，应当作出不予行政许可的书面决定（《中华人民共和国行政许可法》第三十八条）",
+                                         en: "decision step \(step.id) must offer reject: an application that does not meet the statutory conditions is refused in writing (Administrative Licensing Law, art. 38)"))
+            default:
+                break
+            }
+        }
+        return issues
+    }
+
+    /// Places a case could reach where no action moves it on, though every step has a way to
+    /// an end (`validate`). The engine takes approve and reject only before the decision (the
+    /// case accepted), conclude and deliver only after it, accept only at intake; and it
+    /// refuses to approve against a joint review that disagreed (contradictsJointResult), at
+    /// the joint review and at every step after it — and a joint review can always disagree
+    /// (AND: one 不同意, ANY: all). So the transitions are followed from acceptance, knowing
+    /// whether the decision is taken and whether a joint review lies behind; a step entered in
+    /// the wrong phase is named by the action leading there, and a step where a disagreeing
+    /// joint review leaves only approve is named itself. A return counts as a way on where a
+    /// step lies behind the case (always, after a joint review; not at the first step after
+    /// acceptance, where the engine answers noPreviousStep).
+    private var standstillIssues: [FieldIssue] {
+        var indexByID: [String: Int] = [:]
+        for (i, step) in steps.enumerated() where indexByID[step.id] == nil { indexByID[step.id] = i }
+        guard let initial = indexByID[initialStep], steps[initial].kind == .acceptance,
+              let acceptIndex = steps[initial].actions.firstIndex(where: { $0.kind == .accept }) else { return [] }
+        struct Visit: Hashable { var step: Int; var decided: Bool; var afterJointReview: Bool }
+        var issues: [FieldIssue] = []
+        var named = Set<String>()
+        func add(_ issue: FieldIssue) { if named.insert(issue.field).inserted { issues.append(issue) } }
+        var seen = Set<Visit>()
+        var pending: [Visit] = []
+        let first = steps[initial].actions[acceptIndex].next.flatMap { indexByID[$0] }
+        /// Enters `target` along action `j` of step `from`; a step that could take no action there is named instead.
+        func enter(_ target: String?, from: Int, action j: Int, decided: Bool, afterJointReview: Bool) {
+            guard let index = target.flatMap({ indexByID[$0] }) else { return }
+            let target = steps[index], kind = target.kind
+            let action = steps[from].actions[j].kind.rawValue
+            let field = "steps/\(from)/actions/\(j)/next"
+            if decided, ![.conclusion, .delivery].contains(kind) {
+                add(FieldIssue(field: field, code: "enteredAfterDecision",
+                               zh: "动作 \(action) 在作出决定后进入环节“\(target.name)”（\(target.id)），案件将停在该环节无法继续：决定之后只能进入办结或送达环节",
+                               en: "action \(action) enters step \(target.id) after the decision, where the case could never move on: only conclusion and delivery steps follow a decision"))
+            } else if !decided, kind == .acceptance {
+                add(FieldIssue(field: field, code: "reentersAcceptance",
+                               zh: "动作 \(action) 在受理后再次进入受理环节“\(target.name)”（\(target.id)），案件将停在该环节无法继续：受理只能是首个环节",
+                               en: "action \(action) enters acceptance step \(target.id) after acceptance, where the case could never move on: acceptance is only the first step"))
+            } else if !decided, [.conclusion, .delivery].contains(kind) {
+                add(FieldIssue(field: field, code: "enteredBeforeDecision",
+                               zh: "动作 \(action) 在作出决定前进入环节“\(target.name)”（\(target.id)），案件将停在该环节无法继续：办结、送达只能在决定之后",
+                               en: "action \(action) enters step \(target.id) before any decision, where the case could never move on: conclusion and delivery follow a decision"))
+            } else {
+                let visit = Visit(step: index, decided: decided, afterJointReview: afterJointReview)
+                if seen.insert(visit).inserted { pending.append(visit) }
+            }
+        }
+        enter(steps[initial].actions[acceptIndex].next, from: initial, action: acceptIndex, decided: false, afterJointReview: false)
+        while let visit = pending.popLast() {
+            let step = steps[visit.step]
+            if visit.decided {
+                for (j, action) in step.actions.enumerated() where action.kind == .conclude || action.kind == .deliver {
+                    enter(action.next, from: visit.step, action: j, decided: true, afterJointReview: visit.afterJointReview)
+                }
+                continue
+            }
+            let isJoint = step.kind == .jointReview
+            if isJoint || visit.afterJointReview, step.action(.reject) == nil {
+                let hasPrevious = visit.afterJointReview || visit.step != first
+                if !(hasPrevious && step.action(.returnToPreviousStep) != nil) {
+                    let returnClause = hasPrevious
+                        ? (zh: "或 returnToPreviousStep（退回上一环节）", en: " or returnToPreviousStep")
+                        : (zh: "（它是受理后的第一个环节，无法退回）", en: " (it is the first step after acceptance, so nothing to return to)")
+                    add(FieldIssue(field: "steps/\(visit.step)", code: "stuckAfterDisagreement",
+                                   zh: "联合审查意见不一致时，环节“\(step.name)”（\(step.id)）没有可执行的动作：不能作出与联合审查结果相反的通过，须同时配置 reject（不通过 / 不予许可）\(returnClause.zh)",
+                                   en: "step \(step.id) offers no way on once a joint review disagrees: approve is refused against the joint result, so it must also offer reject\(returnClause.en)"))
+                }
+            }
+            for (j, action) in step.actions.enumerated() where action.kind == .approve || action.kind == .reject {
+                enter(action.next, from: visit.step, action: j, decided: step.kind == .decision,
+                      afterJointReview: visit.afterJointReview || isJoint)
             }
         }
         return issues
