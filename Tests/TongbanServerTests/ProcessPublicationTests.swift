@@ -285,6 +285,60 @@ struct ProcessPublicationTests {
         }
     }
 
+    /// QA finding G9: 上城区's process naming 西湖区 departments let 西湖区 staff work and read
+    /// 上城区 citizens' cases. A department takes part in the divisions it serves: its own and
+    /// those within it (a city's or the province's department in a county's process).
+    @Test(arguments: TestEngine.available)
+    func departmentsServeTheDivisionsTheDefinitionGoverns(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let catalogAdmin = try await s.logInDemoStaff("catalog")
+            let path = "/api/v1/processes/\(TestSession.foodItem)"
+            var definition = try Self.shippedJointDefinition(id: "330102-food-joint")
+            let borrowed = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330102", "definition": definition])
+            #expect(borrowed.status == .unprocessableContent, "\(borrowed.text)")
+            #expect(Set(borrowed.errorFields) == ["definition/steps/1/jointReview/leadDepartment",
+                                                  "definition/steps/1/jointReview/participants/0/departmentCode",
+                                                  "definition/steps/1/jointReview/participants/1/departmentCode"], "\(borrowed.text)")
+            let lead = Self.issue(borrowed, "definition/steps/1/jointReview/leadDepartment")
+            #expect(lead?["code"] as? String == "departmentOutsideDivision")
+            #expect((lead?["message"] as? String)?.contains("330106-scjgj") == true && (lead?["message"] as? String)?.contains("330102") == true,
+                    "\(borrowed.text)")
+            #expect((lead?["messageEn"] as? String)?.contains("330102") == true, "\(borrowed.text)")
+            let untouched = try await s.call(.get, path + "?division=330102", token: catalogAdmin)
+            #expect(untouched.json["source"] as? String != "published" && (untouched.json["history"] as? [Any])?.isEmpty == true,
+                    "\(untouched.text)")
+
+            // 上城区's own department with the province's; a step bound to 西湖区's is still refused.
+            var steps = definition["steps"] as! [[String: Any]]
+            steps[1]["jointReview"] = ["joinMode": "all", "leadDepartment": "330102-scjgj", "participants": [
+                ["departmentCode": "330102-scjgj", "timeLimit": 5], ["departmentCode": "330000-wsjkw", "timeLimit": 3]]]
+            steps[2]["department"] = "330106-scjgj"
+            definition["steps"] = steps
+            let decidedElsewhere = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330102", "definition": definition])
+            #expect(decidedElsewhere.errorFields == ["definition/steps/2/department"], "\(decidedElsewhere.text)")
+            steps[2]["department"] = "330100-scjgj"
+            definition["steps"] = steps
+            let city = try await s.call(.put, path, token: catalogAdmin, json: ["divisionCode": "330102", "definition": definition])
+            #expect(city.status == .ok, "\(city.text)")
+
+            // For every division: the item is offered in several counties, so a county's
+            // department is refused and only departments containing them all take part.
+            let offering = try await s.services.catalog.offeringDivisions(code: TestSession.foodItem)
+            #expect(offering.contains("330102") && offering.contains("330106"), "\(offering)")
+            var everywhere = try Self.shippedJointDefinition(id: "food-joint-everywhere")
+            let county = try await s.call(.put, path, token: catalogAdmin, json: ["definition": everywhere])
+            #expect(county.status == .unprocessableContent && county.errorFields.count == 3, "\(county.text)")
+            #expect((Self.issue(county, "definition/steps/1/jointReview/leadDepartment")?["messageEn"] as? String)?
+                .contains("every division") == true, "\(county.text)")
+            var everywhereSteps = everywhere["steps"] as! [[String: Any]]
+            everywhereSteps[1]["jointReview"] = ["joinMode": "all", "leadDepartment": "330000-scjgj", "participants": [
+                ["departmentCode": "330000-scjgj", "timeLimit": 5], ["departmentCode": "330000-wsjkw", "timeLimit": 3]]]
+            everywhere["steps"] = everywhereSteps
+            let province = try await s.call(.put, path, token: catalogAdmin, json: ["definition": everywhere])
+            #expect(province.status == .ok, "\(province.text)")
+        }
+    }
+
     /// Two administrators publish at the same moment: each publication either gets its own
     /// version or a 409; never do two stored publications share one id and version.
     @Test(arguments: TestEngine.available)

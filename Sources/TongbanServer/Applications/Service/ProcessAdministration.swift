@@ -4,8 +4,9 @@ import TongbanCore
 
 /// Administrators publish process definitions for service items as data. A definition is
 /// checked by the domain core (reachable end, no dead steps, every action has a role) and
-/// against the departments it names before it is stored; it then governs new cases of the
-/// item, while cases already filed keep the revision they started on.
+/// against the departments it names (they exist and serve the divisions it governs) before it
+/// is stored; it then governs new cases of the item, while cases already filed keep the
+/// revision they started on.
 extension ApplicationService {
     public struct ProcessPublication: Decodable, Sendable {
         /// The division the definition holds for; absent: every division carrying the item.
@@ -71,7 +72,9 @@ extension ApplicationService {
         }
         issues += core.map { var issue = $0; issue.field = "definition/\(issue.field)"; return issue }
         issues += Self.unknownPosts(in: definition)
-        issues += try await unknownDepartments(in: definition)
+        let governed = if let division = input.divisionCode { [division] }
+                       else { Array(Set([entry.item.divisionCode] + (try await catalog.offeringDivisions(code: itemCode)))).sorted() }
+        issues += try await departmentIssues(in: definition, governing: governed)
         if !issues.isEmpty { throw Problem.validation(issues) }
 
         let now = self.now
@@ -120,8 +123,13 @@ extension ApplicationService {
         }
     }
 
-    /// Departments a definition names that do not exist: a typo would leave a step nobody can act in.
-    private func unknownDepartments(in definition: ProcessDefinition) async throws -> [FieldIssue] {
+    /// Departments a definition names that do not exist (a typo would leave a step nobody can
+    /// act in) or that serve another division than one the definition governs: their staff
+    /// would work, and read, cases of citizens outside their division. A department of the
+    /// division or of one containing it (the city's, the province's) takes part; a sibling
+    /// county's does not. A definition for every division governs each division offering the
+    /// item, so its departments must serve them all (the item's standard division's do).
+    private func departmentIssues(in definition: ProcessDefinition, governing divisions: [String]) async throws -> [FieldIssue] {
         var named: [(field: String, code: String)] = []
         for (i, step) in definition.steps.enumerated() {
             if let department = step.department { named.append(("definition/steps/\(i)/department", department)) }
@@ -133,11 +141,23 @@ extension ApplicationService {
             }
         }
         guard !named.isEmpty else { return [] }
-        struct Code: Decodable { var code: String }
-        let known = Set(try await database.sql.select().column("code").from("departments")
-            .where("code", .in, Array(Set(named.map(\.code)))).all(decoding: Code.self).map(\.code))
-        return named.filter { !known.contains($0.code) }.map {
-            ApplicationProblem.field($0.field, "unknownDepartment", "部门 \($0.code) 不存在", "no department \($0.code)")
+        struct Row: Decodable { var code: String; var divisionCode: String }
+        let known = Dictionary(uniqueKeysWithValues: try await database.sql.select().columns("code", "division_code").from("departments")
+            .where("code", .in, Array(Set(named.map(\.code)))).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .map { ($0.code, $0.divisionCode) })
+        return named.compactMap { field, code in
+            guard let own = known[code] else {
+                return ApplicationProblem.field(field, "unknownDepartment", "部门 \(code) 不存在", "no department \(code)")
+            }
+            guard let outside = divisions.first(where: { !CatalogScope.contains(own, $0) }) else { return nil }
+            if divisions.count == 1 {
+                return ApplicationProblem.field(field, "departmentOutsideDivision",
+                                                "部门 \(code) 属行政区划 \(own)，不属于流程适用的行政区划 \(outside) 或其上级，不能办理该区划的办件",
+                                                "department \(code) belongs to division \(own), neither the process's division \(outside) nor one containing it, so it cannot handle its cases")
+            }
+            return ApplicationProblem.field(field, "departmentOutsideDivision",
+                                            "部门 \(code) 属行政区划 \(own)，不能办理事项在 \(outside) 的办件：未指定行政区划的流程适用于办理该事项的全部行政区划（\(divisions.joined(separator: "、"))），其部门须属于包含这些区划的行政区划",
+                                            "department \(code) belongs to division \(own) and cannot handle the item's cases in \(outside): a definition for every division governs all divisions offering the item (\(divisions.joined(separator: ", "))), so its departments must belong to a division containing them all")
         }
     }
 }
