@@ -81,8 +81,9 @@ public struct FormField: Sendable, Codable, Equatable {
     }
 }
 
-/// An item's application form (申请表), stored as data and versioned with the item: a
-/// draft keeps the form version it was started on.
+/// An item's application form (申请表), stored as data and versioned with the item: a form
+/// defined for item version N governs versions N, N+1, … until one is defined for a later version,
+/// and a case keeps the form it was filed on.
 public struct FormDefinition: Sendable, Codable, Equatable {
     public static let currentSchemaVersion = 1
     static let defaultTextLimit = 500
@@ -101,9 +102,24 @@ public struct FormDefinition: Sendable, Codable, Equatable {
 
     public func field(_ id: String) -> FormField? { fields.first { $0.id == id } }
 
-    /// The form used when an item ships no form of its own: who applies, how to reach
+    /// The form new applications for `item` at item version `version` are filed on: the one
+    /// defined for the latest version up to `version`, so publishing a guide edit (a new version,
+    /// with no form of its own) keeps the item's form; else the generic form.
+    public static func inForce(among forms: [FormDefinition], for item: ServiceItem, version: Int) -> FormDefinition {
+        forms.filter { $0.itemCode == item.itemCode && $0.itemVersion <= version }.max { $0.itemVersion < $1.itemVersion }
+            ?? generic(for: item, version: version)
+    }
+
+    /// The form a case was filed on, by the version it recorded (the `itemVersion` of the form in
+    /// force then, or for the generic form the item version filed under): forms defined since do
+    /// not change what a case asks for.
+    public static func filed(among forms: [FormDefinition], for item: ServiceItem, formVersion: Int) -> FormDefinition {
+        forms.first { $0.itemCode == item.itemCode && $0.itemVersion == formVersion } ?? generic(for: item, version: formVersion)
+    }
+
+    /// The form used when an item has no form of its own: who applies, how to reach
     /// them and what they ask for.
-    public static func generic(for item: ServiceItem) -> FormDefinition {
+    static func generic(for item: ServiceItem, version: Int) -> FormDefinition {
         var fields: [FormField] = []
         if item.applicantType == .organization {
             fields.append(FormField(id: "organizationName", label: "单位名称", type: .text, required: true, prefill: .organizationName))
@@ -114,7 +130,7 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         fields.append(FormField(id: "contactMobile", label: "联系电话", type: .mobile, required: true, prefill: .applicantMobile))
         fields.append(FormField(id: "request", label: "申请事项说明", type: .text, required: true, maxLength: 1000,
                                 help: "请简要说明申请\(item.name)的具体情况", multiline: true))
-        return FormDefinition(itemCode: item.itemCode, itemVersion: item.version, fields: fields)
+        return FormDefinition(itemCode: item.itemCode, itemVersion: version, fields: fields)
     }
 
     /// Checks the definition itself before any applicant sees it.

@@ -156,6 +156,28 @@ struct FormDefinitionTests {
         #expect(throws: Never.self) { try Self.rules.validate() }
     }
 
+    /// A form defined for item version N governs the later versions a guide edit publishes, until a
+    /// form is defined for a later version; a case keeps the form version it recorded.
+    @Test func aFormGovernsLaterItemVersionsUntilALaterFormIsDefined() {
+        let item = CatalogFixtures.item(code: "330000-XK-0009")
+        let first = Self.form
+        let third = FormDefinition(itemCode: "330000-XK-0009", itemVersion: 3, fields: [FormField(id: "scope", label: "经营范围", type: .text)])
+        let other = FormDefinition(itemCode: "330000-XK-0010", itemVersion: 2, fields: [FormField(id: "x", label: "X", type: .text)])
+        let forms = [third, other, first]
+        #expect(FormDefinition.inForce(among: forms, for: item, version: 1) == first)
+        #expect(FormDefinition.inForce(among: forms, for: item, version: 2) == first, "a guide edit keeps the form")
+        #expect(FormDefinition.inForce(among: forms, for: item, version: 3) == third)
+        #expect(FormDefinition.inForce(among: forms, for: item, version: 9) == third)
+        let generic = FormDefinition.inForce(among: [other], for: item, version: 4)
+        #expect(generic.itemVersion == 4 && generic.field("request") != nil, "an item without a form of its own gets the generic form")
+
+        // A case filed on version 2 recorded the form version 1 and keeps it, whatever was defined since.
+        #expect(FormDefinition.filed(among: forms, for: item, formVersion: first.itemVersion) == first)
+        #expect(FormDefinition.filed(among: forms, for: item, formVersion: 3) == third)
+        #expect(FormDefinition.filed(among: forms, for: item, formVersion: 2).field("request") != nil,
+                "a case filed on the generic form (it records the item version) keeps the generic form")
+    }
+
     @Test func moneyNeverUsesFloatingPoint() {
         #expect(Money.fen(from: "0.1") == 10)
         #expect(Money.fen(from: "12") == 1200)

@@ -45,8 +45,16 @@ public struct ProcessLibrary: Sendable {
         bureaus.first { $0.handlesFor.contains(item.departmentCode) }?.department ?? item.departmentCode
     }
 
+    /// The form new applications for the item at `version` are filed on (`FormDefinition.inForce`):
+    /// the apply page shows the form the case will be created with.
     public func form(for item: ServiceItem, version: Int) -> FormDefinition {
-        forms.first { $0.itemCode == item.itemCode && $0.itemVersion == version } ?? FormDefinition.generic(for: item)
+        FormDefinition.inForce(among: forms, for: item, version: version)
+    }
+
+    /// The form a case was filed on, by the form version it recorded: what its fills and its
+    /// submission are checked against.
+    func form(for item: ServiceItem, filedUnder formVersion: Int) -> FormDefinition {
+        FormDefinition.filed(among: forms, for: item, formVersion: formVersion)
     }
 
     /// The definition new cases of this item start on: the one an administrator published
