@@ -7,10 +7,27 @@ public enum FormFieldType: String, Sendable, Codable, CaseIterable {
     case mobile
 }
 
-/// Where a field's value comes from when the government already knows it (免填): the
-/// applicant's registered data prefills it and the applicant never types it.
+/// Where a field's value comes from when the government already knows it: the applicant's
+/// registered data prefills it.
 public enum PrefillSource: String, Sendable, Codable, CaseIterable {
     case applicantName, applicantIDNumber, applicantMobile, organizationName, organizationCreditCode
+
+    /// Whether the value is a fact the government holds about the applicant of record, so the
+    /// form keeps it as prefilled (免填: shown read-only, never replaced) rather than only offering it.
+    /// - The applicant of record is the person, or the organisation an agent files for. A person's
+    ///   verified name and ID number are facts of their own case; filing for an organisation, the
+    ///   organisation's registered name and credit code are, while the agent's own name and ID number
+    ///   are only offered: the form's person (a business's 负责人, say) is the organisation's and
+    ///   need not be the agent.
+    /// - The registered mobile is only offered: it is a number to reach the applicant on, and they
+    ///   may give another.
+    public func isHeldFact(forOrganization: Bool) -> Bool {
+        switch self {
+        case .applicantName, .applicantIDNumber: !forOrganization
+        case .organizationName, .organizationCreditCode: forOrganization
+        case .applicantMobile: false
+        }
+    }
 }
 
 /// "Required only when `field` holds one of `values`" (e.g. the credit code when the
@@ -199,6 +216,28 @@ public struct FormDefinition: Sendable, Codable, Equatable {
         return (result, issues)
     }
 
+    /// Whether `sent` (canonical values; a blank one, which clears the field, as "") changes a
+    /// field holding a fact (`FormField.isHeldFact`) from what `current` holds: only then need the
+    /// facts themselves be looked up and `replacedFacts` asked.
+    public func changesHeldFacts(_ sent: [String: String], current: [String: String], forOrganization: Bool) -> Bool {
+        fields.contains { field in
+            field.isHeldFact(forOrganization: forOrganization) && sent[field.id].map { $0 != current[field.id] } == true
+        }
+    }
+
+    /// What the government holds for the applicant of record (`held`: the prefilled values)
+    /// is not replaced: each value in `sent` (canonical; a blank one as "") for a field holding a
+    /// fact that differs from the fact is refused, naming the field. The same value is no change.
+    public func replacedFacts(_ sent: [String: String], held: [String: String], forOrganization: Bool) -> [FieldIssue] {
+        fields.compactMap { field in
+            guard field.isHeldFact(forOrganization: forOrganization), let fact = held[field.id], let value = sent[field.id], value != fact else {
+                return nil
+            }
+            return FieldIssue(field: "form/\(field.id)", code: "prefilled", zh: "“\(field.label)”由申请人身份自动填写，不能修改",
+                              en: "\(field.id) is filled in from the applicant's identity and cannot be changed")
+        }
+    }
+
     /// Everything a submission needs: canonical values and every required field present,
     /// including the fields a condition makes required.
     public func validateForSubmission(_ values: [String: String], divisionExists: (String) -> Bool,
@@ -224,6 +263,12 @@ enum FieldCheck {
 }
 
 extension FormField {
+    /// Whether the field holds a fact the government holds about the applicant of record of a case
+    /// filed for an organisation or not (`PrefillSource.isHeldFact`): 免填, shown read-only.
+    public func isHeldFact(forOrganization: Bool) -> Bool {
+        prefill?.isHeldFact(forOrganization: forOrganization) ?? false
+    }
+
     private func issue(_ code: String, _ zh: String, _ en: String) -> FieldIssue {
         FieldIssue(field: "form/\(id)", code: code, zh: "“\(label)”\(zh)", en: "\(id) \(en)")
     }

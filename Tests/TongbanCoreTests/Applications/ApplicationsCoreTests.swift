@@ -178,6 +178,34 @@ struct FormDefinitionTests {
                 "a case filed on the generic form (it records the item version) keeps the generic form")
     }
 
+    /// A person's name and ID number are facts of their own case; filing for an organisation its name
+    /// and credit code are, the agent's own identity only offered; a contact number is only offered.
+    @Test func prefilledFactsDependOnTheApplicantOfRecord() {
+        #expect(PrefillSource.allCases.filter { $0.isHeldFact(forOrganization: false) } == [.applicantName, .applicantIDNumber])
+        #expect(PrefillSource.allCases.filter { $0.isHeldFact(forOrganization: true) } == [.organizationName, .organizationCreditCode])
+
+        let form = FormDefinition(itemCode: "X", itemVersion: 1, fields: [
+            FormField(id: "name", label: "负责人姓名", type: .text, prefill: .applicantName),
+            FormField(id: "id", label: "负责人身份证号", type: .idNumber, prefill: .applicantIDNumber),
+            FormField(id: "mobile", label: "联系电话", type: .mobile, prefill: .applicantMobile),
+            FormField(id: "org", label: "单位名称", type: .text, prefill: .organizationName),
+            FormField(id: "note", label: "说明", type: .text),
+        ])
+        let held = ["name": "张伟", "id": "330106198503120116", "mobile": "13800000001"]
+        let sent = ["name": "王芳", "id": "", "mobile": "13800000002", "org": "某公司", "note": "x"]
+        let issues = form.replacedFacts(sent, held: held, forOrganization: false)
+        #expect(issues.map(\.field) == ["form/name", "form/id"], "a blank clears a fact: refused too")
+        #expect(issues.allSatisfy { $0.code == "prefilled" } && issues.first?.messageZh == "“负责人姓名”由申请人身份自动填写，不能修改")
+        #expect(form.replacedFacts(held, held: held, forOrganization: false).isEmpty, "the same value is no change")
+        #expect(form.replacedFacts(sent, held: held.merging(["org": "西湖公司"]) { a, _ in a }, forOrganization: true).map(\.field) == ["form/org"])
+        #expect(form.replacedFacts(["org": "某公司"], held: [:], forOrganization: true).isEmpty, "nothing held, nothing to keep")
+
+        #expect(!form.changesHeldFacts(["name": "张伟", "mobile": "13900000009"], current: held, forOrganization: false))
+        #expect(form.changesHeldFacts(["id": ""], current: held, forOrganization: false))
+        #expect(form.changesHeldFacts(["name": "张伟"], current: [:], forOrganization: false), "a fact the case lacks is looked up")
+        #expect(!form.changesHeldFacts(["name": "李店长"], current: held, forOrganization: true), "an agent's name is only offered")
+    }
+
     @Test func moneyNeverUsesFloatingPoint() {
         #expect(Money.fen(from: "0.1") == 10)
         #expect(Money.fen(from: "12") == 1200)
