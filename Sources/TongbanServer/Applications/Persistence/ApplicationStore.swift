@@ -237,6 +237,12 @@ public protocol ApplicationStore: Sendable {
     func update(_ updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws
     func applications(applicant: String, paging: Paging, on db: any SQLDatabase) async throws -> (items: [ApplicationRecord], total: Int)
 
+    /// A change of the case's materials is a change of the case: its version becomes `updated`'s
+    /// only if the row still has `expectedVersion` and is editable (a draft, or a supplement
+    /// being prepared); otherwise throws `StaleWrite`, as `update` does. So a submission that
+    /// read the case before the change fails its own guarded update, and a change after the
+    /// submission fails this one.
+    func updateMaterialsVersion(of updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws
     func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws
     func materials(application: String, on db: any SQLDatabase) async throws -> [MaterialRecord]
     /// Removes one material of the application; false when there is no such material.
@@ -345,6 +351,18 @@ struct SQLApplicationStore: ApplicationStore {
         let items = try await db.query(Self.pageOfApplications, [applicant, paging.pageSize, paging.offset]).all()
             .map { try ApplicationRecord(row: $0, protector: protector) }
         return (items, total)
+    }
+
+    private static let updateMaterialsVersion = SQLTemplate("""
+        UPDATE applications SET version = ?, updated_at = ? WHERE id = ? AND version = ? AND status IN (?, ?)
+        """, deferrable: true, guarded: true)
+
+    func updateMaterialsVersion(of updated: ApplicationRecord, expectedVersion: Int, on db: any SQLDatabase) async throws {
+        let binds: [any Encodable & Sendable] = [
+            updated.version, updated.updatedAt, updated.id, expectedVersion,
+            ApplicationStatus.draft.rawValue, ApplicationStatus.supplementRequested.rawValue,
+        ]
+        try await db.query(Self.updateMaterialsVersion, binds).run()
     }
 
     func insert(_ materials: [MaterialRecord], on db: any SQLDatabase) async throws {

@@ -242,7 +242,9 @@ public struct ApplicationService: Sendable {
 
     public func attach(id: String, upload: Upload, by caller: Principal, actor: AuditActor) async throws -> MaterialRecord {
         let record = try await owned(id, by: caller)
-        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else { throw ApplicationProblem.notEditable(record.status) }
+        guard ApplicationStatus(rawValue: record.status)?.isEditable == true else {
+            throw ApplicationProblem.withState(ApplicationProblem.notEditable(record.status), of: record)
+        }
         let item = try await boundItem(of: record)
         var issues: [FieldIssue] = []
         if upload.material.trimmed().isEmpty {
@@ -283,15 +285,17 @@ public struct ApplicationService: Sendable {
             sha256: SHA256.hash(data: upload.bytes).hexEncoded,
             storedName: "\(id)/\(materialID)", createdBy: caller.accountID, createdAt: now)
         let store = self.store
+        let changed = record.changingMaterials(now: now)
         do {
-            try await database.transaction { db in
+            try await guardedTransaction(of: record) { db in
+                try await store.updateMaterialsVersion(of: changed, expectedVersion: record.version, on: db)
                 try await store.insert([material], on: db)
                 try await audit.append(AuditRecord("application.attach", targetType: "application", targetID: id,
                                                    detail: "\(upload.material) sha256=\(material.sha256 ?? "")"),
                                        actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
             }
         } catch {
-            // Nothing half-stored: a file without its row is removed again.
+            // Nothing half-stored: a file whose row was not stored (a submission won the race, say) is removed again.
             try? FileManager.default.removeItem(at: file)
             throw error
         }
@@ -309,8 +313,11 @@ public struct ApplicationService: Sendable {
               material.source == "applicant", let stored = material.storedName else { throw ApplicationProblem.notFound() }
         try Self.checkNamedBySupplement(material.materialName, of: record)
         let store = self.store
-        try await database.transaction { db in
+        let changed = record.changingMaterials(now: now)
+        try await guardedTransaction(of: record) { db in
             guard try await store.deleteMaterial(id: materialID, application: id, on: db) else { throw ApplicationProblem.notFound() }
+            // After the delete, which answers: on PostgreSQL the guarded update then goes with the audit entry.
+            try await store.updateMaterialsVersion(of: changed, expectedVersion: record.version, on: db)
             try await audit.append(AuditRecord("application.attachment.remove", targetType: "application", targetID: id,
                                                detail: "\(material.materialName) \(materialID) sha256=\(material.sha256 ?? "")"),
                                    actor: actor.onCase(handledBy: record.handlingDepartment), on: db)
@@ -526,6 +533,17 @@ public struct ApplicationService: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try decoder.decode(type, from: Data(text.utf8))
+    }
+}
+
+extension ApplicationRecord {
+    /// The case after a material is added or taken back: a new version, so that the change and
+    /// a submission or another change of the case, racing it, cannot both be stored.
+    func changingMaterials(now: Int64) -> ApplicationRecord {
+        var changed = self
+        changed.version += 1
+        changed.updatedAt = now
+        return changed
     }
 }
 
