@@ -68,10 +68,11 @@ extension WorkflowEngine {
             break
         }
         // The head already holding the case's next task sees it flagged as escalated there; a
-        // second row for the same case would only be worked twice.
+        // second row for the same case would only be worked twice. Supervision stands at the
+        // step the case is at, 受理 before acceptance too (the state names a step only once accepted).
         if escalated, !workflowCase.state.isFinal,
            !tasks.contains(where: { $0.departmentCode == handlingDepartment && $0.role == .decisionMaker }) {
-            tasks.append(CaseTask(departmentCode: handlingDepartment, role: .decisionMaker, kind: .supervise, step: workflowCase.state.step))
+            tasks.append(CaseTask(departmentCode: handlingDepartment, role: .decisionMaker, kind: .supervise, step: step(of: workflowCase)))
         }
         return tasks
     }

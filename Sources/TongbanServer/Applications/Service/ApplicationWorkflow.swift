@@ -635,14 +635,15 @@ extension ApplicationService {
         // A task's own limit may pass while the case's do not.
         let tasks = scheduledTasks(of: workflowCase, deadlines: deadlines, engine: engine, handlingDepartment: record.handlingDepartment,
                                    escalated: updated.escalated != 0)
-        func key(_ department: String, _ role: String, _ kind: String, _ due: String?, _ level: Int) -> String {
-            [department, role, kind, due ?? "", String(level)].joined(separator: "|")
+        // The step too: rows stored without it (a supervision before acceptance) are put right by the next sweep.
+        func key(_ department: String, _ role: String, _ kind: String, _ step: String?, _ due: String?, _ level: Int) -> String {
+            [department, role, kind, step ?? "", due ?? "", String(level)].joined(separator: "|")
         }
         let stored = Set(try await store.tasks(application: id, on: database.sql).map {
-            key($0.departmentCode, $0.role, $0.kind, $0.dueDate, $0.warningLevel)
+            key($0.departmentCode, $0.role, $0.kind, $0.step, $0.dueDate, $0.warningLevel)
         })
         let tasksChanged = stored != Set(tasks.map {
-            key($0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.dueDate, $0.warningLevel)
+            key($0.task.departmentCode, $0.task.role.rawValue, $0.task.kind.rawValue, $0.task.step, $0.dueDate, $0.warningLevel)
         })
         // Tasks are rewritten only with the case's guarded update, so a sweep that read the case
         // before an official's action never puts back the tasks that action replaced.
