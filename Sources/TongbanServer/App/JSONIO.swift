@@ -20,6 +20,12 @@ enum JSONBody {
         try decodeStrict(type, from: try await body(of: request))
     }
 
+    /// For a body a request may leave out: none (or only white space) is nil, anything else must decode.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let data = try await body(of: request)
+        return data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) ? nil : try decode(type, from: data)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try decode(type, from: data, refusingUnknownKeys: false)
     }

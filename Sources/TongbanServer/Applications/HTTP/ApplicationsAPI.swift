@@ -57,7 +57,9 @@ struct ApplicationsAPI {
         var organizationId: String?
         var form: [String: FormScalar]?
     }
-    struct Assignment: Decodable, Sendable { var assignee: String }
+    /// `kind` names the department's task on the case, where it has several (`ApplicationService.changeClaim`).
+    struct Assignment: Decodable, Sendable { var assignee: String; var kind: String? }
+    struct TaskChoice: Decodable, Sendable { var kind: String? }
 
     var views: ApplicationViewBuilder { ApplicationViewBuilder(service: service) }
 
@@ -149,9 +151,10 @@ struct ApplicationsAPI {
                                                  pageSize: paging.pageSize, counts: counts))
         }
         for (path, change) in [("claim", ApplicationService.ClaimChange.claim), ("release", .release)] {
-            routes.post("/api/v1/work/queue/{id}/\(path)", access: Self.officials) { _, context in
-                let task = try await service.changeClaim(id: try context.parameters.require("id"), change, by: context.principal!,
-                                                         actor: context.auditActor)
+            routes.post("/api/v1/work/queue/{id}/\(path)", access: Self.officials) { request, context in
+                let choice = try await JSONBody.decodeIfPresent(TaskChoice.self, from: request)
+                let task = try await service.changeClaim(id: try context.parameters.require("id"), change, task: choice?.kind,
+                                                         by: context.principal!, actor: context.auditActor)
                 return try JSONOut.response(QueueItemView(task, calendar: service.calendar))
             }
         }
@@ -169,7 +172,7 @@ struct ApplicationsAPI {
         routes.post("/api/v1/work/queue/{id}/assign", access: .roles([.approver])) { request, context in
             let input = try await JSONBody.decode(Assignment.self, from: request)
             let task = try await service.changeClaim(id: try context.parameters.require("id"), .assign(to: input.assignee),
-                                                     by: context.principal!, actor: context.auditActor)
+                                                     task: input.kind, by: context.principal!, actor: context.auditActor)
             return try JSONOut.response(QueueItemView(task, calendar: service.calendar))
         }
         routes.get("/api/v1/processes/{itemCode}", access: Self.processReaders) { request, context in

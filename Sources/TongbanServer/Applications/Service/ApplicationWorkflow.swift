@@ -473,16 +473,24 @@ extension ApplicationService {
 
     /// Claim, release or (by the department head, 审批负责人) assign the caller department's task on a case.
     /// A claim is for a task of one's own post; the head may release or reassign any task of the department.
-    public func changeClaim(id: String, _ change: ClaimChange, by caller: Principal, actor: AuditActor) async throws -> QueueRow {
+    /// A case may hold several tasks of one department (an escalated case: the head's supervision beside
+    /// the step's own task), so each change acts on the task it can apply to: a claim on an open task of
+    /// the caller's post, a release on a claimed one the caller may release (their own first), an
+    /// assignment on the task of the assignee's post. `kind` names the task where that leaves a choice.
+    public func changeClaim(id: String, _ change: ClaimChange, task kind: String? = nil, by caller: Principal,
+                            actor: AuditActor) async throws -> QueueRow {
+        if let kind, TaskKind(rawValue: kind) == nil {
+            throw Problem.validation([ApplicationProblem.field("kind", "invalid", "任务类型无效，应为 \(Self.taskKinds)",
+                                                               "unknown task kind; one of \(Self.taskKinds)")])
+        }
         let roles = Set(StaffPosts.processRoles(for: caller.roles).map(\.rawValue))
         let isHead = caller.has(.approver)
         guard let department = caller.departmentCode else { throw ApplicationProblem.notFound() }
-        let departmentTasks = try await store.tasks(application: id, on: database.sql).filter { $0.departmentCode == department }
+        let departmentTasks = try await store.tasks(application: id, on: database.sql)
+            .filter { $0.departmentCode == department && (kind == nil || $0.kind == kind) }
         let own = departmentTasks.filter { roles.contains($0.role) }
         let reachable: [QueueRow] = if case .claim = change { own } else { isHead ? departmentTasks : own }
-        // The caller's own claim first, then an open task, so "release" and "claim" pick the task they mean.
-        guard let task = reachable.first(where: { $0.claimedBy == caller.accountID }) ?? reachable.first(where: { $0.claimedBy == nil })
-                ?? reachable.first else {
+        guard !reachable.isEmpty else {
             if departmentTasks.isEmpty {
                 // A case the caller may read but whose step is elsewhere is no missing case.
                 let record = try await visible(id, to: caller)
@@ -493,56 +501,69 @@ extension ApplicationService {
             }
             throw Problem(.forbidden, code: "workflow-forbidden", zh: "该任务不属于您的岗位", en: "the task is not for your post")
         }
-        var holder: String?
-        var expected: String?
-        var anyHolder = false
-        var auditAction = "application.claim"
+        // What the claim becomes, what it must be before (nil: unclaimed, unless any holder may be replaced), and its audit entry.
+        let task: QueueRow
+        let claim: (holder: String?, expected: String?, anyHolder: Bool, audit: String)
         switch change {
         case .claim:
+            // The caller's own claim first, then an open task; a task colleagues hold is refused below.
+            task = reachable.first(where: { $0.claimedBy == caller.accountID }) ?? reachable.first(where: { $0.claimedBy == nil })
+                ?? reachable[0]
             if task.claimedBy == caller.accountID { return task }
-            holder = caller.accountID
+            claim = (caller.accountID, nil, false, "application.claim")
         case .release:
-            guard let current = task.claimedBy else {
+            let claimed = reachable.filter { $0.claimedBy != nil }
+            guard !claimed.isEmpty else {
                 throw try await stated(Problem.conflict("该任务尚未被认领", "the task is not claimed",
                                                         issues: [FieldIssue(field: "claimedBy", code: "notClaimed", zh: "尚未被认领", en: "not claimed")]),
                                        id)
             }
-            guard Self.rights(over: task, for: caller).release else { throw try await claimedElsewhere(id) }
-            expected = current
-            auditAction = "application.release"
-        case .assign(let assignee):
-            guard Self.rights(over: task, for: caller).assign else {
+            let releasable = claimed.filter { Self.rights(over: $0, for: caller).release }
+            guard !releasable.isEmpty else { throw try await claimedElsewhere(id) }
+            task = try releasable.first(where: { $0.claimedBy == caller.accountID }) ?? Self.single(releasable)
+            claim = (nil, task.claimedBy, false, "application.release")
+        case .assign(let name):
+            guard reachable.contains(where: { Self.rights(over: $0, for: caller).assign }) else {
                 throw Problem(.forbidden, code: "forbidden", zh: "只有审批负责人可以分派办件", en: "only the department head assigns cases")
             }
             // The head names a colleague by log-in name or by account id.
-            var account = try await accounts.account(username: assignee.lowercased())
-            if account == nil { account = try await accounts.account(id: assignee) }
-            guard let account, account.kind == Principal.Kind.staff.rawValue,
-                  account.active == 1, account.departmentCode == department,
-                  StaffPosts.processRoles(for: account.roleSet).map(\.rawValue).contains(task.role) else {
+            var account = try await accounts.account(username: name.lowercased())
+            if account == nil { account = try await accounts.account(id: name) }
+            let posts = account.map { Set(StaffPosts.processRoles(for: $0.roleSet).map(\.rawValue)) } ?? []
+            let fitting = reachable.filter { posts.contains($0.role) }
+            guard let account, account.kind == Principal.Kind.staff.rawValue, account.active == 1, account.departmentCode == department,
+                  !fitting.isEmpty else {
                 throw Problem.validation([ApplicationProblem.field("assignee", "notEligible", "被分派人须为本部门相应岗位的工作人员",
                                                                    "the assignee must hold this post in the department")])
             }
-            holder = account.id
-            anyHolder = true
-            auditAction = "application.assign"
+            task = try Self.single(fitting)
+            claim = (account.id, nil, true, "application.assign")
         }
         let store = self.store
         let now = self.now
-        let (newHolder, expectedHolder, overrideHolder, recordedAs) = (holder, expected, anyHolder, auditAction)
         let changed = try await database.transaction { db in
-            guard try await store.setClaim(application: id, department: department, kind: task.kind, to: newHolder,
-                                           expectedHolder: expectedHolder, anyHolder: overrideHolder, now: now, on: db) else { return false }
+            guard try await store.setClaim(application: id, department: department, kind: task.kind, to: claim.holder,
+                                           expectedHolder: claim.expected, anyHolder: claim.anyHolder, now: now, on: db) else { return false }
             // An action is guarded by the case's version only: the claim makes the version it read stale.
             try await store.bumpVersion(application: id, now: now, on: db)
-            try await audit.append(AuditRecord(recordedAs, targetType: "application", targetID: id,
-                                               detail: "\(task.kind) \(newHolder ?? "-")"), actor: actor, on: db)
+            try await audit.append(AuditRecord(claim.audit, targetType: "application", targetID: id,
+                                               detail: "\(task.kind) \(claim.holder ?? "-")"), actor: actor, on: db)
             return true
         }
         guard changed else { throw try await claimedElsewhere(id) }
         var result = task
-        result.claimedBy = newHolder
+        result.claimedBy = claim.holder
         return result
+    }
+
+    static let taskKinds = TaskKind.allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// The one task a change applies to; when several fit, the request must name it (`kind`).
+    private static func single(_ tasks: [QueueRow]) throws -> QueueRow {
+        guard tasks.count > 1 else { return tasks[0] }
+        let kinds = tasks.map(\.kind).joined(separator: ", ")
+        throw Problem.validation([ApplicationProblem.field("kind", "ambiguous", "该办件有多项可处理的任务，请指明任务类型（\(kinds)）",
+                                                           "several tasks fit; name one by kind (\(kinds))")])
     }
 
     private func claimedElsewhere(_ id: String) async throws -> Problem {
