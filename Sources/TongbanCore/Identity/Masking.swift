@@ -24,6 +24,16 @@ public enum Masking {
         return count < 2 ? String(repeating: "*", count: count) : mask(value, keepingFirst: 1, last: 0)
     }
 
+    /// A form value of `type` as one who may not see it whole sees it: ID and mobile numbers
+    /// masked, every other value as it is.
+    public static func mask(_ value: String, as type: FormFieldType) -> String {
+        switch type {
+        case .idNumber: maskResidentID(value)
+        case .mobile: maskMobile(value)
+        case .text, .number, .date, .choice, .division, .creditCode, .money: value
+        }
+    }
+
     /// Keeps `first` and `last` characters. When the value is too short to hide at
     /// least one character between them, everything is hidden: a malformed value
     /// must not leak in full just because it does not have the expected length.

@@ -29,11 +29,11 @@ struct ApplicationsAPI {
         }
     }
     /// The full view, or the state alone when the client prefers it.
-    func changed(_ record: ApplicationRecord, request: Request) async throws -> Response {
+    func changed(_ record: ApplicationRecord, request: Request, context: TongbanContext) async throws -> Response {
         if Preference.returnMinimal(request) {
             return try JSONOut.response(ApplicationStateView(record), headers: Preference.minimalApplied)
         }
-        return try JSONOut.response(try await views.view(record))
+        return try JSONOut.response(try await view(record, for: context.principal!))
     }
 
     /// Form values as JSON scalars; numbers and booleans are taken as their text.
@@ -63,12 +63,19 @@ struct ApplicationsAPI {
 
     var views: ApplicationViewBuilder { ApplicationViewBuilder(service: service) }
 
-    /// A staff member's read of a case holds personal data, so it is audited.
+    /// A staff member's read of a case holds personal data, so it is audited (masked or not).
     func auditedView(_ record: ApplicationRecord, context: TongbanContext) async throws -> ApplicationView {
         if context.principal?.accountID != record.applicantId {
             try await audit.append(AuditRecord("application.read", targetType: "application", targetID: record.id), actor: context.auditActor)
         }
-        return try await views.view(record)
+        return try await view(record, for: context.principal!)
+    }
+
+    /// The case as `caller` may see it: ID and mobile numbers masked unless `CaseRelation.seesIdentifiers`.
+    func view(_ record: ApplicationRecord, for caller: Principal) async throws -> ApplicationView {
+        var view = try await views.view(record)
+        if try await !service.relation(of: caller, to: record).seesIdentifiers { view.maskIdentifiers() }
+        return view
     }
 
     func register(_ routes: SecuredRouter) {
@@ -98,7 +105,7 @@ struct ApplicationsAPI {
             let input = try await JSONBody.decode(Fill.self, from: request)
             let record = try await service.fill(id: try context.parameters.require("id"), values: input.form.mapValues(\.text),
                                                 by: context.principal!, actor: context.auditActor)
-            return try await changed(record, request: request)
+            return try await changed(record, request: request, context: context)
         }
         routes.post("/api/v1/applications/{id}/attachments", access: Self.applicants) { request, context in
             let (upload, _) = try await Self.readUpload(request)
@@ -129,7 +136,7 @@ struct ApplicationsAPI {
             let input = try await JSONBody.decode(ApplicationService.ActionInput.self, from: request)
             let record = try await service.act(id: try context.parameters.require("id"), input: input, by: context.principal!,
                                                actor: context.auditActor)
-            return try await changed(record, request: request)
+            return try await changed(record, request: request, context: context)
         }
         routes.get("/api/v1/work/queue", access: Self.officials) { request, context in
             let paging = try Paging(request)
@@ -286,4 +293,17 @@ struct ApplicationsAPI {
         return (.init(material: material, fileName: request.query("filename") ?? "attachment", declaredType: contentType, bytes: bytes), [:])
     }
 
+}
+
+extension ApplicationView {
+    /// ID and mobile numbers as those who may not see them whole see them (`Masking.mask(_:as:)`),
+    /// in the form and in its fields alike.
+    mutating func maskIdentifiers() {
+        for index in fields.indices {
+            guard let type = FormFieldType(rawValue: fields[index].type) else { continue }
+            let id = fields[index].id
+            fields[index].value = fields[index].value.map { Masking.mask($0, as: type) }
+            form[id] = form[id].map { Masking.mask($0, as: type) }
+        }
+    }
 }
