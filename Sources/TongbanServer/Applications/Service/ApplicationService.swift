@@ -485,7 +485,7 @@ public struct ApplicationService: Sendable {
     }
 
     func formDefinition(of record: ApplicationRecord, item: ServiceItem) -> FormDefinition {
-        library.form(for: item, version: record.formVersion)
+        library.form(for: item, filedUnder: record.formVersion)
     }
 
     func identity(of caller: Principal, organizationID: String?) async throws -> ApplicantIdentity {
