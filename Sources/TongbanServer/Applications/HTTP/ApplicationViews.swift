@@ -390,7 +390,8 @@ struct ApplicationViewBuilder: Sendable {
             form: values,
             fields: form.fields.map {
                 ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required,
-                                          requiredWhen: $0.requiredWhen, options: $0.options, prefilled: $0.prefill != nil,
+                                          requiredWhen: $0.requiredWhen, options: $0.options,
+                                          prefilled: $0.isHeldFact(forOrganization: record.organizationId != nil),
                                           help: $0.help, value: values[$0.id])
             },
             requirements: requirements,

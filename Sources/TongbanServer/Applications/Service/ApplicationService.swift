@@ -97,7 +97,8 @@ public struct ApplicationService: Sendable {
         var prefilled = prefill(form, from: applicant)
         if let values = input.form {
             let given = values.filter { !$0.value.trimmed().isEmpty }
-            let (canonical, issues) = form.normalize(given, divisionExists: divisions.contains, today: today, caseDivision: item.divisionCode)
+            let (canonical, malformed) = form.normalize(given, divisionExists: divisions.contains, today: today, caseDivision: item.divisionCode)
+            let issues = malformed + form.replacedFacts(canonical, held: prefilled, forOrganization: applicant.organizationID != nil)
             if !issues.isEmpty { throw Problem.validation(issues) }
             prefilled.merge(canonical) { _, new in new }
         }
@@ -214,6 +215,15 @@ public struct ApplicationService: Sendable {
         let (canonical, issues) = form.normalize(values, divisionExists: divisions.contains, today: today, caseDivision: record.divisionCode)
         if !issues.isEmpty { throw Problem.validation(issues) }
         var stored = try Self.decode([String: String].self, record.formJson)
+        var sent = canonical
+        for (key, value) in values where value.trimmed().isEmpty { sent[key] = "" }
+        let forOrganization = record.organizationId != nil
+        // The page sends the facts back unchanged with every fill: only a change of one reads what the government holds.
+        if form.changesHeldFacts(sent, current: stored, forOrganization: forOrganization) {
+            let held = prefill(form, from: try await identity(of: caller, organizationID: record.organizationId))
+            let replaced = form.replacedFacts(sent, held: held, forOrganization: forOrganization)
+            if !replaced.isEmpty { throw Problem.validation(replaced) }
+        }
         for (key, value) in values where value.trimmed().isEmpty { stored[key] = nil }
         stored.merge(canonical) { _, new in new }
         let expected = record.version
