@@ -109,4 +109,40 @@ struct PrefilledFieldTests {
             #expect(Self.codes(refused) == ["form/creditCode": "prefilled"], "\(refused.text)")
         }
     }
+
+    @Test(arguments: TestEngine.available)
+    func thePagesShowFactsReadOnlyAndRefuseAnotherIdentity(_ engine: TestEngine) async throws {
+        try await withApp(engine, demo: true) { s in
+            let (zhang, wang) = (DemoData.persons[0], DemoData.persons[1])
+            let token = try await s.demoPerson(0)
+            let browser = ApplyPageTests.Browser(s: s, token: token)
+            let page = try await browser.get(ApplyPageTests.apply)
+            #expect(page.text.contains("<label>负责人身份证号 <span class=\"req\">*</span> <span class=\"tag\">免填</span>"), "\(page.text)")
+            #expect(page.text.contains("<input name=\"principalIdNumber\" type=\"text\" value=\"\(zhang.idNumber)\" readonly>"))
+            #expect(page.text.contains("<input name=\"contactMobile\" type=\"tel\" value=\"\(zhang.mobile)\">"), "a contact number is only offered")
+
+            // A post with the read-only inputs changed (a tampered form) files nothing.
+            let tampered = try await browser.post(ApplyPageTests.apply, [("_division", ""), ("_organization", ""), ("operatorName", "小吃店"),
+                                                                          ("principalName", wang.name), ("principalIdNumber", wang.idNumber)])
+            #expect(tampered.status == .unprocessableContent, "\(tampered.text)")
+            #expect(tampered.text.contains("“负责人姓名”\(Self.refusal)") && tampered.text.contains("“负责人身份证号”\(Self.refusal)"),
+                    "\(tampered.text)")
+            #expect(try await Self.applications(s, token: token) == 0)
+
+            let filed = try await browser.filed(try await browser.post(ApplyPageTests.apply, [
+                ("_division", ""), ("_organization", ""), ("operatorName", "小吃店"), ("principalName", zhang.name),
+                ("principalIdNumber", zhang.idNumber), ("contactMobile", wang.mobile)]))
+            let id = filed["id"] as? String ?? ""
+            #expect((filed["form"] as? [String: String])?["contactMobile"] == wang.mobile, "\(filed)")
+
+            // The case page's form: the same refusal for a changed fact; the facts sent back unchanged save.
+            let edit = try await browser.post("/applications/\(id)/form", [("principalName", zhang.name), ("principalIdNumber", wang.idNumber)])
+            #expect(edit.status == .unprocessableContent && edit.text.contains("“负责人身份证号”\(Self.refusal)"), "\(edit.text)")
+            let saved = try await browser.post("/applications/\(id)/form", [("principalName", zhang.name), ("principalIdNumber", zhang.idNumber),
+                                                                              ("premisesAddress", "文三路 1 号")])
+            #expect(saved.status == .seeOther, "\(saved.text)")
+            let casePage = try await browser.get("/applications/\(id)")
+            #expect(casePage.text.contains("<input name=\"principalIdNumber\" type=\"text\" value=\"\(zhang.idNumber)\" readonly>"), "\(casePage.text)")
+        }
+    }
 }

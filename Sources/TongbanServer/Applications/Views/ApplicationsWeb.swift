@@ -326,7 +326,8 @@ struct ApplicationsWeb {
         let values = service.prefill(form, from: applicant).merging(submitted) { _, sent in sent }
         let fields = form.fields.map {
             ApplicationView.FieldView(id: $0.id, label: $0.label, type: $0.type.rawValue, required: $0.required, requiredWhen: $0.requiredWhen,
-                                      options: $0.options, prefilled: $0.prefill != nil, help: $0.help, value: values[$0.id])
+                                      options: $0.options, prefilled: $0.isHeldFact(forOrganization: chosenOrganization != nil), help: $0.help,
+                                      value: values[$0.id])
         }
         let supplied = item.materials.filter(\.source.isGovernmentSupplied).map(\.name)
         let handedIn = item.applicantMaterials
@@ -519,7 +520,9 @@ struct ApplicationsWeb {
                 case "release": .release
                 default: .assign(to: (form["assignee"] ?? "").trimmed())
                 }
-                _ = try await service.changeClaim(id: id, change, by: context.principal!, actor: context.auditActor)
+                // Each row is one task: its forms name it, so the service acts on the task the row offered.
+                _ = try await service.changeClaim(id: id, change, task: form["kind"].flatMap { $0.isEmpty ? nil : $0 }, by: context.principal!,
+                                                  actor: context.auditActor)
                 return ViewRenderer.redirect(path == "claim" ? "/applications/\(id)" : "/work")
             }
         }
